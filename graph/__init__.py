@@ -1,0 +1,1 @@
+"""The graph: data model, the GraphStore contract and its backends."""

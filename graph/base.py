@@ -1,0 +1,125 @@
+"""The GraphStore contract every backend implements (embedded SQLite, Neo4j).
+
+Methods are small primitives; anything composed from them (neighbourhoods, export,
+migration) lives outside the backends so that it behaves the same everywhere.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Iterable, Iterator, Optional
+
+import numpy as np
+
+from graph.models import Article, Concept, Hit, Mention, Passage, SentenceVectors
+
+
+class StoreError(Exception):
+    """An expected store failure, reported to the user as one line."""
+
+
+class GraphStore(ABC):
+    # --- articles and passages -------------------------------------------------
+    @abstractmethod
+    def article_hash(self, article_id: str) -> Optional[str]:
+        """The content hash of a stored article, or None when it is not stored."""
+
+    @abstractmethod
+    def upsert_article(self, article: Article, passages: list[Passage],
+                       mentions: list[Mention]) -> None:
+        """Write one article with its passages (embeddings set) and mentions in one
+        transaction, replacing whatever the article had before."""
+
+    @abstractmethod
+    def delete_article(self, article_id: str) -> bool:
+        """Remove an article, its passages and their mentions; False if unknown."""
+
+    @abstractmethod
+    def get_article(self, article_id: str) -> Optional[Article]: ...
+
+    @abstractmethod
+    def article_passages(self, article_id: str) -> list[Passage]:
+        """The article's passages in order, without embeddings."""
+
+    @abstractmethod
+    def get_passages(self, passage_ids: list[str]) -> list[Passage]:
+        """Passages in the order asked for (unknown ids skipped), without embeddings."""
+
+    @abstractmethod
+    def sentence_vectors(self, passage_ids: list[str]) -> dict[str, SentenceVectors]:
+        """Sentence spans and vectors of passages, for extractive answers."""
+
+    @abstractmethod
+    def article_titles(self, article_ids: Iterable[str]) -> dict[str, Article]:
+        """Article records (text left empty) for the given ids."""
+
+    # --- concepts and mentions -------------------------------------------------
+    @abstractmethod
+    def replace_concepts(self, concepts: list[Concept]) -> None:
+        """Make the stored scheme exactly `concepts` (with BROADER and RELATED edges);
+        mentions of concepts that disappear are removed."""
+
+    @abstractmethod
+    def list_concepts(self) -> list[tuple[Concept, int]]:
+        """Every concept with its number of mentions."""
+
+    @abstractmethod
+    def get_concept(self, iri: str) -> Optional[Concept]: ...
+
+    @abstractmethod
+    def narrower(self, iri: str) -> list[str]:
+        """IRIs of the concepts whose broader concept is `iri`."""
+
+    @abstractmethod
+    def replace_mentions(self, passage_ids: list[str], mentions: list[Mention]) -> None:
+        """Relink: drop the mentions of these passages and store `mentions` instead."""
+
+    @abstractmethod
+    def passage_mentions(self, passage_ids: list[str]) -> dict[str, list[Mention]]: ...
+
+    @abstractmethod
+    def concept_mentions(self, iri: str, limit: int = 50) -> list[Mention]:
+        """Mentions of a concept, strongest first."""
+
+    @abstractmethod
+    def rebuild_cooccurrence(self) -> None:
+        """Derive CO_OCCURS edges (weight, supporting passages) from the mentions."""
+
+    @abstractmethod
+    def co_occurring(self, iri: str, limit: int = 20) -> list[tuple[str, float, list[str]]]:
+        """(other iri, weight, passage ids) for the concepts co-occurring with `iri`."""
+
+    # --- retrieval ---------------------------------------------------------------
+    @abstractmethod
+    def vector_search(self, vector: np.ndarray, k: int) -> list[Hit]:
+        """Passages nearest to a normalised query vector, by cosine similarity."""
+
+    @abstractmethod
+    def keyword_search(self, query: str, k: int) -> list[Hit]:
+        """Passages ranked by BM25 on the store's full-text index."""
+
+    # --- whole-store views ---------------------------------------------------------
+    @abstractmethod
+    def stats(self) -> dict[str, int]:
+        """{"articles", "passages", "concepts", "mentions"} counts."""
+
+    @abstractmethod
+    def iter_articles(self) -> Iterator[Article]: ...
+
+    @abstractmethod
+    def iter_passages(self, with_embeddings: bool = False) -> Iterator[Passage]: ...
+
+    @abstractmethod
+    def iter_mentions(self) -> Iterator[Mention]: ...
+
+    def iter_concepts(self) -> Iterator[Concept]:
+        for concept, _count in self.list_concepts():
+            yield concept
+
+    def close(self) -> None:
+        """Release connections; the default holds none."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

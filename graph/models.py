@@ -1,0 +1,82 @@
+"""The graph's data model: plain records shared by every store backend."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+
+
+@dataclass
+class Article:
+    id: str
+    title: str
+    text: str  # cleaned text; passage offsets point into it
+    source: str = ""
+    url: str = ""
+    content_hash: str = ""
+    ingested_at: str = ""
+
+
+class SentenceVectors:
+    """Sentence spans of a passage (offsets into the passage text) and their vectors."""
+
+    __slots__ = ("spans", "vectors")
+
+    def __init__(self, spans: list[tuple[int, int]], vectors: np.ndarray):
+        self.spans = spans
+        self.vectors = vectors  # float16, one unit row per span
+
+    def to_bytes(self) -> bytes:
+        return np.asarray(self.vectors, dtype=np.float16).tobytes()
+
+    @classmethod
+    def from_bytes(cls, spans: list, blob: bytes) -> SentenceVectors:
+        vectors = np.frombuffer(blob, dtype=np.float16).reshape(len(spans), -1)
+        return cls([tuple(s) for s in spans], vectors)
+
+
+@dataclass
+class Passage:
+    id: str
+    article_id: str
+    ordinal: int
+    text: str
+    start: int
+    end: int
+    embedding: Optional[np.ndarray] = None
+    sentences: Optional[SentenceVectors] = None  # for extractive answers
+
+    @staticmethod
+    def make_id(article_id: str, ordinal: int) -> str:
+        return f"{article_id}#{ordinal}"
+
+
+@dataclass
+class Concept:
+    iri: str
+    label: str
+    alt_labels: list[str] = field(default_factory=list)
+    hidden_labels: list[str] = field(default_factory=list)
+    definition: str = ""
+    scheme: str = ""
+    broader: list[str] = field(default_factory=list)  # IRIs
+    related: list[str] = field(default_factory=list)  # IRIs
+
+
+@dataclass
+class Mention:
+    passage_id: str
+    iri: str
+    score: float
+    method: str  # label | alt_label | embedding
+    start: Optional[int] = None  # span inside the passage text, lexical methods only
+    end: Optional[int] = None
+    surface: str = ""
+
+
+@dataclass
+class Hit:
+    """One retrieval result before it is dressed for output."""
+    passage_id: str
+    score: float

@@ -1,0 +1,388 @@
+"""The embedded default store: one SQLite file (WAL, one transaction per article), FTS5 for
+BM25, embeddings as float32 blobs searched by a vector index kept in memory.
+
+Other processes may write to the same file (an ingest while the server runs): every write
+bumps a version number in `meta`, and the in-memory vector index catches up before a search.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Iterable, Iterator, Optional
+
+import numpy as np
+
+from graph.analysis import analysed_text, match_expression
+from graph.base import GraphStore, StoreError
+from graph.models import Article, Concept, Hit, Mention, Passage, SentenceVectors
+from graph.sqlite_schema import SCHEMA, SCHEMA_VERSION
+from graph.vectors import ExactIndex, VectorIndex
+
+DB_FILE = "citegraph.sqlite3"
+DIM = 384
+TITLE_WEIGHT = 2.0  # BM25 weight of the article title column against the passage body
+
+
+def _blob(vector: np.ndarray) -> bytes:
+    return np.asarray(vector, dtype=np.float32).tobytes()
+
+
+def _vector(blob: bytes) -> np.ndarray:
+    return np.frombuffer(blob, dtype=np.float32)
+
+
+class SQLiteStore(GraphStore):
+    def __init__(self, directory: str | os.PathLike, readonly: bool = False):
+        self.directory = Path(directory)
+        self.readonly = readonly
+        if self.directory.exists() and not self.directory.is_dir():
+            raise StoreError(f"store {self.directory}: not a directory")
+        if not readonly:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        self.path = self.directory / DB_FILE
+        if readonly and not self.path.exists():
+            raise StoreError(f"store {self.directory}: no Citegraph store there")
+        self._local = threading.local()
+        self._index_lock = threading.Lock()
+        self._index: VectorIndex = ExactIndex(DIM)
+        self._index_version: Optional[str] = None
+        self._index_last_rowid = 0
+        self._create_schema()
+
+    # --- connections ------------------------------------------------------------
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
+                                       check_same_thread=False)
+            except sqlite3.Error as exc:
+                raise StoreError(f"store {self.path}: {exc}") from None
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=30000")
+            self._local.conn = conn
+        return conn
+
+    def _write(self):
+        """A write transaction: BEGIN IMMEDIATE takes the write lock up front, so two
+        writers serialise instead of failing half-way."""
+        return _Transaction(self._conn())
+
+    def _create_schema(self) -> None:
+        conn = self._conn()
+        try:
+            version = conn.execute(
+                "SELECT value FROM meta WHERE key='schema'").fetchone()
+        except sqlite3.OperationalError:
+            version = None
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"store {self.path}: {exc}") from None
+        if version is not None:
+            return
+        if self.readonly:
+            raise StoreError(f"store {self.directory}: no Citegraph store there")
+        # one write transaction, so that two processes opening a new store cannot interleave
+        conn.executescript(
+            "BEGIN IMMEDIATE;" + SCHEMA
+            + f"INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '{SCHEMA_VERSION}');"
+            "INSERT OR IGNORE INTO meta(key, value) VALUES ('version', '0'); COMMIT;")
+
+    @staticmethod
+    def _bump_version(c: sqlite3.Connection) -> None:
+        c.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='version'")
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # --- articles and passages ----------------------------------------------------
+    def article_hash(self, article_id: str) -> Optional[str]:
+        row = self._conn().execute(
+            "SELECT content_hash FROM articles WHERE id=?", (article_id,)).fetchone()
+        return row[0] if row else None
+
+    def upsert_article(self, article: Article, passages: list[Passage],
+                       mentions: list[Mention]) -> None:
+        with self._write() as c:
+            self._delete_article(c, article.id)
+            c.execute(
+                "INSERT INTO articles(id, title, source, url, content_hash, ingested_at, text)"
+                " VALUES (?,?,?,?,?,?,?)",
+                (article.id, article.title, article.source, article.url,
+                 article.content_hash, article.ingested_at, article.text))
+            title_terms = analysed_text(article.title)
+            for p in passages:
+                if p.embedding is None:
+                    raise StoreError(f"passage {p.id}: no embedding")
+                sv = p.sentences
+                cur = c.execute(
+                    "INSERT INTO passages(id, article_id, ordinal, text, start_char, end_char,"
+                    " embedding, sentence_spans, sentence_vectors) VALUES (?,?,?,?,?,?,?,?,?)",
+                    (p.id, article.id, p.ordinal, p.text, p.start, p.end, _blob(p.embedding),
+                     json.dumps(sv.spans if sv else []), sv.to_bytes() if sv else None))
+                c.execute("INSERT INTO passage_fts(rowid, title, body) VALUES (?,?,?)",
+                          (cur.lastrowid, title_terms, analysed_text(p.text)))
+            self._insert_mentions(c, mentions)
+            self._bump_version(c)
+
+    def delete_article(self, article_id: str) -> bool:
+        with self._write() as c:
+            found = self._delete_article(c, article_id)
+            if found:
+                self._bump_version(c)
+        return found
+
+    @staticmethod
+    def _delete_article(c: sqlite3.Connection, article_id: str) -> bool:
+        c.execute("DELETE FROM passage_fts WHERE rowid IN"
+                  " (SELECT rowid FROM passages WHERE article_id=?)", (article_id,))
+        # passages and their mentions go by ON DELETE CASCADE
+        return c.execute("DELETE FROM articles WHERE id=?", (article_id,)).rowcount > 0
+
+    def get_article(self, article_id: str) -> Optional[Article]:
+        row = self._conn().execute(
+            "SELECT id, title, text, source, url, content_hash, ingested_at FROM articles"
+            " WHERE id=?", (article_id,)).fetchone()
+        return Article(*row) if row else None
+
+    def article_titles(self, article_ids: Iterable[str]) -> dict[str, Article]:
+        ids = list(dict.fromkeys(article_ids))
+        out: dict[str, Article] = {}
+        for chunk in _chunks(ids):
+            rows = self._conn().execute(
+                "SELECT id, title, '', source, url, content_hash, ingested_at FROM articles"
+                f" WHERE id IN ({_marks(chunk)})", chunk)
+            out.update((r[0], Article(*r)) for r in rows)
+        return out
+
+    _PASSAGE_COLS = "id, article_id, ordinal, text, start_char, end_char"
+
+    def article_passages(self, article_id: str) -> list[Passage]:
+        rows = self._conn().execute(
+            f"SELECT {self._PASSAGE_COLS} FROM passages WHERE article_id=? ORDER BY ordinal",
+            (article_id,))
+        return [Passage(*r) for r in rows]
+
+    def get_passages(self, passage_ids: list[str]) -> list[Passage]:
+        found: dict[str, Passage] = {}
+        for chunk in _chunks(list(passage_ids)):
+            rows = self._conn().execute(
+                f"SELECT {self._PASSAGE_COLS} FROM passages WHERE id IN ({_marks(chunk)})", chunk)
+            found.update((r[0], Passage(*r)) for r in rows)
+        return [found[i] for i in passage_ids if i in found]
+
+    def sentence_vectors(self, passage_ids: list[str]) -> dict[str, SentenceVectors]:
+        out: dict[str, SentenceVectors] = {}
+        for chunk in _chunks(list(passage_ids)):
+            rows = self._conn().execute(
+                "SELECT id, sentence_spans, sentence_vectors FROM passages"
+                f" WHERE id IN ({_marks(chunk)}) AND sentence_vectors IS NOT NULL", chunk)
+            out.update((pid, SentenceVectors.from_bytes(json.loads(spans), blob))
+                       for pid, spans, blob in rows)
+        return out
+
+    # --- concepts and mentions -----------------------------------------------------
+    def replace_concepts(self, concepts: list[Concept]) -> None:
+        with self._write() as c:
+            keep = [k.iri for k in concepts]
+            c.execute("CREATE TEMP TABLE IF NOT EXISTS keep_iri(iri TEXT PRIMARY KEY)")
+            c.execute("DELETE FROM keep_iri")
+            c.executemany("INSERT OR IGNORE INTO keep_iri VALUES (?)", [(i,) for i in keep])
+            c.execute("DELETE FROM concepts WHERE iri NOT IN (SELECT iri FROM keep_iri)")
+            c.execute("DELETE FROM broader")
+            c.execute("DELETE FROM related")
+            c.executemany(
+                "INSERT INTO concepts(iri, label, alt_labels, hidden_labels, definition, scheme)"
+                " VALUES (?,?,?,?,?,?) ON CONFLICT(iri) DO UPDATE SET label=excluded.label,"
+                " alt_labels=excluded.alt_labels, hidden_labels=excluded.hidden_labels,"
+                " definition=excluded.definition, scheme=excluded.scheme",
+                [(k.iri, k.label, json.dumps(k.alt_labels), json.dumps(k.hidden_labels),
+                  k.definition, k.scheme) for k in concepts])
+            c.executemany("INSERT OR IGNORE INTO broader(narrower, broader) VALUES (?,?)",
+                          [(k.iri, b) for k in concepts for b in k.broader])
+            c.executemany("INSERT OR IGNORE INTO related(a, b) VALUES (?,?)",
+                          [tuple(sorted((k.iri, r))) for k in concepts for r in k.related
+                           if r != k.iri])
+            c.execute("DELETE FROM cooccurs WHERE a NOT IN (SELECT iri FROM keep_iri)"
+                      " OR b NOT IN (SELECT iri FROM keep_iri)")
+            self._bump_version(c)
+
+    def _concept(self, row) -> Concept:
+        iri, label, alt, hidden, definition, scheme = row
+        c = self._conn()
+        broader = [r[0] for r in c.execute("SELECT broader FROM broader WHERE narrower=?", (iri,))]
+        related = [r[0] for r in c.execute(
+            "SELECT b FROM related WHERE a=? UNION SELECT a FROM related WHERE b=?", (iri, iri))]
+        return Concept(iri, label, json.loads(alt), json.loads(hidden), definition, scheme,
+                       sorted(broader), sorted(related))
+
+    _CONCEPT_COLS = "iri, label, alt_labels, hidden_labels, definition, scheme"
+
+    def list_concepts(self) -> list[tuple[Concept, int]]:
+        rows = self._conn().execute(
+            f"SELECT {self._CONCEPT_COLS}, (SELECT COUNT(*) FROM mentions m WHERE m.iri=c.iri)"
+            " FROM concepts c ORDER BY label").fetchall()
+        return [(self._concept(r[:6]), r[6]) for r in rows]
+
+    def get_concept(self, iri: str) -> Optional[Concept]:
+        row = self._conn().execute(
+            f"SELECT {self._CONCEPT_COLS} FROM concepts WHERE iri=?", (iri,)).fetchone()
+        return self._concept(row) if row else None
+
+    def narrower(self, iri: str) -> list[str]:
+        return sorted(r[0] for r in self._conn().execute(
+            "SELECT narrower FROM broader WHERE broader=?", (iri,)))
+
+    @staticmethod
+    def _insert_mentions(c: sqlite3.Connection, mentions: list[Mention]) -> None:
+        c.executemany(
+            "INSERT INTO mentions(passage_id, iri, score, method, start_char, end_char, surface)"
+            " VALUES (?,?,?,?,?,?,?)",
+            [(m.passage_id, m.iri, float(m.score), m.method, m.start, m.end, m.surface)
+             for m in mentions])
+
+    def replace_mentions(self, passage_ids: list[str], mentions: list[Mention]) -> None:
+        with self._write() as c:
+            for chunk in _chunks(list(passage_ids)):
+                c.execute(f"DELETE FROM mentions WHERE passage_id IN ({_marks(chunk)})", chunk)
+            self._insert_mentions(c, mentions)
+            self._bump_version(c)
+
+    _MENTION_COLS = "passage_id, iri, score, method, start_char, end_char, surface"
+
+    def passage_mentions(self, passage_ids: list[str]) -> dict[str, list[Mention]]:
+        out: dict[str, list[Mention]] = {pid: [] for pid in passage_ids}
+        for chunk in _chunks(list(passage_ids)):
+            rows = self._conn().execute(
+                f"SELECT {self._MENTION_COLS} FROM mentions WHERE passage_id IN ({_marks(chunk)})"
+                " ORDER BY score DESC", chunk)
+            for r in rows:
+                out[r[0]].append(Mention(*r))
+        return out
+
+    def concept_mentions(self, iri: str, limit: int = 50) -> list[Mention]:
+        rows = self._conn().execute(
+            f"SELECT {self._MENTION_COLS} FROM mentions WHERE iri=? ORDER BY score DESC,"
+            " passage_id LIMIT ?", (iri, limit))
+        return [Mention(*r) for r in rows]
+
+    def rebuild_cooccurrence(self) -> None:
+        with self._write() as c:
+            c.execute("DELETE FROM cooccurs")
+            rows = c.execute(
+                "SELECT m1.iri, m2.iri, COUNT(DISTINCT m1.passage_id),"
+                " json_group_array(DISTINCT m1.passage_id)"
+                " FROM mentions m1 JOIN mentions m2"
+                " ON m1.passage_id = m2.passage_id AND m1.iri < m2.iri"
+                " GROUP BY m1.iri, m2.iri").fetchall()
+            c.executemany("INSERT INTO cooccurs(a, b, weight, passages) VALUES (?,?,?,?)",
+                          [(a, b, float(n), ps) for a, b, n, ps in rows])
+
+    def co_occurring(self, iri: str, limit: int = 20) -> list[tuple[str, float, list[str]]]:
+        rows = self._conn().execute(
+            "SELECT b, weight, passages FROM cooccurs WHERE a=?"
+            " UNION ALL SELECT a, weight, passages FROM cooccurs WHERE b=?"
+            " ORDER BY 2 DESC, 1 LIMIT ?", (iri, iri, limit))
+        return [(other, w, sorted(json.loads(ps))) for other, w, ps in rows]
+
+    # --- retrieval ---------------------------------------------------------------
+    def _sync_index(self) -> None:
+        """Bring the in-memory vector index up to the committed state of the file."""
+        c = self._conn()
+        version = c.execute("SELECT value FROM meta WHERE key='version'").fetchone()[0]
+        if version == self._index_version:
+            return
+        with self._index_lock:
+            if version == self._index_version:
+                return
+            present = np.fromiter((r[0] for r in c.execute("SELECT rowid FROM passages")),
+                                  dtype=np.int64)
+            gone = np.setdiff1d(self._index.keys(), present, assume_unique=True)
+            self._index.remove(gone)
+            rows = c.execute("SELECT rowid, embedding FROM passages WHERE rowid > ?"
+                             " ORDER BY rowid", (self._index_last_rowid,)).fetchall()
+            if rows:
+                keys = np.array([r[0] for r in rows], dtype=np.int64)
+                matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32)
+                self._index.add(keys, matrix.reshape(len(rows), DIM))
+                self._index_last_rowid = int(keys[-1])
+            self._index_version = version
+
+    def vector_search(self, vector: np.ndarray, k: int) -> list[Hit]:
+        self._sync_index()
+        keys, scores = self._index.search(vector, k)
+        return self._hits(keys.tolist(), scores.tolist())
+
+    def keyword_search(self, query: str, k: int) -> list[Hit]:
+        expression = match_expression(query)
+        if not expression:
+            return []
+        rows = self._conn().execute(
+            "SELECT p.id, -bm25(passage_fts, ?, 1.0) FROM passage_fts"
+            " JOIN passages p ON p.rowid = passage_fts.rowid"
+            " WHERE passage_fts MATCH ? ORDER BY bm25(passage_fts, ?, 1.0) LIMIT ?",
+            (TITLE_WEIGHT, expression, TITLE_WEIGHT, k)).fetchall()
+        return [Hit(pid, float(score)) for pid, score in rows]
+
+    def _hits(self, rowids: list[int], scores: list[float]) -> list[Hit]:
+        if not rowids:
+            return []
+        ids = dict(self._conn().execute(
+            f"SELECT rowid, id FROM passages WHERE rowid IN ({_marks(rowids)})", rowids))
+        return [Hit(ids[r], float(s)) for r, s in zip(rowids, scores) if r in ids]
+
+    # --- whole-store views ---------------------------------------------------------
+    def stats(self) -> dict[str, int]:
+        c = self._conn()
+        return {name: c.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+                for name, table in (("articles", "articles"), ("passages", "passages"),
+                                    ("concepts", "concepts"), ("mentions", "mentions"))}
+
+    def iter_articles(self) -> Iterator[Article]:
+        rows = self._conn().execute(
+            "SELECT id, title, text, source, url, content_hash, ingested_at FROM articles"
+            " ORDER BY id")
+        for r in rows:
+            yield Article(*r)
+
+    def iter_passages(self, with_embeddings: bool = False) -> Iterator[Passage]:
+        cols = self._PASSAGE_COLS + (", embedding" if with_embeddings else "")
+        for r in self._conn().execute(f"SELECT {cols} FROM passages ORDER BY article_id, ordinal"):
+            p = Passage(*r[:6])
+            if with_embeddings:
+                p.embedding = _vector(r[6])
+            yield p
+
+    def iter_mentions(self) -> Iterator[Mention]:
+        for r in self._conn().execute(
+                f"SELECT {self._MENTION_COLS} FROM mentions ORDER BY passage_id, iri, start_char"):
+            yield Mention(*r)
+
+
+class _Transaction:
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb):
+        self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        return False
+
+
+def _marks(values: list) -> str:
+    return ",".join("?" * len(values))
+
+
+def _chunks(values: list, size: int = 500):
+    for i in range(0, len(values), size):
+        yield values[i:i + size]

@@ -1,0 +1,1 @@
+"""Reading, cleaning, splitting, embedding and linking articles into the graph."""

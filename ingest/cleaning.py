@@ -1,0 +1,105 @@
+"""Page furniture out, article text (and reader comments with content) kept.
+
+Blog exports carry comment forms, share buttons and sign-in prompts around the article. They
+are recognised line by line; a comment form ("Leave a Reply", "You might also like") ends the
+article, since what follows it on such pages is form and promotion, not content.
+"""
+from __future__ import annotations
+
+import re
+
+# A line matching one of these is furniture wherever it appears.
+_FURNITURE = [
+    r"leave a (reply|comment)( to .*)?",
+    r"cancel reply",
+    r"you are commenting using your .*account.*",
+    r"this site uses akismet.*",
+    r"fill in your details below.*",
+    r"please log in using one of these methods.*",
+    r"connecting to %s",
+    r"your email address will not be published.*",
+    r"required fields are marked.*",
+    r"notify me of (new|follow-up) (comments|posts).*",
+    r"(share|like|follow|subscribe)( this| us| to .*)?:?",
+    r"share on (facebook|twitter|linkedin|x|email|reddit|pinterest|whatsapp)",
+    r"click to (share|email|print).*",
+    r"(subscribe|sign up) (to|for) (our|the|my) (newsletter|blog|updates).*",
+    r"(google|twitter|facebook|linkedin) (photo|picture)",
+    r"wordpress\.com logo",
+    r"logo",
+    r"%d bloggers like this:?",
+    r"enhanced by zemanta",
+    r"filed under .*",
+    r"tagged:? .*",
+    r"\(photo credit: .*\)",
+    r"no trackbacks yet\.?",
+    r"(one|\d+) (thought|response|comment|reply|replies|thoughts|responses|comments) (on|to) .*",
+    r"log out /\s*change \)?",
+    r"loading\.*",
+    r"related( posts| articles)?:?",
+    r"posted (in|by) .*",
+    r"home\s*>.*",  # breadcrumbs
+    r"(get a live demo|book a demo|request a demo)!?",
+]
+_FURNITURE_RE = re.compile(r"^\s*(?:\d+[.)]\s+|[•·*-]\s+)?(?:" + "|".join(_FURNITURE) + r")\s*$",
+                           re.IGNORECASE)
+
+# The first of these in the second half of a page ends the article.
+_TAIL_START_RE = re.compile(
+    r"^\s*(leave a (reply|comment)|you might also like:?|related posts:?|"
+    r"please log in using one of these methods.*|fill in your details below.*)\s*$",
+    re.IGNORECASE)
+
+
+def is_furniture(line: str) -> bool:
+    return bool(_FURNITURE_RE.match(line))
+
+
+def clean_text(text: str) -> str:
+    """Normalise line ends, drop furniture lines, cut the trailing comment form, collapse a
+    line repeated right after itself (titles printed twice) and excess blank lines."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
+    text = text.replace("\ufeff", "").replace("\x00", "")
+    lines = text.split("\n")
+    half = len(lines) // 2
+    for i, line in enumerate(lines):
+        if i >= half and _TAIL_START_RE.match(line):
+            lines = lines[:i]
+            break
+    kept: list[str] = []
+    last_content = None
+    for line in lines:
+        line = line.rstrip()
+        if is_furniture(line):
+            continue
+        stripped = line.strip()
+        if stripped and stripped == last_content:
+            continue  # a heading or title printed twice in a row
+        if stripped:
+            last_content = stripped
+        kept.append(line)
+    cleaned = "\n".join(kept)
+    cleaned = re.sub(r"\n[ \t]*(\n[ \t]*){2,}", "\n\n", cleaned)
+    return cleaned.strip()
+
+
+_MD_RULES = [
+    (re.compile(r"^```.*$", re.M), ""),  # code fences: keep the code, drop the fence
+    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images: alt text
+    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links: their text
+    (re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", re.M), r"\1"),  # ATX headings
+    (re.compile(r"^\s{0,3}>\s?", re.M), ""),  # block quotes
+    (re.compile(r"^\s*([-*+]|\d+[.)])\s+", re.M), "• "),  # list markers
+    (re.compile(r"^\s*([-*_]\s*){3,}$", re.M), ""),  # horizontal rules
+    (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),  # strong
+    (re.compile(r"(?<![\w*])[*_](?!\s)(.+?)(?<!\s)[*_](?![\w*])"), r"\1"),  # emphasis
+    (re.compile(r"`([^`]+)`"), r"\1"),  # inline code
+    (re.compile(r"<[^>\n]+>"), ""),  # inline HTML tags
+]
+
+
+def markdown_to_text(markdown: str) -> str:
+    text = re.sub(r"^---\n.*?\n---\n", "", markdown, count=1, flags=re.S)  # front matter
+    for pattern, replacement in _MD_RULES:
+        text = pattern.sub(replacement, text)
+    return text

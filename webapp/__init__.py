@@ -1,0 +1,1 @@
+"""Citegraph: webapp."""
