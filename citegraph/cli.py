@@ -8,6 +8,7 @@ import sys
 import click
 
 import citegraph  # noqa: F401  (sets thread and offline environment first)
+from citegraph.commands import register
 from citegraph.runtime import Runtime
 from graph.base import StoreError
 
@@ -176,6 +177,8 @@ def export(store, fmt, output):
         if output:
             out.close()
 
+
+register(main)
 
 if __name__ == "__main__":
     main()

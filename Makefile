@@ -1,0 +1,30 @@
+# The two commands of the README: `make demo` and `make test`. Everything else is a step.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+DEMO_STORE ?= ./citegraph-data
+
+.PHONY: setup demo test test-fast serve bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	$(BIN)/citegraph ingest demo/corpus --store $(DEMO_STORE)
+	$(BIN)/citegraph ask "Who should own customer analytics?" --store $(DEMO_STORE)
+	$(BIN)/citegraph serve --store $(DEMO_STORE)
+
+test: setup
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) $(DEMO_STORE)

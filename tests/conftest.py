@@ -1,0 +1,60 @@
+"""Shared fixtures: the real embedding model (loaded once per test session) and small real
+stores built from the seed articles in ../shared/corpus/seeds."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+os.environ.setdefault("CITEGRAPH_THREADS", "1")  # tests share two cores; see DESIGN.md
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+import citegraph  # noqa: E402,F401  (offline and thread environment)
+import pytest  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+SEEDS = SHARED / "corpus" / "seeds"
+EVAL = SHARED / "eval"
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from ingest.embedder import Embedder
+
+    return Embedder()
+
+
+@pytest.fixture(scope="session")
+def seed_store_dir(tmp_path_factory, embedder):
+    """A store holding the five seed articles; built once, copied for tests that write."""
+    from graph.sqlite_store import SQLiteStore
+    from ingest.pipeline import Pipeline
+
+    if not SEEDS.is_dir():
+        pytest.skip("../shared/corpus/seeds is not here")
+    directory = tmp_path_factory.mktemp("seed-store")
+    with SQLiteStore(directory) as store:
+        report = Pipeline(store, embedder).ingest_paths([str(SEEDS)])
+        assert report.new == 5 and not report.failed
+    return directory
+
+
+@pytest.fixture
+def seed_store(seed_store_dir, tmp_path):
+    """A private copy of the seed store, safe to write to."""
+    from graph.sqlite_store import SQLiteStore
+
+    copy = tmp_path / "store"
+    shutil.copytree(seed_store_dir, copy)
+    store = SQLiteStore(copy)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def empty_store(tmp_path):
+    from graph.sqlite_store import SQLiteStore
+
+    store = SQLiteStore(tmp_path / "empty-store")
+    yield store
+    store.close()
