@@ -179,6 +179,3 @@ def export(store, fmt, output):
 
 
 register(main)
-
-if __name__ == "__main__":
-    main()

@@ -87,10 +87,10 @@ _MD_RULES = [
     (re.compile(r"^```.*$", re.M), ""),  # code fences: keep the code, drop the fence
     (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images: alt text
     (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links: their text
-    (re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", re.M), r"\1"),  # ATX headings
-    (re.compile(r"^\s{0,3}>\s?", re.M), ""),  # block quotes
-    (re.compile(r"^\s*([-*+]|\d+[.)])\s+", re.M), "• "),  # list markers
-    (re.compile(r"^\s*([-*_]\s*){3,}$", re.M), ""),  # horizontal rules
+    (re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.*?)[ \t]*#*[ \t]*$", re.M), r"\1"),  # ATX headings
+    (re.compile(r"^[ \t]{0,3}>[ \t]?", re.M), ""),  # block quotes
+    (re.compile(r"^[ \t]*([-*_][ \t]*){3,}$", re.M), ""),  # horizontal rules
+    (re.compile(r"^[ \t]*([-*+]|\d+[.)])[ \t]+", re.M), "• "),  # list markers
     (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),  # strong
     (re.compile(r"(?<![\w*])[*_](?!\s)(.+?)(?<!\s)[*_](?![\w*])"), r"\1"),  # emphasis
     (re.compile(r"`([^`]+)`"), r"\1"),  # inline code

@@ -12,6 +12,7 @@ from typing import Optional
 import numpy as np
 
 from graph.models import SentenceVectors
+from ingest.splitter import is_heading
 
 ANSWER_SENTENCES = 3
 
@@ -28,6 +29,10 @@ def best_sentence(question_vector: np.ndarray, text: str,
     if sentences is None or not sentences.spans:
         return Highlight(0, len(text), 0.0)
     scores = sentences.vectors.astype(np.float32) @ question_vector
+    # a title or heading line is not an answer while the passage has a real sentence
+    headings = [is_heading(text[a:b]) for a, b in sentences.spans]
+    if not all(headings):
+        scores = np.where(headings, -np.inf, scores)
     best = int(np.argmax(scores))
     start, end = sentences.spans[best]
     return Highlight(int(start), int(end), float(scores[best]))

@@ -1,0 +1,59 @@
+"""Passage splitting: exact offsets (property test), size bounds, no heading-only passage."""
+from hypothesis import given, settings, strategies as st
+
+from ingest.splitter import MAX_TOKENS, Splitter, is_heading, sentence_spans, word_count
+
+from conftest import SEEDS
+
+words = st.text(alphabet=st.characters(codec="utf-8", categories=("L", "N")), min_size=1, max_size=12)
+sentence = st.lists(words, min_size=1, max_size=40).map(lambda ws: " ".join(ws) + ".")
+paragraph = st.lists(sentence, min_size=1, max_size=12).map(" ".join)
+article = st.lists(paragraph, min_size=1, max_size=15).map("\n\n".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(article)
+def test_offsets_are_exact_and_passages_fit(text):
+    splitter = Splitter()
+    spans = splitter.split(text)
+    assert spans, "a non-empty article yields passages"
+    previous_end = 0
+    for span in spans:
+        piece = text[span.start:span.end]
+        assert piece == piece.strip() and piece
+        assert span.start >= previous_end, "passages are ordered and disjoint"
+        assert splitter.token_count(piece) <= MAX_TOKENS
+        assert word_count(piece) <= splitter.max_words
+        previous_end = span.end
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(min_size=1, max_size=3000))
+def test_offsets_exact_on_arbitrary_text(text):
+    for span in Splitter().split(text):
+        assert text[span.start:span.end].strip() == text[span.start:span.end] != ""
+
+
+def test_seed_passages_with_the_real_tokenizer(embedder):
+    splitter = Splitter(token_count=embedder.token_count)
+    for seed in SEEDS.glob("*.txt"):
+        text = seed.read_text(encoding="utf-8")
+        spans = splitter.split(text)
+        sizes = [word_count(text[s.start:s.end]) for s in spans]
+        assert all(embedder.token_count(text[s.start:s.end]) <= MAX_TOKENS for s in spans)
+        assert not any(is_heading(text[s.start:s.end]) for s in spans[1:]), seed.name
+        assert max(sizes) <= 200 and sum(sizes) > 0.9 * word_count(text)
+
+
+def test_heading_opens_next_passage_not_a_passage_of_its_own():
+    body = " ".join(["Customer analytics belongs with the people who act on it."] * 12)
+    text = f"{body}\n\nWho owns the data\n\n{body}"
+    spans = Splitter().split(text)
+    assert len(spans) == 2
+    assert text[spans[1].start:].startswith("Who owns the data")
+
+
+def test_sentence_spans():
+    text = "First one. Second “quoted” one! Third? Yes.\nA list line"
+    pieces = [text[s.start:s.end] for s in sentence_spans(text)]
+    assert pieces == ["First one.", "Second “quoted” one!", "Third?", "Yes.", "A list line"]
