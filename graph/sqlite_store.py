@@ -19,11 +19,12 @@ from graph.analysis import analysed_text, match_expression
 from graph.base import GraphStore, StoreError
 from graph.models import Article, Concept, Hit, Mention, Passage, SentenceVectors
 from graph.sqlite_schema import SCHEMA, SCHEMA_VERSION
-from graph.vectors import ExactIndex, VectorIndex
+from graph.vectors import AdaptiveIndex
 
 DB_FILE = "citegraph.sqlite3"
 DIM = 384
 TITLE_WEIGHT = 2.0  # BM25 weight of the article title column against the passage body
+SYNC_CHUNK = 20_000  # embedding rows read per step when loading the vector index
 
 
 def _blob(vector: np.ndarray) -> bytes:
@@ -47,7 +48,8 @@ class SQLiteStore(GraphStore):
             raise StoreError(f"store {self.directory}: no Citegraph store there")
         self._local = threading.local()
         self._index_lock = threading.Lock()
-        self._index: VectorIndex = ExactIndex(DIM)
+        # exact below a size threshold, HNSW above it once its recall is measured
+        self._index = AdaptiveIndex(DIM, cache=self.directory / "vectors.usearch")
         self._index_version: Optional[str] = None
         self._index_last_rowid = 0
         self._create_schema()
@@ -302,18 +304,31 @@ class SQLiteStore(GraphStore):
         with self._index_lock:
             if version == self._index_version:
                 return
+            if self._index_version is None:  # first sync: a cached graph may cover most rows
+                self._index_last_rowid = self._index.resume(self._stored_vector)
             present = np.fromiter((r[0] for r in c.execute("SELECT rowid FROM passages")),
                                   dtype=np.int64)
             gone = np.setdiff1d(self._index.keys(), present, assume_unique=True)
             self._index.remove(gone)
             rows = c.execute("SELECT rowid, embedding FROM passages WHERE rowid > ?"
-                             " ORDER BY rowid", (self._index_last_rowid,)).fetchall()
-            if rows:
-                keys = np.array([r[0] for r in rows], dtype=np.int64)
-                matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32)
-                self._index.add(keys, matrix.reshape(len(rows), DIM))
+                             " ORDER BY rowid", (self._index_last_rowid,))
+            while chunk := rows.fetchmany(SYNC_CHUNK):  # bounded memory on large stores
+                keys = np.array([r[0] for r in chunk], dtype=np.int64)
+                matrix = np.frombuffer(b"".join(r[1] for r in chunk), dtype=np.float32)
+                self._index.add(keys, matrix.reshape(len(chunk), DIM))
                 self._index_last_rowid = int(keys[-1])
+            self._index.commit()
             self._index_version = version
+
+    def _stored_vector(self, rowid: int) -> Optional[np.ndarray]:
+        row = self._conn().execute("SELECT embedding FROM passages WHERE rowid=?",
+                                   (rowid,)).fetchone()
+        return _vector(row[0]) if row else None
+
+    def vector_index_info(self) -> dict:
+        """The vector index in use: exact or HNSW, and HNSW's measured recall@10."""
+        self._sync_index()
+        return self._index.describe()
 
     def vector_search(self, vector: np.ndarray, k: int) -> list[Hit]:
         self._sync_index()

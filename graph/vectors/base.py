@@ -23,3 +23,7 @@ class VectorIndex(ABC):
 
     def __len__(self) -> int:
         return len(self.keys())
+
+    def describe(self) -> dict:
+        """What the index is and, for an approximate one, its measured recall."""
+        return {"kind": type(self).__name__, "vectors": len(self)}

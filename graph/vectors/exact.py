@@ -1,4 +1,7 @@
-"""Exact cosine search: one contiguous float32 matrix, a matrix-vector product, argpartition."""
+"""Exact cosine search: one contiguous float32 matrix, a matrix-vector product, argpartition.
+
+The matrix grows by doubling its capacity, so loading a large store in chunks and adding
+passages one article at a time both cost amortised O(1) copies per vector."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,34 +10,72 @@ from graph.vectors.base import VectorIndex
 
 
 class ExactIndex(VectorIndex):
+    kind = "exact"
+
     def __init__(self, dim: int = 384):
         self.dim = dim
-        self._keys = np.empty(0, dtype=np.int64)
-        self._matrix = np.empty((0, dim), dtype=np.float32)
+        self._size = 0
+        self._keys_buf = np.empty(0, dtype=np.int64)
+        self._matrix_buf = np.empty((0, dim), dtype=np.float32)
+
+    @property
+    def matrix(self) -> np.ndarray:
+        """The stored vectors, rows in the order of `keys()` (a view, not a copy)."""
+        return self._matrix_buf[:self._size]
+
+    def _reserve(self, extra: int) -> None:
+        needed = self._size + extra
+        if needed <= len(self._keys_buf):
+            return
+        capacity = max(needed, 2 * len(self._keys_buf), 1024)
+        keys = np.empty(capacity, dtype=np.int64)
+        matrix = np.empty((capacity, self.dim), dtype=np.float32)
+        keys[:self._size] = self._keys_buf[:self._size]
+        matrix[:self._size] = self._matrix_buf[:self._size]
+        self._keys_buf, self._matrix_buf = keys, matrix
 
     def add(self, keys: np.ndarray, vectors: np.ndarray) -> None:
         if len(keys) == 0:
             return
         vectors = np.asarray(vectors, dtype=np.float32).reshape(len(keys), self.dim)
-        self._keys = np.concatenate([self._keys, np.asarray(keys, dtype=np.int64)])
-        self._matrix = np.concatenate([self._matrix, vectors])
+        self._reserve(len(keys))
+        end = self._size + len(keys)
+        self._keys_buf[self._size:end] = np.asarray(keys, dtype=np.int64)
+        self._matrix_buf[self._size:end] = vectors
+        self._size = end
 
     def remove(self, keys: np.ndarray) -> None:
-        if len(keys) == 0 or len(self._keys) == 0:
+        if len(keys) == 0 or self._size == 0:
             return
-        keep = ~np.isin(self._keys, np.asarray(keys, dtype=np.int64))
-        self._keys = self._keys[keep]
-        self._matrix = np.ascontiguousarray(self._matrix[keep])
+        keep = ~np.isin(self.keys(), np.asarray(keys, dtype=np.int64))
+        kept = int(keep.sum())
+        self._keys_buf[:kept] = self.keys()[keep]
+        self._matrix_buf[:kept] = self.matrix[keep]
+        self._size = kept
 
     def search(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        n = len(self._keys)
+        return self.search_many(np.asarray(vector, dtype=np.float32).reshape(1, self.dim), k)[0]
+
+    def search_many(self, vectors: np.ndarray, k: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Exact top-k for a batch of queries: one matrix product for all of them."""
+        n = self._size
         if n == 0 or k <= 0:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
-        scores = self._matrix @ np.asarray(vector, dtype=np.float32)
+            empty = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32))
+            return [empty for _ in range(len(vectors))]
+        scores = np.asarray(vectors, dtype=np.float32) @ self.matrix.T
         k = min(k, n)
-        top = np.argpartition(-scores, k - 1)[:k] if k < n else np.arange(n)
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return self._keys[top], scores[top]
+        out = []
+        for row in scores:
+            top = np.argpartition(-row, k - 1)[:k] if k < n else np.arange(n)
+            top = top[np.argsort(-row[top], kind="stable")]
+            out.append((self.keys()[top], row[top]))
+        return out
 
     def keys(self) -> np.ndarray:
-        return self._keys
+        return self._keys_buf[:self._size]
+
+    def __len__(self) -> int:
+        return self._size
+
+    def describe(self) -> dict:
+        return {"kind": self.kind, "vectors": self._size}

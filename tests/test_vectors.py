@@ -1,0 +1,169 @@
+"""Vector indexes against brute force on random data, and the store's switch to HNSW."""
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from graph.vectors import AdaptiveIndex, ExactIndex, measure_recall
+from graph.vectors.hnsw import HNSWIndex
+
+DIM = 384
+
+
+def unit(rows: np.ndarray) -> np.ndarray:
+    return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+
+
+def clustered(n: int, seed: int = 0, clusters: int = 50) -> np.ndarray:
+    """Unit vectors around a few centres: closer to sentence embeddings than pure noise."""
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((clusters, DIM))
+    return unit(centres[rng.integers(0, clusters, n)] + 0.6 * rng.standard_normal((n, DIM)))
+
+
+def brute_force(keys, matrix, query, k):
+    scores = matrix @ query
+    order = np.argsort(-scores, kind="stable")[:k]
+    return keys[order], scores[order]
+
+
+def test_exact_matches_brute_force_after_chunked_adds_and_removes():
+    vectors = clustered(3000)
+    keys = np.arange(10, 3010, dtype=np.int64)
+    index = ExactIndex(DIM)
+    for start in range(0, 3000, 700):  # chunks that force the buffer to grow several times
+        index.add(keys[start:start + 700], vectors[start:start + 700])
+    gone = keys[::3]
+    index.remove(gone)
+    keep = ~np.isin(keys, gone)
+    assert len(index) == keep.sum()
+    for query in clustered(20, seed=1):
+        got_keys, got_scores = index.search(query, 10)
+        want_keys, want_scores = brute_force(keys[keep], vectors[keep], query, 10)
+        assert got_keys.tolist() == want_keys.tolist()
+        np.testing.assert_allclose(got_scores, want_scores, rtol=1e-5, atol=1e-6)
+        assert not np.isin(got_keys, gone).any()
+
+
+def test_exact_edge_cases():
+    index = ExactIndex(DIM)
+    keys, scores = index.search(clustered(1)[0], 5)
+    assert len(keys) == 0 and len(scores) == 0
+    vectors = clustered(3)
+    index.add(np.array([7, 8, 9]), vectors)
+    keys, _ = index.search(vectors[1], 10)  # k above the size returns everything, best first
+    assert keys.tolist()[0] == 8 and sorted(keys.tolist()) == [7, 8, 9]
+    assert len(index.search(vectors[1], 0)[0]) == 0
+
+
+def test_hnsw_finds_most_true_neighbours_and_reports_cosine_scores():
+    vectors = clustered(5000)
+    keys = np.arange(1, 5001, dtype=np.int64)
+    ann = HNSWIndex(DIM)
+    ann.add(keys, vectors)
+    overlap = []
+    for query in clustered(50, seed=2):
+        got_keys, got_scores = ann.search(query, 10)
+        want_keys, _ = brute_force(keys, vectors, query, 10)
+        overlap.append(len(set(got_keys.tolist()) & set(want_keys.tolist())) / 10)
+        # float16 storage: scores are the true cosines to about three decimals
+        true = vectors[got_keys - 1] @ query
+        np.testing.assert_allclose(got_scores, true, atol=5e-3)
+        assert list(got_scores) == sorted(got_scores, reverse=True)
+    assert np.mean(overlap) >= 0.9
+
+
+def test_hnsw_remove_and_readd_is_idempotent(tmp_path):
+    vectors = clustered(500)
+    keys = np.arange(1, 501, dtype=np.int64)
+    ann = HNSWIndex(DIM)
+    ann.add(keys, vectors)
+    ann.add(keys[:10], vectors[:10])  # already present: not added twice
+    assert len(ann) == 500
+    ann.remove(keys[:250])
+    assert sorted(ann.keys().tolist()) == keys[250:].tolist()
+    got, _ = ann.search(vectors[0], 20)
+    assert not np.isin(got, keys[:250]).any()
+    ann.save(tmp_path / "v.usearch")
+    loaded = HNSWIndex.load(tmp_path / "v.usearch", DIM)
+    assert sorted(loaded.keys().tolist()) == keys[250:].tolist()
+
+
+def test_measure_recall_is_one_for_exact_and_drops_for_a_lossy_index():
+    vectors = clustered(2000)
+    keys = np.arange(2000, dtype=np.int64)
+    exact = ExactIndex(DIM)
+    exact.add(keys, vectors)
+    assert measure_recall(exact, exact) == 1.0
+    half = ExactIndex(DIM)  # an "index" that lost every second vector
+    half.add(keys[::2], vectors[::2])
+    assert 0.3 < measure_recall(exact, half) < 0.7
+
+
+def test_adaptive_stays_exact_below_threshold_and_switches_above():
+    vectors = clustered(3000)
+    keys = np.arange(1, 3001, dtype=np.int64)
+    index = AdaptiveIndex(DIM, threshold=2000)
+    index.add(keys[:1500], vectors[:1500])
+    index.commit()
+    assert index.kind == "exact" and "recall_at_10" not in index.describe()
+    index.add(keys[1500:], vectors[1500:])
+    index.commit()
+    info = index.describe()
+    assert info["kind"] == "hnsw" and info["recall_at_10"] >= index.min_recall
+    got, _ = index.search(vectors[5], 10)
+    assert got[0] == 6
+
+
+def test_adaptive_keeps_exact_when_recall_is_below_the_floor():
+    vectors = clustered(1500)
+    index = AdaptiveIndex(DIM, threshold=1000, min_recall=1.01)  # a floor no index can clear
+    index.add(np.arange(1500), vectors)
+    index.commit()
+    info = index.describe()
+    assert info["kind"] == "exact"
+    assert 0.0 < info["recall_at_10"] <= 1.0  # measured and reported, not silent
+
+
+def test_adaptive_cache_round_trip_and_mismatch(tmp_path):
+    vectors = clustered(1200)
+    keys = np.arange(1, 1201, dtype=np.int64)
+    cache = tmp_path / "vectors.usearch"
+    index = AdaptiveIndex(DIM, threshold=1000, cache=cache)
+    index.add(keys, vectors)
+    index.commit()
+    assert cache.exists()
+    reloaded = AdaptiveIndex(DIM, threshold=1000, cache=cache)
+    assert reloaded.kind == "hnsw" and len(reloaded) == 1200
+    assert reloaded.describe()["recall_at_10"] == index.describe()["recall_at_10"]
+    assert reloaded.resume(lambda key: vectors[key - 1]) == 1200
+    other = AdaptiveIndex(DIM, threshold=1000, cache=cache)
+    assert other.resume(lambda key: clustered(1, seed=9)[0]) == 0  # another store's cache
+    assert other.kind == "exact" and len(other) == 0
+
+
+def test_store_switches_to_hnsw_with_same_results_and_reloads_cache(seed_store_dir, tmp_path,
+                                                                    monkeypatch, embedder):
+    from graph.sqlite_store import SQLiteStore
+
+    copy = tmp_path / "store"
+    shutil.copytree(seed_store_dir, copy)
+    query = embedder.encode_query("who owns the data platform")
+    with SQLiteStore(copy) as store:
+        exact_hits = store.vector_search(query, 5)
+        assert store.vector_index_info()["kind"] == "exact"
+    monkeypatch.setenv("CITEGRAPH_ANN_THRESHOLD", "5")
+    with SQLiteStore(copy) as store:
+        ann_hits = store.vector_search(query, 5)
+        info = store.vector_index_info()
+    assert info["kind"] == "hnsw" and info["recall_at_10"] == 1.0
+    assert [h.passage_id for h in ann_hits] == [h.passage_id for h in exact_hits]
+    assert (copy / "vectors.usearch").exists()
+    with SQLiteStore(copy) as store:  # loaded from the cache, then caught up after a delete
+        gone = exact_hits[0].passage_id.split("#")[0]
+        assert store.delete_article(gone)
+        hits = store.vector_search(query, 5)
+        assert store.vector_index_info()["kind"] == "hnsw"
+    assert all(not h.passage_id.startswith(gone + "#") for h in hits)
