@@ -1,0 +1,366 @@
+"""Every Cypher statement of the Neo4j backend, one small named builder each.
+
+Statements take parameters only: user data never becomes Cypher text. The only values written
+into the text are this module's own constants (index names, the vector dimension). Each
+builder declares its parameters with an example value, so that the linter test can check the
+statement with Neo4j's own parser (undeclared parameters are errors there) and the driver
+tests can check that the store passes exactly these parameters.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Callable
+
+DIMENSIONS = 384
+VECTOR_INDEX = "passage_embedding"
+FULLTEXT_INDEX = "passage_text"
+FULLTEXT_ANALYZER = "english"  # lower-cases, drops English stop words, stems
+TITLE_BOOST = 2.0  # weight of the article title against the passage body, as in the embedded store
+
+
+@dataclass(frozen=True)
+class Statement:
+    name: str
+    text: str
+    parameters: dict = field(hash=False, compare=False)  # name -> example value
+
+
+STATEMENTS: dict[str, Callable[[], Statement]] = {}
+
+_VECTOR = [0.0] * 4  # an example float list; real vectors have DIMENSIONS entries
+
+
+def _statement(**parameters) -> Callable:
+    """Register a builder of Cypher text as a named Statement with declared parameters."""
+    def register(builder: Callable[[], str]) -> Callable[[], Statement]:
+        @cache
+        def build() -> Statement:
+            return Statement(builder.__name__, " ".join(builder().split()), dict(parameters))
+
+        build.__name__ = build.__qualname__ = builder.__name__
+        build.__doc__ = builder.__doc__
+        STATEMENTS[builder.__name__] = build
+        return build
+    return register
+
+
+# --- schema (idempotent) -------------------------------------------------------------
+@_statement()
+def article_id_constraint():
+    return "CREATE CONSTRAINT article_id IF NOT EXISTS FOR (a:Article) REQUIRE a.id IS UNIQUE"
+
+
+@_statement()
+def passage_id_constraint():
+    return "CREATE CONSTRAINT passage_id IF NOT EXISTS FOR (p:Passage) REQUIRE p.id IS UNIQUE"
+
+
+@_statement()
+def concept_iri_constraint():
+    return "CREATE CONSTRAINT concept_iri IF NOT EXISTS FOR (c:Concept) REQUIRE c.iri IS UNIQUE"
+
+
+@_statement()
+def passage_article_index():
+    """Passages are looked up by article when an article is replaced or deleted."""
+    return ("CREATE INDEX passage_article IF NOT EXISTS FOR (p:Passage) ON (p.article_id)")
+
+
+@_statement()
+def passage_vector_index():
+    return (f"CREATE VECTOR INDEX {VECTOR_INDEX} IF NOT EXISTS FOR (p:Passage) ON (p.embedding)"
+            f" OPTIONS {{indexConfig: {{`vector.dimensions`: {int(DIMENSIONS)},"
+            " `vector.similarity_function`: 'cosine'}}")
+
+
+@_statement()
+def passage_fulltext_index():
+    return (f"CREATE FULLTEXT INDEX {FULLTEXT_INDEX} IF NOT EXISTS FOR (p:Passage)"
+            " ON EACH [p.text, p.title]"
+            f" OPTIONS {{indexConfig: {{`fulltext.analyzer`: '{FULLTEXT_ANALYZER}'}}}}")
+
+
+@_statement(seconds=300)
+def await_indexes():
+    return "CALL db.awaitIndexes($seconds)"
+
+
+# --- articles and passages -------------------------------------------------------------
+@_statement(id="doc-1")
+def article_hash():
+    return "MATCH (a:Article {id: $id}) RETURN a.content_hash AS content_hash"
+
+
+@_statement(article_id="doc-1")
+def delete_article_passages():
+    """Passages go with their relationships (HAS_PASSAGE, NEXT, MENTIONS)."""
+    return "MATCH (p:Passage {article_id: $article_id}) DETACH DELETE p"
+
+
+@_statement(id="doc-1")
+def delete_article():
+    return ("MATCH (a:Article {id: $id}) WITH a, a.id AS id DETACH DELETE a"
+            " RETURN count(id) AS deleted")
+
+
+@_statement(article={"id": "doc-1", "title": "Title", "text": "Text", "source": "doc.txt",
+                     "url": "", "content_hash": "abc", "ingested_at": "2024-01-01T00:00:00"})
+def merge_article():
+    return "MERGE (a:Article {id: $article.id}) SET a = $article"
+
+
+@_statement(article_id="doc-1",
+            rows=[{"id": "doc-1#0", "ordinal": 0, "title": "Title", "text": "Text", "start": 0,
+                   "end": 4, "embedding": _VECTOR, "sentence_spans": "[[0, 4]]",
+                   "sentence_vectors": b"\x00\x00"}])
+def create_passages():
+    """The embedding is stored through the vector procedure, as a float32 array that the
+    vector index accepts."""
+    return """
+        MATCH (a:Article {id: $article_id})
+        UNWIND $rows AS row
+        CREATE (a)-[:HAS_PASSAGE]->(p:Passage {id: row.id, article_id: $article_id,
+            ordinal: row.ordinal, title: row.title, text: row.text, start: row.start,
+            end: row.end, sentence_spans: row.sentence_spans,
+            sentence_vectors: row.sentence_vectors})
+        WITH p, row
+        CALL db.create.setNodeVectorProperty(p, 'embedding', row.embedding)
+    """
+
+
+@_statement(article_id="doc-1")
+def link_passages():
+    """Chain an article's passages in order with NEXT."""
+    return """
+        MATCH (p:Passage {article_id: $article_id})
+        WITH p ORDER BY p.ordinal
+        WITH collect(p) AS passages
+        UNWIND range(0, size(passages) - 2) AS i
+        WITH passages[i] AS a, passages[i + 1] AS b
+        CREATE (a)-[:NEXT]->(b)
+    """
+
+
+_ARTICLE = "{.id, .title, .text, .source, .url, .content_hash, .ingested_at}"
+_ARTICLE_HEAD = "{.id, .title, .source, .url, .content_hash, .ingested_at}"
+_PASSAGE = "{.id, .article_id, .ordinal, .text, .start, .end}"
+
+
+@_statement(id="doc-1")
+def get_article():
+    return f"MATCH (a:Article {{id: $id}}) RETURN a {_ARTICLE} AS article"
+
+
+@_statement(ids=["doc-1"])
+def article_titles():
+    return f"MATCH (a:Article) WHERE a.id IN $ids RETURN a {_ARTICLE_HEAD} AS article"
+
+
+@_statement(article_id="doc-1")
+def article_passages():
+    return (f"MATCH (p:Passage {{article_id: $article_id}}) RETURN p {_PASSAGE} AS passage"
+            " ORDER BY p.ordinal")
+
+
+@_statement(ids=["doc-1#0"])
+def get_passages():
+    return f"MATCH (p:Passage) WHERE p.id IN $ids RETURN p {_PASSAGE} AS passage"
+
+
+@_statement(ids=["doc-1#0"])
+def sentence_vectors():
+    return ("MATCH (p:Passage) WHERE p.id IN $ids AND p.sentence_vectors IS NOT NULL"
+            " RETURN p.id AS id, p.sentence_spans AS spans, p.sentence_vectors AS vectors")
+
+
+# --- concepts and mentions ---------------------------------------------------------------
+@_statement(iris=["http://example.org/c1"])
+def delete_concepts_except():
+    """Concepts that leave the scheme go with their mentions and co-occurrences."""
+    return "MATCH (c:Concept) WHERE NOT c.iri IN $iris DETACH DELETE c"
+
+
+@_statement()
+def delete_concept_links():
+    return "MATCH (:Concept)-[r:BROADER|RELATED]->(:Concept) DELETE r"
+
+
+@_statement(rows=[{"iri": "http://example.org/c1", "label": "Label", "alt_labels": ["alt"],
+                   "hidden_labels": [], "definition": "", "scheme": ""}])
+def merge_concepts():
+    return """
+        UNWIND $rows AS row
+        MERGE (c:Concept {iri: row.iri})
+        SET c.label = row.label, c.alt_labels = row.alt_labels,
+            c.hidden_labels = row.hidden_labels, c.definition = row.definition,
+            c.scheme = row.scheme
+    """
+
+
+@_statement(rows=[{"narrower": "http://example.org/c1", "broader": "http://example.org/c2"}])
+def create_broader():
+    return """
+        UNWIND $rows AS row
+        MATCH (n:Concept {iri: row.narrower})
+        MATCH (b:Concept {iri: row.broader})
+        MERGE (n)-[:BROADER]->(b)
+    """
+
+
+@_statement(rows=[{"a": "http://example.org/c1", "b": "http://example.org/c2"}])
+def create_related():
+    """RELATED is symmetric: stored once, from the smaller IRI, read in both directions."""
+    return """
+        UNWIND $rows AS row
+        MATCH (a:Concept {iri: row.a})
+        MATCH (b:Concept {iri: row.b})
+        MERGE (a)-[:RELATED]->(b)
+    """
+
+
+_CONCEPT_RETURN = """
+    RETURN c {.iri, .label, .alt_labels, .hidden_labels, .definition, .scheme} AS concept,
+        [(c)-[:BROADER]->(b:Concept) | b.iri] AS broader,
+        [(c)-[:RELATED]-(r:Concept) | r.iri] AS related,
+        COUNT { (c)<-[:MENTIONS]-(:Passage) } AS mentions
+"""
+
+
+@_statement()
+def list_concepts():
+    return f"MATCH (c:Concept) {_CONCEPT_RETURN} ORDER BY c.label, c.iri"
+
+
+@_statement(iri="http://example.org/c1")
+def get_concept():
+    return f"MATCH (c:Concept {{iri: $iri}}) {_CONCEPT_RETURN}"
+
+
+@_statement(iri="http://example.org/c1")
+def narrower():
+    return ("MATCH (n:Concept)-[:BROADER]->(:Concept {iri: $iri})"
+            " RETURN n.iri AS iri ORDER BY iri")
+
+
+@_statement(ids=["doc-1#0"])
+def delete_passage_mentions():
+    return "MATCH (p:Passage)-[m:MENTIONS]->(:Concept) WHERE p.id IN $ids DELETE m"
+
+
+@_statement(rows=[{"passage_id": "doc-1#0", "iri": "http://example.org/c1", "score": 1.0,
+                   "method": "label", "start": 0, "end": 4, "surface": "Text"}])
+def create_mentions():
+    return """
+        UNWIND $rows AS row
+        MATCH (p:Passage {id: row.passage_id})
+        MATCH (c:Concept {iri: row.iri})
+        CREATE (p)-[:MENTIONS {score: row.score, method: row.method, start: row.start,
+            end: row.end, surface: row.surface}]->(c)
+    """
+
+
+_MENTION = "m {passage_id: p.id, iri: c.iri, .score, .method, .start, .end, .surface} AS mention"
+
+
+@_statement(ids=["doc-1#0"])
+def passage_mentions():
+    return (f"MATCH (p:Passage)-[m:MENTIONS]->(c:Concept) WHERE p.id IN $ids RETURN {_MENTION}"
+            " ORDER BY m.score DESC")
+
+
+@_statement(iri="http://example.org/c1", limit=50)
+def concept_mentions():
+    return (f"MATCH (p:Passage)-[m:MENTIONS]->(c:Concept {{iri: $iri}}) RETURN {_MENTION}"
+            " ORDER BY m.score DESC, p.id LIMIT $limit")
+
+
+@_statement()
+def delete_cooccurrence():
+    return "MATCH (:Concept)-[r:CO_OCCURS]->(:Concept) DELETE r"
+
+
+@_statement()
+def build_cooccurrence():
+    """One CO_OCCURS edge per concept pair, from the smaller IRI; weight = shared passages."""
+    return """
+        MATCH (a:Concept)<-[:MENTIONS]-(p:Passage)-[:MENTIONS]->(b:Concept)
+        WHERE a.iri < b.iri
+        WITH a, b, collect(DISTINCT p.id) AS passages
+        CREATE (a)-[:CO_OCCURS {weight: toFloat(size(passages)), passages: passages}]->(b)
+    """
+
+
+@_statement(iri="http://example.org/c1", limit=20)
+def co_occurring():
+    return """
+        MATCH (:Concept {iri: $iri})-[r:CO_OCCURS]-(o:Concept)
+        RETURN o.iri AS iri, r.weight AS weight, r.passages AS passages
+        ORDER BY weight DESC, iri LIMIT $limit
+    """
+
+
+# --- retrieval -----------------------------------------------------------------------------
+@_statement(k=10, vector=_VECTOR)
+def vector_search():
+    return (f"CALL db.index.vector.queryNodes('{VECTOR_INDEX}', $k, $vector)"
+            " YIELD node, score RETURN node.id AS id, score")
+
+
+@_statement(query="text:(customer) OR title:(customer)^2", k=10)
+def keyword_search():
+    return (f"CALL db.index.fulltext.queryNodes('{FULLTEXT_INDEX}', $query)"
+            " YIELD node, score RETURN node.id AS id, score ORDER BY score DESC LIMIT $k")
+
+
+# --- whole-store views ---------------------------------------------------------------------
+@_statement()
+def stats():
+    return """
+        RETURN COUNT { (:Article) } AS articles, COUNT { (:Passage) } AS passages,
+            COUNT { (:Concept) } AS concepts,
+            COUNT { (:Passage)-[:MENTIONS]->(:Concept) } AS mentions
+    """
+
+
+@_statement(after="", limit=500)
+def articles_page():
+    return (f"MATCH (a:Article) WHERE a.id > $after RETURN a {_ARTICLE} AS article"
+            " ORDER BY a.id LIMIT $limit")
+
+
+@_statement(after_article="", after_ordinal=-1, with_embeddings=True, limit=500)
+def passages_page():
+    """Keyset pages in (article, ordinal) order, so that a long copy never skips or repeats."""
+    return f"""
+        MATCH (p:Passage)
+        WHERE p.article_id > $after_article
+            OR (p.article_id = $after_article AND p.ordinal > $after_ordinal)
+        WITH p ORDER BY p.article_id, p.ordinal LIMIT $limit
+        RETURN p {_PASSAGE} AS passage,
+            CASE WHEN $with_embeddings THEN p.embedding END AS embedding
+    """
+
+
+@_statement(after="", limit=500)
+def mentions_page():
+    """Mentions of the next page of passages; every passage yields one row (null mention
+    when it has none), so that the caller can move past it."""
+    return """
+        MATCH (p:Passage) WHERE p.id > $after
+        WITH p ORDER BY p.id LIMIT $limit
+        OPTIONAL MATCH (p)-[m:MENTIONS]->(c:Concept)
+        RETURN p.id AS passage_id, c.iri AS iri, m.score AS score, m.method AS method,
+            m.start AS start, m.end AS end, m.surface AS surface
+        ORDER BY passage_id, iri, start
+    """
+
+
+@_statement()
+def clear_graph():
+    """Remove every Citegraph node (tests and an explicit `clear`), leaving the schema."""
+    return "MATCH (n) WHERE n:Article OR n:Passage OR n:Concept DETACH DELETE n"
+
+
+def all_statements() -> list[Statement]:
+    return [build() for build in STATEMENTS.values()]

@@ -1,0 +1,353 @@
+"""The Neo4j 5 backend on the official driver (Bolt): the whole GraphStore contract.
+
+Writes go through managed write transactions (`execute_write`, which the driver retries on
+transient errors), one article per transaction, rows batched with `UNWIND $rows`; reads go
+through `execute_read`. Every statement comes from graph.cypher and takes parameters only.
+A transaction's work function only reads what it was given, so a retry replays it whole.
+"""
+from __future__ import annotations
+
+import json
+import os
+from typing import Callable, Iterable, Iterator, Optional
+
+import numpy as np
+
+from graph import cypher
+from graph.base import GraphStore, StoreError
+from graph.models import Article, Concept, Hit, Mention, Passage, SentenceVectors
+
+PAGE = 500  # rows a page when iterating over the whole graph
+SCHEMA = (cypher.article_id_constraint, cypher.passage_id_constraint,
+          cypher.concept_iri_constraint, cypher.passage_article_index,
+          cypher.passage_vector_index, cypher.passage_fulltext_index)
+INDEX_WAIT_S = 300
+
+# Lucene's query syntax characters, escaped so that a user's words stay words
+_LUCENE_SPECIAL = set('\\+-!():^[]"{}~*?|&/')
+
+
+def lucene_query(text: str) -> str:
+    """A Lucene query OR-ing the user's words over passage text and (boosted) title.
+
+    Words are lower-cased so that AND/OR/NOT stay words, and every special character is
+    escaped; the result is passed as a parameter, never written into Cypher."""
+    words = dict.fromkeys(
+        "".join("\\" + ch if ch in _LUCENE_SPECIAL else ch for ch in word.lower())
+        for word in text.split())
+    if not words:
+        return ""
+    terms = " OR ".join(words)
+    return f"text:({terms}) OR title:({terms})^{cypher.TITLE_BOOST:g}"
+
+
+def _floats(vector) -> list[float]:
+    """A vector as a list of Python floats, the Bolt type the vector index takes."""
+    return np.asarray(vector, dtype=np.float64).ravel().tolist()
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0].rstrip(": ") if lines else type(exc).__name__
+
+
+class Neo4jStore(GraphStore):
+    def __init__(self, uri: str, driver, database: Optional[str] = None,
+                 create_schema: bool = True):
+        self.uri = uri
+        self.database = database or None
+        self._driver = driver
+        if create_schema:
+            self.create_schema()
+
+    @classmethod
+    def from_env(cls, uri: str) -> "Neo4jStore":
+        """Connect to `uri` with NEO4J_USER / NEO4J_PASSWORD and NEO4J_DATABASE."""
+        from neo4j import GraphDatabase
+        from neo4j.exceptions import ConfigurationError, DriverError, Neo4jError
+
+        from graph.factory import NEO4J_SCHEMES
+
+        if not uri.startswith(NEO4J_SCHEMES):
+            raise StoreError(f"invalid Neo4j URI {uri}: expected one of "
+                             + ", ".join(NEO4J_SCHEMES))
+        user = os.environ.get("NEO4J_USER", "neo4j")
+        password = os.environ.get("NEO4J_PASSWORD")
+        auth = (user, password) if password is not None else None
+        try:
+            driver = GraphDatabase.driver(uri, auth=auth)
+        except (ConfigurationError, ValueError) as exc:
+            raise StoreError(f"invalid Neo4j URI {uri}: {_first_line(exc)}") from None
+        try:
+            driver.verify_connectivity()
+        except (DriverError, Neo4jError, OSError, ValueError) as exc:
+            driver.close()
+            raise StoreError(f"cannot reach Neo4j at {uri}: {_first_line(exc)}") from None
+        try:
+            return cls(uri, driver, os.environ.get("NEO4J_DATABASE"))
+        except StoreError:
+            driver.close()
+            raise
+
+    # --- the driver layer ------------------------------------------------------------
+    def _execute(self, access: str, work: Callable):
+        """Run `work(tx)` in a managed transaction, mapping driver errors to one line."""
+        from neo4j.exceptions import (AuthError, DriverError, Neo4jError, ServiceUnavailable,
+                                      SessionExpired)
+
+        try:
+            with self._driver.session(database=self.database) as session:
+                run = session.execute_write if access == "write" else session.execute_read
+                return run(work)
+        except (AuthError, ServiceUnavailable, SessionExpired) as exc:
+            raise StoreError(f"cannot reach Neo4j at {self.uri}: {_first_line(exc)}") from None
+        except (Neo4jError, DriverError) as exc:
+            raise StoreError(f"Neo4j at {self.uri}: {_first_line(exc)}") from None
+
+    @staticmethod
+    def _run(tx, statement: cypher.Statement, **parameters) -> list[dict]:
+        return tx.run(statement.text, parameters).data()
+
+    def _read(self, statement: cypher.Statement, **parameters) -> list[dict]:
+        return self._execute("read", lambda tx: self._run(tx, statement, **parameters))
+
+    def _write(self, statement: cypher.Statement, **parameters) -> list[dict]:
+        return self._execute("write", lambda tx: self._run(tx, statement, **parameters))
+
+    def create_schema(self) -> None:
+        """Constraints and indexes, each created only when missing; waits until online."""
+        for build in SCHEMA:
+            self._write(build())
+        self._write(cypher.await_indexes(), seconds=INDEX_WAIT_S)
+
+    def clear(self) -> None:
+        """Remove every article, passage and concept (the schema stays)."""
+        self._write(cypher.clear_graph())
+
+    def close(self) -> None:
+        self._driver.close()
+
+    # --- articles and passages ----------------------------------------------------------
+    def article_hash(self, article_id: str) -> Optional[str]:
+        rows = self._read(cypher.article_hash(), id=article_id)
+        return rows[0]["content_hash"] if rows else None
+
+    def upsert_article(self, article: Article, passages: list[Passage],
+                       mentions: list[Mention]) -> None:
+        for p in passages:
+            if p.embedding is None:
+                raise StoreError(f"passage {p.id}: no embedding")
+        # everything is built before the transaction, so that a retry replays the same rows
+        record = {"id": article.id, "title": article.title, "text": article.text,
+                  "source": article.source, "url": article.url,
+                  "content_hash": article.content_hash, "ingested_at": article.ingested_at}
+        rows = [{"id": p.id, "ordinal": int(p.ordinal), "title": article.title, "text": p.text,
+                 "start": int(p.start), "end": int(p.end), "embedding": _floats(p.embedding),
+                 "sentence_spans": json.dumps([list(s) for s in p.sentences.spans])
+                 if p.sentences else "[]",
+                 "sentence_vectors": p.sentences.to_bytes() if p.sentences else None}
+                for p in passages]
+        mention_rows = _mention_rows(mentions)
+
+        def work(tx):
+            self._run(tx, cypher.delete_article_passages(), article_id=article.id)
+            self._run(tx, cypher.merge_article(), article=record)
+            if rows:
+                self._run(tx, cypher.create_passages(), article_id=article.id, rows=rows)
+                self._run(tx, cypher.link_passages(), article_id=article.id)
+            if mention_rows:
+                self._run(tx, cypher.create_mentions(), rows=mention_rows)
+
+        self._execute("write", work)
+
+    def delete_article(self, article_id: str) -> bool:
+        def work(tx):
+            self._run(tx, cypher.delete_article_passages(), article_id=article_id)
+            return self._run(tx, cypher.delete_article(), id=article_id)[0]["deleted"] > 0
+
+        return self._execute("write", work)
+
+    def get_article(self, article_id: str) -> Optional[Article]:
+        rows = self._read(cypher.get_article(), id=article_id)
+        return _article(rows[0]["article"]) if rows else None
+
+    def article_titles(self, article_ids: Iterable[str]) -> dict[str, Article]:
+        ids = list(dict.fromkeys(article_ids))
+        if not ids:
+            return {}
+        rows = self._read(cypher.article_titles(), ids=ids)
+        return {r["article"]["id"]: _article(r["article"]) for r in rows}
+
+    def article_passages(self, article_id: str) -> list[Passage]:
+        return [_passage(r["passage"])
+                for r in self._read(cypher.article_passages(), article_id=article_id)]
+
+    def get_passages(self, passage_ids: list[str]) -> list[Passage]:
+        if not passage_ids:
+            return []
+        found = {r["passage"]["id"]: _passage(r["passage"])
+                 for r in self._read(cypher.get_passages(), ids=list(dict.fromkeys(passage_ids)))}
+        return [found[i] for i in passage_ids if i in found]
+
+    def sentence_vectors(self, passage_ids: list[str]) -> dict[str, SentenceVectors]:
+        if not passage_ids:
+            return {}
+        rows = self._read(cypher.sentence_vectors(), ids=list(passage_ids))
+        return {r["id"]: SentenceVectors.from_bytes(json.loads(r["spans"]), bytes(r["vectors"]))
+                for r in rows}
+
+    # --- concepts and mentions -----------------------------------------------------------
+    def replace_concepts(self, concepts: list[Concept]) -> None:
+        iris = [c.iri for c in concepts]
+        rows = [{"iri": c.iri, "label": c.label, "alt_labels": list(c.alt_labels),
+                 "hidden_labels": list(c.hidden_labels), "definition": c.definition,
+                 "scheme": c.scheme} for c in concepts]
+        broader = [{"narrower": c.iri, "broader": b} for c in concepts for b in c.broader]
+        related = [dict(zip("ab", pair)) for pair in sorted(
+            {tuple(sorted((c.iri, r))) for c in concepts for r in c.related if r != c.iri})]
+
+        def work(tx):
+            self._run(tx, cypher.delete_concepts_except(), iris=iris)
+            self._run(tx, cypher.delete_concept_links())
+            if rows:
+                self._run(tx, cypher.merge_concepts(), rows=rows)
+            if broader:
+                self._run(tx, cypher.create_broader(), rows=broader)
+            if related:
+                self._run(tx, cypher.create_related(), rows=related)
+
+        self._execute("write", work)
+
+    def list_concepts(self) -> list[tuple[Concept, int]]:
+        return [(_concept(r), r["mentions"]) for r in self._read(cypher.list_concepts())]
+
+    def get_concept(self, iri: str) -> Optional[Concept]:
+        rows = self._read(cypher.get_concept(), iri=iri)
+        return _concept(rows[0]) if rows else None
+
+    def narrower(self, iri: str) -> list[str]:
+        return [r["iri"] for r in self._read(cypher.narrower(), iri=iri)]
+
+    def replace_mentions(self, passage_ids: list[str], mentions: list[Mention]) -> None:
+        ids = list(passage_ids)
+        rows = _mention_rows(mentions)
+
+        def work(tx):
+            if ids:
+                self._run(tx, cypher.delete_passage_mentions(), ids=ids)
+            if rows:
+                self._run(tx, cypher.create_mentions(), rows=rows)
+
+        self._execute("write", work)
+
+    def passage_mentions(self, passage_ids: list[str]) -> dict[str, list[Mention]]:
+        out: dict[str, list[Mention]] = {pid: [] for pid in passage_ids}
+        if passage_ids:
+            for r in self._read(cypher.passage_mentions(), ids=list(passage_ids)):
+                out[r["mention"]["passage_id"]].append(_mention(r["mention"]))
+        return out
+
+    def concept_mentions(self, iri: str, limit: int = 50) -> list[Mention]:
+        return [_mention(r["mention"])
+                for r in self._read(cypher.concept_mentions(), iri=iri, limit=int(limit))]
+
+    def rebuild_cooccurrence(self) -> None:
+        def work(tx):
+            self._run(tx, cypher.delete_cooccurrence())
+            self._run(tx, cypher.build_cooccurrence())
+
+        self._execute("write", work)
+
+    def co_occurring(self, iri: str, limit: int = 20) -> list[tuple[str, float, list[str]]]:
+        rows = self._read(cypher.co_occurring(), iri=iri, limit=int(limit))
+        return [(r["iri"], float(r["weight"]), sorted(r["passages"])) for r in rows]
+
+    # --- retrieval ---------------------------------------------------------------------
+    def vector_search(self, vector: np.ndarray, k: int) -> list[Hit]:
+        if k <= 0:
+            return []
+        rows = self._read(cypher.vector_search(), k=int(k), vector=_floats(vector))
+        # Neo4j reports cosine similarity rescaled to [0, 1]; the contract speaks cosine
+        return [Hit(r["id"], 2.0 * float(r["score"]) - 1.0) for r in rows]
+
+    def keyword_search(self, query: str, k: int) -> list[Hit]:
+        expression = lucene_query(query)
+        if not expression or k <= 0:
+            return []
+        rows = self._read(cypher.keyword_search(), query=expression, k=int(k))
+        return [Hit(r["id"], float(r["score"])) for r in rows]
+
+    # --- whole-store views -----------------------------------------------------------------
+    def stats(self) -> dict[str, int]:
+        row = self._read(cypher.stats())[0]
+        return {name: int(row[name]) for name in ("articles", "passages", "concepts", "mentions")}
+
+    def iter_articles(self) -> Iterator[Article]:
+        after = ""
+        while True:
+            rows = self._read(cypher.articles_page(), after=after, limit=PAGE)
+            for r in rows:
+                yield _article(r["article"])
+            if len(rows) < PAGE:
+                return
+            after = rows[-1]["article"]["id"]
+
+    def iter_passages(self, with_embeddings: bool = False) -> Iterator[Passage]:
+        after_article, after_ordinal = "", -1
+        while True:
+            rows = self._read(cypher.passages_page(), after_article=after_article,
+                              after_ordinal=after_ordinal, with_embeddings=with_embeddings,
+                              limit=PAGE)
+            for r in rows:
+                p = _passage(r["passage"])
+                if with_embeddings:
+                    p.embedding = np.asarray(r["embedding"], dtype=np.float32)
+                yield p
+            if len(rows) < PAGE:
+                return
+            last = rows[-1]["passage"]
+            after_article, after_ordinal = last["article_id"], last["ordinal"]
+
+    def iter_mentions(self) -> Iterator[Mention]:
+        after = ""
+        while True:
+            rows = self._read(cypher.mentions_page(), after=after, limit=PAGE)
+            # a passage without mentions comes as one row with a null iri
+            yield from (_mention(r) for r in rows if r["iri"] is not None)
+            if len({r["passage_id"] for r in rows}) < PAGE:
+                return
+            after = rows[-1]["passage_id"]
+
+
+# --- records from rows -------------------------------------------------------------------------
+def _article(row: dict) -> Article:
+    return Article(id=row["id"], title=row.get("title") or "", text=row.get("text") or "",
+                   source=row.get("source") or "", url=row.get("url") or "",
+                   content_hash=row.get("content_hash") or "",
+                   ingested_at=row.get("ingested_at") or "")
+
+
+def _passage(row: dict) -> Passage:
+    return Passage(row["id"], row["article_id"], row["ordinal"], row["text"], row["start"],
+                   row["end"])
+
+
+def _concept(row: dict) -> Concept:
+    c = row["concept"]
+    return Concept(iri=c["iri"], label=c.get("label") or "",
+                   alt_labels=list(c.get("alt_labels") or []),
+                   hidden_labels=list(c.get("hidden_labels") or []),
+                   definition=c.get("definition") or "", scheme=c.get("scheme") or "",
+                   broader=sorted(row["broader"]), related=sorted(set(row["related"])))
+
+
+def _mention(row: dict) -> Mention:
+    return Mention(row["passage_id"], row["iri"], float(row["score"]), row["method"],
+                   row.get("start"), row.get("end"), row.get("surface") or "")
+
+
+def _mention_rows(mentions: list[Mention]) -> list[dict]:
+    return [{"passage_id": m.passage_id, "iri": m.iri, "score": float(m.score),
+             "method": m.method, "start": None if m.start is None else int(m.start),
+             "end": None if m.end is None else int(m.end), "surface": m.surface}
+            for m in mentions]
