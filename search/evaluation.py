@@ -167,3 +167,10 @@ def evaluate(beir: BeirSet, retrievers: dict[str, Retriever], embedder,
             results[mode].recall.append(recall)
             results[mode].mrr.append(mrr)
     return results
+
+
+def tuning_halves(query_ids) -> tuple[list[str], list[str]]:
+    """A fixed split of a query set: ids in natural order, alternately to the tuning half and
+    the held-out half. Weights are tuned on the first; figures are reported on both."""
+    ordered = sorted(query_ids, key=lambda q: (len(q), q))
+    return ordered[0::2], ordered[1::2]
