@@ -1,0 +1,517 @@
+"""The Neo4j backend's driver layer against FakeNeo4jDriver, a named fake of the `neo4j`
+driver (no Neo4j server can run on these machines). The fake records every statement with
+its parameters, checks that each statement comes from graph/cypher.py with exactly its
+declared parameters in Bolt-native types, and replays a transaction after a transient error
+the way the real driver's `execute_write` does. Real driver connection failures are tested
+against a closed local port."""
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from neo4j.exceptions import (AuthError, ClientError, ServiceUnavailable, SessionExpired,
+                              TransientError)
+
+from graph import cypher, neo4j_store
+from graph.base import StoreError
+from graph.factory import open_store
+from graph.models import Article, Concept, Mention, Passage, SentenceVectors
+from graph.neo4j_store import Neo4jStore, lucene_query
+
+URI = "bolt://fake:7687"
+BY_TEXT = {build().text: name for name, build in cypher.STATEMENTS.items()}
+BOLT_SCALARS = (type(None), bool, int, float, str, bytes)
+
+
+def bolt_native(value) -> bool:
+    if isinstance(value, (list, tuple)):
+        return all(bolt_native(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and bolt_native(v) for k, v in value.items())
+    return type(value) in BOLT_SCALARS
+
+
+class FakeResult:
+    def __init__(self, rows):
+        self._rows = rows
+
+    def data(self):
+        return [dict(r) for r in self._rows]
+
+    def consume(self):
+        return None
+
+
+class FakeTransaction:
+    def __init__(self, driver):
+        self.driver = driver
+        self.calls: list[tuple[str, dict]] = []
+
+    def run(self, query, parameters=None, **kwargs):
+        assert query in BY_TEXT, f"statement not from graph/cypher.py: {query}"
+        name = BY_TEXT[query]
+        parameters = dict(parameters or {}, **kwargs)
+        assert set(parameters) == set(cypher.STATEMENTS[name]().parameters), name
+        assert bolt_native(parameters), f"{name}: parameters not Bolt types"
+        self.calls.append((name, parameters))
+        failures = self.driver.failures.get(name)
+        if failures:
+            raise failures.pop(0)
+        response = self.driver.responses.get(name, [])
+        return FakeResult(response(parameters) if callable(response) else response)
+
+
+class FakeSession:
+    MAX_ATTEMPTS = 3
+
+    def __init__(self, driver, database):
+        self.driver = driver
+        self.database = database
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.driver.open_sessions -= 1
+
+    def _managed(self, access, work):
+        # like the driver: retry the whole work function on retryable errors
+        for attempt in range(1, self.MAX_ATTEMPTS + 1):
+            tx = FakeTransaction(self.driver)
+            try:
+                result = work(tx)
+            except (TransientError, SessionExpired, ServiceUnavailable) as exc:
+                self.driver.rolled_back.append((access, tx.calls))
+                if attempt == self.MAX_ATTEMPTS or not exc.is_retryable():
+                    raise
+                continue
+            except Exception:
+                self.driver.rolled_back.append((access, tx.calls))
+                raise
+            self.driver.committed.append((access, self.database, tx.calls))
+            return result
+
+    def execute_write(self, work):
+        return self._managed("write", work)
+
+    def execute_read(self, work):
+        return self._managed("read", work)
+
+
+class FakeNeo4jDriver:
+    """A fake of neo4j.Driver: sessions, managed transactions, programmed responses."""
+
+    def __init__(self, responses=None, failures=None, connect_error=None):
+        self.responses = responses or {}
+        self.failures = failures or {}
+        self.connect_error = connect_error
+        self.committed: list[tuple[str, str, list]] = []
+        self.rolled_back: list[tuple[str, list]] = []
+        self.open_sessions = 0
+        self.closed = False
+
+    def session(self, database=None):
+        self.open_sessions += 1
+        return FakeSession(self, database)
+
+    def verify_connectivity(self):
+        if self.connect_error:
+            raise self.connect_error
+
+    def close(self):
+        self.closed = True
+
+    def statements(self, access=None):
+        return [name for a, _db, calls in self.committed if access in (None, a)
+                for name, _ in calls]
+
+    def parameters(self, name):
+        return [params for _a, _db, calls in self.committed for n, params in calls if n == name]
+
+
+def open_fake(**kwargs) -> tuple[Neo4jStore, FakeNeo4jDriver]:
+    driver = FakeNeo4jDriver(**kwargs)
+    store = Neo4jStore(URI, driver, database="citegraph")
+    driver.committed.clear()
+    return store, driver
+
+
+def article_with_passages(n=3) -> tuple[Article, list[Passage], list[Mention]]:
+    rng = np.random.default_rng(0)
+    article = Article("doc-1", "A title", "one. two. three.", "doc.txt", "http://x", "h1",
+                      "2024-01-01T00:00:00+00:00")
+    passages = []
+    for i in range(n):
+        vector = rng.normal(size=384).astype(np.float32)
+        sentences = SentenceVectors([(0, 4)], rng.normal(size=(1, 384)).astype(np.float16))
+        passages.append(Passage(f"doc-1#{i}", "doc-1", np.int64(i), f"p{i}.", i * 5, i * 5 + 3,
+                                vector / np.linalg.norm(vector), sentences))
+    mentions = [Mention("doc-1#0", "http://ex.org/a", np.float32(0.9), "label", 0, 2, "p0")]
+    return article, passages, mentions
+
+
+# --- schema, sessions and transactions ------------------------------------------------------
+def test_schema_is_created_on_open_one_write_each():
+    driver = FakeNeo4jDriver()
+    Neo4jStore(URI, driver, database="citegraph")
+    assert driver.statements("write") == [
+        "article_id_constraint", "passage_id_constraint", "concept_iri_constraint",
+        "passage_article_index", "passage_vector_index", "passage_fulltext_index",
+        "await_indexes"]
+    assert len(driver.committed) == 7  # schema changes may not share a transaction
+    assert all("IF NOT EXISTS" in cypher.STATEMENTS[n]().text
+               for n in driver.statements()[:-1])
+    assert "384" in cypher.passage_vector_index().text
+    assert "'cosine'" in cypher.passage_vector_index().text
+
+
+def test_sessions_use_the_configured_database_and_are_closed():
+    store, driver = open_fake(responses={"article_hash": [{"content_hash": "h1"}]})
+    assert store.article_hash("doc-1") == "h1"
+    assert driver.committed == [("read", "citegraph", [("article_hash", {"id": "doc-1"})])]
+    assert driver.open_sessions == 0
+    store.close()
+    assert driver.closed
+
+
+def test_upsert_article_is_one_write_transaction_with_batched_rows():
+    store, driver = open_fake()
+    article, passages, mentions = article_with_passages(3)
+    store.upsert_article(article, passages, mentions)
+    assert len(driver.committed) == 1
+    access, _db, calls = driver.committed[0]
+    assert access == "write"
+    assert [name for name, _ in calls] == ["delete_article_passages", "merge_article",
+                                           "create_passages", "link_passages",
+                                           "create_mentions"]
+    rows = dict(calls)["create_passages"]["rows"]
+    assert [r["id"] for r in rows] == ["doc-1#0", "doc-1#1", "doc-1#2"]  # one UNWIND batch
+    assert dict(calls)["merge_article"]["article"]["content_hash"] == "h1"
+    first = rows[0]
+    assert isinstance(first["embedding"], list) and len(first["embedding"]) == 384
+    assert all(type(x) is float for x in first["embedding"])
+    np.testing.assert_allclose(first["embedding"], passages[0].embedding, rtol=1e-6)
+    assert type(first["ordinal"]) is int
+    assert json.loads(first["sentence_spans"]) == [[0, 4]]
+    assert first["sentence_vectors"] == passages[0].sentences.to_bytes()
+    assert dict(calls)["create_mentions"]["rows"] == [
+        {"passage_id": "doc-1#0", "iri": "http://ex.org/a", "score": pytest.approx(0.9),
+         "method": "label", "start": 0, "end": 2, "surface": "p0"}]
+
+
+def test_upsert_without_passages_or_mentions_skips_empty_batches():
+    store, driver = open_fake()
+    article, _, _ = article_with_passages(0)
+    store.upsert_article(article, [], [])
+    assert driver.statements() == ["delete_article_passages", "merge_article"]
+
+
+def test_passage_without_embedding_is_refused_before_any_write():
+    store, driver = open_fake()
+    article, passages, _ = article_with_passages(1)
+    passages[0].embedding = None
+    with pytest.raises(StoreError, match="doc-1#0: no embedding"):
+        store.upsert_article(article, passages, [])
+    assert driver.committed == [] and driver.rolled_back == []
+
+
+def test_transient_error_replays_the_whole_transaction():
+    store, driver = open_fake(failures={"create_mentions": [TransientError("deadlock")]})
+    article, passages, mentions = article_with_passages(2)
+    store.upsert_article(article, passages, mentions)
+    assert len(driver.rolled_back) == 1 and len(driver.committed) == 1
+    failed = driver.rolled_back[0][1]
+    committed = driver.committed[0][2]
+    assert [n for n, _ in committed] == [n for n, _ in failed]  # replayed whole
+    assert committed == failed  # with the very same rows
+
+
+def test_persistent_transient_error_becomes_one_line():
+    errors = [TransientError("deadlock detected")] * FakeSession.MAX_ATTEMPTS
+    store, driver = open_fake(failures={"delete_concept_links": list(errors)})
+    with pytest.raises(StoreError) as info:
+        store.replace_concepts([Concept("http://ex.org/a", "A")])
+    assert str(info.value) == f"Neo4j at {URI}: deadlock detected"
+    assert driver.committed == []
+
+
+@pytest.mark.parametrize("error, message", [
+    (ServiceUnavailable("Couldn't connect to fake:7687"),
+     f"cannot reach Neo4j at {URI}: Couldn't connect to fake:7687"),
+    (SessionExpired("session expired"), f"cannot reach Neo4j at {URI}: session expired"),
+    (AuthError("The client is unauthorized due to authentication failure."),
+     f"cannot reach Neo4j at {URI}: The client is unauthorized due to authentication failure."),
+    (ClientError("Invalid input 'x'\nline 2"), f"Neo4j at {URI}: Invalid input 'x'"),
+])
+def test_driver_errors_map_to_one_line(error, message):
+    store, driver = open_fake(failures={"stats": [error] * FakeSession.MAX_ATTEMPTS})
+    with pytest.raises(StoreError) as info:
+        store.stats()
+    assert str(info.value) == message
+    assert "\n" not in str(info.value)
+
+
+# --- reads and their parameters -----------------------------------------------------------
+def test_delete_article_removes_passages_then_article():
+    store, driver = open_fake(responses={"delete_article": [{"deleted": 1}]})
+    assert store.delete_article("doc-1") is True
+    assert driver.committed[0][2] == [("delete_article_passages", {"article_id": "doc-1"}),
+                                      ("delete_article", {"id": "doc-1"})]
+    driver.responses["delete_article"] = [{"deleted": 0}]
+    assert store.delete_article("nope") is False
+
+
+def test_articles_and_passages_from_rows():
+    row = {"id": "doc-1", "title": "T", "text": "body", "source": "s", "url": "",
+           "content_hash": "h", "ingested_at": "now"}
+    p = {"id": "doc-1#0", "article_id": "doc-1", "ordinal": 0, "text": "body", "start": 0,
+         "end": 4}
+    q = dict(p, id="doc-1#1", ordinal=1)
+    store, driver = open_fake(responses={
+        "get_article": [{"article": row}], "article_titles": [{"article": row}],
+        "article_passages": [{"passage": p}, {"passage": q}],
+        "get_passages": [{"passage": p}, {"passage": q}]})
+    assert store.get_article("doc-1") == Article("doc-1", "T", "body", "s", "", "h", "now")
+    assert store.article_titles(["doc-1", "doc-1"])["doc-1"].title == "T"
+    assert driver.parameters("article_titles") == [{"ids": ["doc-1"]}]
+    assert [x.ordinal for x in store.article_passages("doc-1")] == [0, 1]
+    got = store.get_passages(["doc-1#1", "missing", "doc-1#0"])
+    assert [x.id for x in got] == ["doc-1#1", "doc-1#0"]  # asked order, unknown skipped
+    assert store.get_passages([]) == [] and store.article_titles([]) == {}
+
+
+def test_sentence_vectors_round_trip_bytes():
+    sv = SentenceVectors([(0, 3), (4, 9)], np.ones((2, 384), dtype=np.float16))
+    store, driver = open_fake(responses={"sentence_vectors": [
+        {"id": "doc-1#0", "spans": json.dumps(sv.spans), "vectors": bytearray(sv.to_bytes())}]})
+    got = store.sentence_vectors(["doc-1#0"])["doc-1#0"]
+    assert got.spans == [(0, 3), (4, 9)]
+    np.testing.assert_array_equal(got.vectors, sv.vectors)
+
+
+def test_replace_concepts_batches_concepts_broader_and_symmetric_related():
+    store, driver = open_fake()
+    store.replace_concepts([
+        Concept("http://ex.org/b", "B", ["bee"], broader=["http://ex.org/a"],
+                related=["http://ex.org/c", "http://ex.org/b"]),
+        Concept("http://ex.org/c", "C", related=["http://ex.org/b"]),
+        Concept("http://ex.org/a", "A")])
+    (access, _db, calls), = driver.committed
+    assert [n for n, _ in calls] == ["delete_concepts_except", "delete_concept_links",
+                                     "merge_concepts", "create_broader", "create_related"]
+    params = dict(calls)
+    assert params["delete_concepts_except"]["iris"] == [
+        "http://ex.org/b", "http://ex.org/c", "http://ex.org/a"]
+    assert params["merge_concepts"]["rows"][0]["alt_labels"] == ["bee"]
+    assert params["create_broader"]["rows"] == [
+        {"narrower": "http://ex.org/b", "broader": "http://ex.org/a"}]
+    assert params["create_related"]["rows"] == [{"a": "http://ex.org/b", "b": "http://ex.org/c"}]
+
+
+def test_concepts_mentions_and_cooccurrence_reads():
+    concept = {"iri": "http://ex.org/a", "label": "A", "alt_labels": ["aa"],
+               "hidden_labels": [], "definition": "d", "scheme": "s"}
+    mention = {"passage_id": "doc-1#0", "iri": "http://ex.org/a", "score": 0.5,
+               "method": "embedding", "start": None, "end": None, "surface": None}
+    store, driver = open_fake(responses={
+        "list_concepts": [{"concept": concept, "broader": ["http://ex.org/z"],
+                           "related": ["http://ex.org/c", "http://ex.org/b"], "mentions": 4}],
+        "get_concept": [{"concept": concept, "broader": [], "related": [], "mentions": 0}],
+        "narrower": [{"iri": "http://ex.org/n"}],
+        "passage_mentions": [{"mention": mention}],
+        "concept_mentions": [{"mention": mention}],
+        "co_occurring": [{"iri": "http://ex.org/c", "weight": 2.0,
+                          "passages": ["doc-2#0", "doc-1#0"]}]})
+    (listed, count), = store.list_concepts()
+    assert count == 4 and listed.related == ["http://ex.org/b", "http://ex.org/c"]
+    assert store.get_concept("http://ex.org/a").alt_labels == ["aa"]
+    assert store.narrower("http://ex.org/a") == ["http://ex.org/n"]
+    got = store.passage_mentions(["doc-1#0", "doc-9#0"])
+    assert got["doc-9#0"] == [] and got["doc-1#0"][0].start is None
+    assert got["doc-1#0"][0].surface == ""
+    assert store.concept_mentions("http://ex.org/a", limit=5)[0].method == "embedding"
+    assert driver.parameters("concept_mentions") == [{"iri": "http://ex.org/a", "limit": 5}]
+    assert store.co_occurring("http://ex.org/a") == [
+        ("http://ex.org/c", 2.0, ["doc-1#0", "doc-2#0"])]
+    store.rebuild_cooccurrence()
+    assert driver.statements()[-2:] == ["delete_cooccurrence", "build_cooccurrence"]
+    store.replace_mentions(["doc-1#0"], [Mention("doc-1#0", "http://ex.org/a", 1.0, "label")])
+    assert driver.statements()[-2:] == ["delete_passage_mentions", "create_mentions"]
+    assert driver.parameters("create_mentions")[-1]["rows"][0]["start"] is None
+
+
+def test_vector_search_sends_floats_and_reports_cosine():
+    store, driver = open_fake(responses={"vector_search": [{"id": "doc-1#0", "score": 1.0},
+                                                           {"id": "doc-1#1", "score": 0.5}]})
+    query = np.full(384, 1 / np.sqrt(384), dtype=np.float32)
+    hits = store.vector_search(query, 2)
+    assert [(h.passage_id, h.score) for h in hits] == [("doc-1#0", 1.0), ("doc-1#1", 0.0)]
+    (params,) = driver.parameters("vector_search")
+    assert params["k"] == 2 and len(params["vector"]) == 384
+    assert all(type(x) is float for x in params["vector"])
+    assert store.vector_search(query, 0) == []
+
+
+def test_keyword_search_passes_an_escaped_lucene_query_as_a_parameter():
+    store, driver = open_fake(responses={"keyword_search": [{"id": "doc-1#0", "score": 3.5}]})
+    hits = store.keyword_search('C++ AND title:"x" (OR) NOT*', 5)
+    assert hits[0].passage_id == "doc-1#0" and hits[0].score == 3.5
+    (params,) = driver.parameters("keyword_search")
+    terms = r'c\+\+ OR and OR title\:\"x\" OR \(or\) OR not\*'
+    assert params == {"query": f"text:({terms}) OR title:({terms})^2", "k": 5}
+    assert store.keyword_search("   ", 5) == []
+    assert len(driver.parameters("keyword_search")) == 1
+
+
+def test_lucene_query_escapes_every_special_character():
+    special = '\\+-!():^[]"{}~*?|&/'
+    query = lucene_query(special)
+    body = query[len("text:("):query.index(")", len("text:(") + 2 * len(special))]
+    assert body == "".join("\\" + ch for ch in special)
+
+
+def test_stats_and_paged_iterators(monkeypatch):
+    monkeypatch.setattr(neo4j_store, "PAGE", 2)
+    article = {"id": "", "title": "T", "text": "", "source": "", "url": "",
+               "content_hash": "", "ingested_at": ""}
+    articles = [dict(article, id=i) for i in ("a", "b", "c")]
+
+    def passages(params):
+        rows = [{"passage": {"id": f"{a}#{o}", "article_id": a, "ordinal": o, "text": "t",
+                             "start": 0, "end": 1}, "embedding": [0.5] * 384}
+                for a in ("a", "b") for o in (0, 1)]
+        after = (params["after_article"], params["after_ordinal"])
+        return [r for r in rows
+                if (r["passage"]["article_id"], r["passage"]["ordinal"]) > after][:2]
+
+    def mentions(params):
+        rows = [{"passage_id": "a#0", "iri": "x", "score": 1.0, "method": "label",
+                 "start": 0, "end": 1, "surface": "t"},
+                {"passage_id": "a#0", "iri": "y", "score": 1.0, "method": "label",
+                 "start": 0, "end": 1, "surface": "t"},
+                {"passage_id": "a#1", "iri": None, "score": None, "method": None,
+                 "start": None, "end": None, "surface": None},
+                {"passage_id": "b#0", "iri": "x", "score": 0.5, "method": "embedding",
+                 "start": None, "end": None, "surface": ""}]
+        ids = sorted({r["passage_id"] for r in rows if r["passage_id"] > params["after"]})[:2]
+        return [r for r in rows if r["passage_id"] in ids]
+
+    store, driver = open_fake(responses={
+        "stats": [{"articles": 3, "passages": 4, "concepts": 2, "mentions": 3}],
+        "articles_page": lambda p: [{"article": a} for a in articles if a["id"] > p["after"]][:2],
+        "passages_page": passages, "mentions_page": mentions})
+    assert store.stats() == {"articles": 3, "passages": 4, "concepts": 2, "mentions": 3}
+    assert [a.id for a in store.iter_articles()] == ["a", "b", "c"]
+    assert [p["after"] for p in driver.parameters("articles_page")] == ["", "b"]
+    got = list(store.iter_passages(with_embeddings=True))
+    assert [p.id for p in got] == ["a#0", "a#1", "b#0", "b#1"]
+    assert got[0].embedding.dtype == np.float32 and got[0].embedding.shape == (384,)
+    assert driver.parameters("passages_page")[1]["after_article"] == "a"
+    assert [(m.passage_id, m.iri) for m in store.iter_mentions()] == [
+        ("a#0", "x"), ("a#0", "y"), ("b#0", "x")]
+    assert [p["after"] for p in driver.parameters("mentions_page")] == ["", "a#1"]
+    store.clear()
+    assert driver.statements()[-1] == "clear_graph"
+
+
+def test_every_statement_is_exercised_by_this_file():
+    """Run each store method once against the fake: together they use every statement."""
+    driver = FakeNeo4jDriver(responses={
+        "delete_article": [{"deleted": 1}],
+        "stats": [{"articles": 0, "passages": 0, "concepts": 0, "mentions": 0}]})
+    store = Neo4jStore(URI, driver)  # the schema statements too
+    article, passages, mentions = article_with_passages(2)
+    store.upsert_article(article, passages, mentions)
+    store.article_hash("doc-1")
+    store.delete_article("doc-1")
+    store.get_article("doc-1")
+    store.article_titles(["doc-1"])
+    store.article_passages("doc-1")
+    store.get_passages(["doc-1#0"])
+    store.sentence_vectors(["doc-1#0"])
+    store.replace_concepts([Concept("http://ex.org/a", "A", broader=["http://ex.org/b"],
+                                    related=["http://ex.org/b"]), Concept("http://ex.org/b", "B")])
+    store.list_concepts()
+    store.get_concept("http://ex.org/a")
+    store.narrower("http://ex.org/a")
+    store.replace_mentions(["doc-1#0"], mentions)
+    store.passage_mentions(["doc-1#0"])
+    store.concept_mentions("http://ex.org/a")
+    store.rebuild_cooccurrence()
+    store.co_occurring("http://ex.org/a")
+    store.vector_search(passages[0].embedding, 3)
+    store.keyword_search("customer", 3)
+    store.stats()
+    list(store.iter_articles())
+    list(store.iter_passages())
+    list(store.iter_mentions())
+    store.clear()
+    assert set(driver.statements()) == set(cypher.STATEMENTS)
+
+
+# --- connecting ------------------------------------------------------------------------------
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("scheme", ["bolt", "neo4j"])
+def test_real_driver_connection_failure_is_one_line(scheme):
+    uri = f"{scheme}://127.0.0.1:{closed_port()}"
+    with pytest.raises(StoreError) as info:
+        open_store(uri)
+    assert str(info.value).startswith(f"cannot reach Neo4j at {uri}: ")
+    assert "\n" not in str(info.value)
+
+
+def test_from_env_reads_credentials_and_database(monkeypatch):
+    import neo4j
+
+    made = {}
+
+    def fake_driver(uri, auth=None):
+        made.update(uri=uri, auth=auth, driver=FakeNeo4jDriver(
+            responses={"stats": [{"articles": 0, "passages": 0, "concepts": 0,
+                                  "mentions": 0}]}))
+        return made["driver"]
+
+    monkeypatch.setattr(neo4j.GraphDatabase, "driver", fake_driver)
+    monkeypatch.setenv("NEO4J_USER", "reader")
+    monkeypatch.setenv("NEO4J_PASSWORD", "s3cret")
+    monkeypatch.setenv("NEO4J_DATABASE", "papers")
+    store = open_store("neo4j+s://db.example:7687")
+    store.stats()
+    assert made["uri"] == "neo4j+s://db.example:7687" and made["auth"] == ("reader", "s3cret")
+    assert {db for _a, db, _c in made["driver"].committed} == {"papers"}
+
+
+def test_from_env_auth_failure_is_one_line_and_closes_the_driver(monkeypatch):
+    import neo4j
+
+    driver = FakeNeo4jDriver(connect_error=AuthError("The client is unauthorized"))
+    monkeypatch.setattr(neo4j.GraphDatabase, "driver", lambda uri, auth=None: driver)
+    with pytest.raises(StoreError, match=r"^cannot reach Neo4j at bolt://h:7687: The client is"
+                                         r" unauthorized$"):
+        Neo4jStore.from_env("bolt://h:7687")
+    assert driver.closed
+
+
+def test_invalid_uri_is_one_line():
+    with pytest.raises(StoreError, match="^invalid Neo4j URI http://h:7474: expected one of"):
+        Neo4jStore.from_env("http://h:7474")
+
+
+def test_cli_reports_unreachable_neo4j_in_one_line():
+    uri = f"bolt://127.0.0.1:{closed_port()}"
+    citegraph = Path(sys.executable).parent / "citegraph"
+    proc = subprocess.run([str(citegraph), "stats", "--store", uri],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().startswith(f"citegraph: cannot reach Neo4j at {uri}: ")
+    assert len(proc.stderr.strip().splitlines()) == 1
