@@ -6,8 +6,11 @@ otherwise the file's path relative to the folder it was found in, without its ex
 """
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -141,7 +144,9 @@ def _jsonl_record(line: str, seen: set[str]) -> ArticleDraft:
     if rid in seen:
         raise ReadError(f"duplicate id {rid!r} in this file")
     body = record.get("text")
-    if not isinstance(body, str) or not body.strip():
+    if body is not None and not isinstance(body, str):
+        raise ReadError(f"field 'text' must be a string, not {type(body).__name__}")
+    if body is None or not body.strip():
         raise ReadError("missing or empty field 'text'")
     title = record.get("title")
     title = title.strip() if isinstance(title, str) else ""
@@ -194,6 +199,40 @@ def _walk(folder: Path, seen_dirs: set) -> Iterator[Path]:
             yield entry
 
 
+def _too_big(size: int) -> ReadError:
+    return ReadError(f"file is {size / 2**20:.0f} MB, over the "
+                     f"{MAX_FILE_BYTES // 2**20} MB limit")
+
+
+def _os_reason(exc: OSError) -> str:
+    reason = exc.strerror or str(exc)
+    if exc.errno == errno.ELOOP:
+        reason += " (a symlink loop)"
+    return f"cannot read: {reason}"
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The bytes of a regular file within the size limit. Opened non-blocking and checked
+    after opening: a FIFO would block the reader for ever and a device never ends."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise ReadError(_os_reason(exc)) from None
+    with os.fdopen(fd, "rb") as f:
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise ReadError("not a regular file")
+            if info.st_size > MAX_FILE_BYTES:
+                raise _too_big(info.st_size)
+            data = f.read(MAX_FILE_BYTES + 1)  # the file may have grown since fstat
+        except OSError as exc:
+            raise ReadError(_os_reason(exc)) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise _too_big(len(data))
+    return data
+
+
 def read_file(path: Path, root: Path | None,
               on_record_error: Callable[[str, str], None] | None = None) -> list[ArticleDraft]:
     suffix = path.suffix.lower()
@@ -203,14 +242,7 @@ def read_file(path: Path, root: Path | None,
     if reader is None:
         raise ReadError(f"unsupported file type '{suffix or '(none)'}' "
                         f"(supported: {', '.join(SUFFIXES)})")
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ReadError(f"file is {size / 2**20:.0f} MB, over the "
-                            f"{MAX_FILE_BYTES // 2**20} MB limit")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ReadError(exc.strerror or str(exc)) from None
+    data = _read_bytes(path)
     article_id = article_id_for(path, root)
     if reader is read_jsonl:
         return read_jsonl(data, article_id, str(path), on_record_error)

@@ -105,13 +105,13 @@ def build_corpus(root: Path) -> dict:
             "records.jsonl:4": "'text'",
             "records.jsonl:5": "JSON object",
             "records.jsonl:7": "duplicate",
-            "records.jsonl:8": "'text'",
+            "records.jsonl:8": "must be a string",
             "records2.jsonl": "duplicate",
             "notes.pdf": "unsupported",
             "fifo.txt": "not a regular file",
             "dangling.txt": "no such file",
-            "procmem.txt": "error",
-            "loop.txt": "symbolic links",
+            "procmem.txt": "input/output error",
+            "loop.txt": "symlink loop",
         },
     }
 
