@@ -1,0 +1,350 @@
+"""The one GraphStore contract suite, run against every backend: the embedded SQLite store
+always, Neo4j whenever NEO4J_URI points at a live server (`make test-neo4j`).
+
+The data is real: the five seed articles with their passages, embeddings and sentence
+vectors from the session's seed store, plus a small concept scheme whose mentions are found
+by matching labels in the passage text."""
+from __future__ import annotations
+
+import os
+import re
+from collections import defaultdict
+
+import numpy as np
+import pytest
+
+from graph.base import GraphStore
+from graph.models import Article, Concept, Mention, Passage
+
+EX = "http://example.org/concepts/"
+CONCEPTS = [
+    Concept(EX + "marketing", "marketing", ["marketer"], definition="Promoting and selling.",
+            scheme=EX),
+    Concept(EX + "cmo", "CMO", ["chief marketing officer"], broader=[EX + "marketing"],
+            related=[EX + "cco"], scheme=EX),
+    Concept(EX + "cco", "chief customer officer", ["CCO"], scheme=EX),
+    Concept(EX + "crm", "CRM", ["customer relationship management"], related=[EX + "cco"],
+            scheme=EX),
+]
+NEO4J_SKIP = ("NEO4J_URI is not set: the Neo4j run of the contract suite needs a live Neo4j "
+              "(`make test-neo4j` starts one with docker compose and sets it)")
+
+
+def find_mentions(passages: list[Passage]) -> list[Mention]:
+    """Label matches, scored by how early they come, so that scores differ."""
+    out = []
+    for p in passages:
+        for c in CONCEPTS:
+            for label in [c.label] + c.alt_labels:
+                for m in re.finditer(r"\b" + re.escape(label) + r"\b", p.text, re.IGNORECASE):
+                    out.append(Mention(p.id, c.iri, round(1.0 - m.start() / 10_000, 4),
+                                       "label" if label == c.label else "alt_label",
+                                       m.start(), m.end(), m.group(0)))
+                    break
+    return out
+
+
+@pytest.fixture(scope="session")
+def seed_records(seed_store_dir):
+    """[(article, passages with embeddings and sentence vectors)] of the seed articles."""
+    from graph.sqlite_store import SQLiteStore
+
+    with SQLiteStore(seed_store_dir, readonly=True) as source:
+        by_article = defaultdict(list)
+        for p in source.iter_passages(with_embeddings=True):
+            by_article[p.article_id].append(p)
+        records = []
+        for article in source.iter_articles():
+            passages = by_article[article.id]
+            sentences = source.sentence_vectors([p.id for p in passages])
+            for p in passages:
+                p.sentences = sentences.get(p.id)
+            records.append((article, passages))
+    assert len(records) == 5 and all(ps for _, ps in records)
+    return records
+
+
+@pytest.fixture(params=["sqlite", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        from graph.sqlite_store import SQLiteStore
+
+        s = SQLiteStore(tmp_path / "store")
+        yield s
+        s.close()
+        return
+    uri = os.environ.get("NEO4J_URI")
+    if not uri:
+        pytest.skip(NEO4J_SKIP)
+    from graph.neo4j_store import Neo4jStore
+
+    s = Neo4jStore.from_env(uri)
+    s.clear()
+    yield s
+    s.clear()
+    s.close()
+
+
+@pytest.fixture
+def loaded(store: GraphStore, seed_records):
+    """The store with the concept scheme, the seed articles and their label mentions."""
+    store.replace_concepts(CONCEPTS)
+    mentions = {}
+    for article, passages in seed_records:
+        mentions[article.id] = find_mentions(passages)
+        store.upsert_article(article, passages, mentions[article.id])
+    store.rebuild_cooccurrence()
+    store.expected_mentions = mentions  # what the tests compare against
+    return store
+
+
+def all_mentions(loaded) -> list[Mention]:
+    return [m for ms in loaded.expected_mentions.values() for m in ms]
+
+
+def key(m: Mention):
+    return (m.passage_id, m.iri, m.start, m.method, m.surface, round(m.score, 4))
+
+
+# --- articles and passages -------------------------------------------------------------------
+def test_upsert_then_get(loaded, seed_records):
+    article, passages = seed_records[0]
+    assert loaded.get_article(article.id) == article
+    assert loaded.article_hash(article.id) == article.content_hash
+    assert loaded.article_hash("no-such-article") is None
+    assert loaded.get_article("no-such-article") is None
+    got = loaded.article_passages(article.id)
+    assert [(p.id, p.ordinal, p.text, p.start, p.end) for p in got] == [
+        (p.id, p.ordinal, p.text, p.start, p.end) for p in passages]
+    assert all(p.embedding is None for p in got)
+    assert article.text[got[1].start:got[1].end] == got[1].text
+
+
+def test_get_passages_keeps_asked_order_and_skips_unknown(loaded, seed_records):
+    a, b = seed_records[0][1][0], seed_records[3][1][2]
+    got = loaded.get_passages([b.id, "nope#0", a.id])
+    assert [(p.id, p.article_id, p.text) for p in got] == [(b.id, b.article_id, b.text),
+                                                           (a.id, a.article_id, a.text)]
+    assert loaded.get_passages([]) == []
+
+
+def test_article_titles_leave_text_empty(loaded, seed_records):
+    ids = [a.id for a, _ in seed_records[:2]]
+    titles = loaded.article_titles(ids + ["missing"])
+    assert set(titles) == set(ids)
+    for article, _ in seed_records[:2]:
+        assert titles[article.id].title == article.title
+        assert titles[article.id].text == ""
+        assert titles[article.id].content_hash == article.content_hash
+
+
+def test_sentence_vectors_round_trip(loaded, seed_records):
+    passages = seed_records[1][1]
+    got = loaded.sentence_vectors([p.id for p in passages] + ["missing#0"])
+    assert set(got) == {p.id for p in passages}
+    for p in passages:
+        assert got[p.id].spans == p.sentences.spans
+        np.testing.assert_array_equal(got[p.id].vectors, p.sentences.vectors)
+
+
+def test_upsert_replaces_passages_and_mentions(loaded, seed_records):
+    article, passages = seed_records[4]
+    before = loaded.stats()
+    changed = Article(article.id, article.title + " (revised)", article.text, article.source,
+                      article.url, "another-hash", article.ingested_at)
+    kept = passages[:2]
+    loaded.upsert_article(changed, kept, find_mentions(kept))
+    assert loaded.article_hash(article.id) == "another-hash"
+    assert loaded.get_article(article.id).title.endswith("(revised)")
+    assert [p.id for p in loaded.article_passages(article.id)] == [p.id for p in kept]
+    assert loaded.get_passages([p.id for p in passages[2:]]) == []
+    after = loaded.stats()
+    old_mentions = len(loaded.expected_mentions[article.id])
+    assert after["articles"] == before["articles"]
+    assert after["passages"] == before["passages"] - len(passages) + len(kept)
+    assert after["mentions"] == before["mentions"] - old_mentions + len(find_mentions(kept))
+    gone = {p.id for p in passages[2:]}
+    assert not gone & {h.passage_id for h in loaded.vector_search(passages[3].embedding, 50)}
+
+
+def test_delete_leaves_no_orphans(loaded, seed_records):
+    article, passages = seed_records[2]
+    ids = [p.id for p in passages]
+    before = loaded.stats()
+    assert loaded.delete_article("no-such-article") is False
+    assert loaded.delete_article(article.id) is True
+    assert loaded.delete_article(article.id) is False
+    after = loaded.stats()
+    assert after == {"articles": before["articles"] - 1,
+                     "passages": before["passages"] - len(passages),
+                     "concepts": before["concepts"],
+                     "mentions": before["mentions"] - len(loaded.expected_mentions[article.id])}
+    assert loaded.get_article(article.id) is None and loaded.article_passages(article.id) == []
+    assert loaded.get_passages(ids) == [] and loaded.sentence_vectors(ids) == {}
+    assert all(ms == [] for ms in loaded.passage_mentions(ids).values())
+    assert not set(ids) & {m.passage_id for m in loaded.iter_mentions()}
+    assert not set(ids) & {p.id for p in loaded.iter_passages()}
+    assert not set(ids) & {h.passage_id for h in loaded.vector_search(passages[0].embedding, 100)}
+    assert not set(ids) & {h.passage_id for h in loaded.keyword_search(passages[0].text, 100)}
+    for concept in CONCEPTS:
+        assert not set(ids) & {m.passage_id for m in loaded.concept_mentions(concept.iri, 1000)}
+
+
+# --- retrieval ----------------------------------------------------------------------------------
+def test_vector_search_finds_a_passage_by_its_own_embedding(loaded, seed_records):
+    for article, passages in seed_records:
+        p = passages[len(passages) // 2]
+        hits = loaded.vector_search(p.embedding, 5)
+        assert len(hits) == 5
+        assert hits[0].passage_id == p.id
+        assert hits[0].score == pytest.approx(1.0, abs=1e-3)
+        scores = [h.score for h in hits]
+        assert scores == sorted(scores, reverse=True)
+        assert all(-1.0 - 1e-6 <= s <= 1.0 + 1e-6 for s in scores)
+
+
+def test_vector_search_scores_are_cosine_similarities(loaded, seed_records):
+    query = seed_records[0][1][0].embedding
+    embeddings = {p.id: p.embedding for _, ps in seed_records for p in ps}
+    for hit in loaded.vector_search(query, 10):
+        assert hit.score == pytest.approx(float(np.dot(query, embeddings[hit.passage_id])),
+                                          abs=1e-3)
+
+
+def test_vector_search_with_k_beyond_the_store(loaded, seed_records):
+    total = sum(len(ps) for _, ps in seed_records)
+    hits = loaded.vector_search(seed_records[0][1][0].embedding, total + 50)
+    assert len(hits) == total and len({h.passage_id for h in hits}) == total
+
+
+def test_keyword_search_ranks_matching_passages(loaded, seed_records):
+    # titles are indexed with each passage
+    texts = {p.id: (a.title + " " + p.text).lower() for a, ps in seed_records for p in ps}
+    hits = loaded.keyword_search("CRM loyalty", 10)
+    assert hits, "both words occur in the seed articles"
+    assert all("crm" in texts[h.passage_id] or "loyal" in texts[h.passage_id] for h in hits)
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True) and all(s > 0 for s in scores)
+    assert len(loaded.keyword_search("marketing", 3)) == 3
+
+
+def test_keyword_search_survives_query_syntax(loaded):
+    for query in ['C++ "unbalanced (', "AND OR NOT", "title:x*~ -y^2 [a TO b]", "\\", "{}"]:
+        assert isinstance(loaded.keyword_search(query, 5), list)
+    assert loaded.keyword_search("", 5) == []
+    assert loaded.keyword_search("the and of", 5) == []  # stop words only
+
+
+# --- concepts and mentions -----------------------------------------------------------------------
+def test_concepts_with_hierarchy_and_counts(loaded):
+    counts = defaultdict(int)
+    for m in all_mentions(loaded):
+        counts[m.iri] += 1
+    listed = loaded.list_concepts()
+    assert [c.label for c, _ in listed] == sorted(c.label for c in CONCEPTS)
+    assert {c.iri: n for c, n in listed} == {c.iri: counts[c.iri] for c in CONCEPTS}
+    cmo = loaded.get_concept(EX + "cmo")
+    assert cmo.label == "CMO" and cmo.alt_labels == ["chief marketing officer"]
+    assert cmo.broader == [EX + "marketing"] and cmo.related == [EX + "cco"]
+    assert loaded.get_concept(EX + "cco").related == [EX + "cmo", EX + "crm"]  # symmetric
+    assert loaded.get_concept(EX + "marketing").definition == "Promoting and selling."
+    assert loaded.narrower(EX + "marketing") == [EX + "cmo"]
+    assert loaded.narrower(EX + "cmo") == []
+    assert loaded.get_concept(EX + "nothing") is None
+    assert {c.iri for c in loaded.iter_concepts()} == {c.iri for c in CONCEPTS}
+
+
+def test_replace_concepts_drops_mentions_of_removed_concepts(loaded):
+    removed = EX + "crm"
+    crm_mentions = [m for m in all_mentions(loaded) if m.iri == removed]
+    assert crm_mentions
+    before = loaded.stats()
+    kept = [Concept(c.iri, c.label + "!", c.alt_labels, definition=c.definition, scheme=c.scheme,
+                    broader=c.broader, related=[r for r in c.related if r != removed])
+            for c in CONCEPTS if c.iri != removed]
+    loaded.replace_concepts(kept)
+    assert loaded.stats() == dict(before, concepts=before["concepts"] - 1,
+                                  mentions=before["mentions"] - len(crm_mentions))
+    assert loaded.get_concept(removed) is None
+    assert loaded.concept_mentions(removed) == []
+    assert loaded.get_concept(EX + "cmo").label == "CMO!"  # kept ones are updated
+    assert loaded.get_concept(EX + "cco").related == [EX + "cmo"]
+    assert all(other != removed for other, _, _ in loaded.co_occurring(EX + "cco"))
+
+
+def test_passage_and_concept_mentions(loaded, seed_records):
+    expected = defaultdict(list)
+    for m in all_mentions(loaded):
+        expected[m.passage_id].append(m)
+    ids = [p.id for p in seed_records[0][1]] + ["missing#0"]
+    got = loaded.passage_mentions(ids)
+    assert set(got) == set(ids) and got["missing#0"] == []
+    for pid in ids:
+        assert sorted(map(key, got[pid])) == sorted(map(key, expected[pid]))
+        scores = [m.score for m in got[pid]]
+        assert scores == sorted(scores, reverse=True)
+    cmo = sorted((m for m in all_mentions(loaded) if m.iri == EX + "cmo"),
+                 key=lambda m: (-m.score, m.passage_id))
+    top = loaded.concept_mentions(EX + "cmo", limit=3)
+    assert [key(m) for m in top] == [key(m) for m in cmo[:3]]
+
+
+def test_replace_mentions_relinks_passages(loaded, seed_records):
+    passages = seed_records[1][1]
+    ids = [p.id for p in passages]
+    before = loaded.stats()
+    old = sum(len(ms) for ms in loaded.passage_mentions(ids).values())
+    new = [Mention(ids[0], EX + "crm", 0.42, "embedding")]
+    loaded.replace_mentions(ids, new)
+    assert loaded.stats()["mentions"] == before["mentions"] - old + 1
+    (only,) = loaded.passage_mentions([ids[0]])[ids[0]]
+    assert (only.iri, only.method, only.start, only.end) == (EX + "crm", "embedding", None, None)
+    assert only.score == pytest.approx(0.42)
+
+
+def test_cooccurrence_is_derived_from_mentions(loaded):
+    by_passage = defaultdict(set)
+    for m in all_mentions(loaded):
+        by_passage[m.passage_id].add(m.iri)
+    expected = defaultdict(set)
+    for pid, iris in by_passage.items():
+        for a in iris:
+            for b in iris - {a}:
+                expected[(a, b)].add(pid)
+    got = loaded.co_occurring(EX + "cmo", limit=10)
+    assert got, "CMO co-occurs with other concepts in the seed articles"
+    assert {o: (w, ps) for o, w, ps in got} == {
+        b: (float(len(ps)), sorted(ps)) for (a, b), ps in expected.items() if a == EX + "cmo"}
+    weights = [w for _, w, _ in got]
+    assert weights == sorted(weights, reverse=True)
+    assert len(loaded.co_occurring(EX + "cmo", limit=1)) == 1
+
+
+# --- whole-store views ---------------------------------------------------------------------------
+def test_stats(loaded, seed_records, store):
+    assert loaded.stats() == {"articles": 5,
+                              "passages": sum(len(ps) for _, ps in seed_records),
+                              "concepts": len(CONCEPTS),
+                              "mentions": len(all_mentions(loaded))}
+
+
+def test_empty_store(store):
+    assert store.stats() == {"articles": 0, "passages": 0, "concepts": 0, "mentions": 0}
+    assert list(store.iter_articles()) == [] and list(store.iter_passages()) == []
+    assert list(store.iter_mentions()) == [] and store.list_concepts() == []
+    assert store.vector_search(np.ones(384, dtype=np.float32) / np.sqrt(384), 5) == []
+    assert store.keyword_search("marketing", 5) == []
+
+
+def test_iterators_return_everything(loaded, seed_records):
+    articles = list(loaded.iter_articles())
+    assert articles == sorted((a for a, _ in seed_records), key=lambda a: a.id)
+    passages = list(loaded.iter_passages(with_embeddings=True))
+    expected = sorted((p for _, ps in seed_records for p in ps),
+                      key=lambda p: (p.article_id, p.ordinal))
+    assert [p.id for p in passages] == [p.id for p in expected]
+    for got, want in zip(passages, expected):
+        assert got.embedding.dtype == np.float32
+        np.testing.assert_allclose(got.embedding, want.embedding, atol=1e-6)
+    assert all(p.embedding is None for p in loaded.iter_passages())
+    assert sorted(map(key, loaded.iter_mentions())) == sorted(map(key, all_mentions(loaded)))
