@@ -1,0 +1,83 @@
+"""Export the graph: RDF (Turtle, JSON-LD, N-Triples) or passages as JSON Lines, streamed.
+
+`export(store, fmt, out)` writes to a text or binary stream; `iter_export(...)` gives the
+same text piece by piece (for an HTTP response). Options are checked before anything is
+written, so a bad request fails before the first byte.
+"""
+from __future__ import annotations
+
+import io
+import json
+from typing import IO, Iterator
+
+from graph.base import GraphStore
+from graph.rdf_describe import WHAT, describe
+from graph.rdf_vocab import IriMinter
+from graph.rdf_writers import WRITERS
+
+FORMATS = ("turtle", "json-ld", "nt", "passages-jsonl")
+RDF_FORMATS = ("turtle", "json-ld", "nt")
+MEDIA_TYPES = {
+    "turtle": "text/turtle; charset=utf-8",
+    "json-ld": "application/ld+json",
+    "nt": "application/n-triples",
+    "passages-jsonl": "application/jsonl",
+}
+FILE_EXTENSIONS = {"turtle": ".ttl", "json-ld": ".jsonld", "nt": ".nt",
+                   "passages-jsonl": ".jsonl"}
+WRITE_BUFFER = 1 << 16  # characters gathered before each write
+
+
+class ExportError(ValueError):
+    """A bad export request, reported as one line."""
+
+
+def iter_export(store: GraphStore, fmt: str, what: str = "all", base_iri: str | None = None,
+                  with_embeddings: bool = False) -> Iterator[str]:
+    if fmt not in FORMATS:
+        raise ExportError(f"format: {fmt!r} is not one of {', '.join(FORMATS)}")
+    if what not in WHAT:
+        raise ExportError(f"what: {what!r} is not one of {', '.join(WHAT)}")
+    if fmt == "passages-jsonl":
+        if what == "concepts":
+            raise ExportError("format passages-jsonl holds passages: use --what articles or all")
+        return passages_jsonl(store, with_embeddings)
+    minter = IriMinter(base_iri)  # raises on a bad base IRI, before anything is written
+    return _rdf_chunks(store, WRITERS[fmt](), minter, what, with_embeddings)
+
+
+def _rdf_chunks(store, writer, minter, what, with_embeddings) -> Iterator[str]:
+    yield writer.header()
+    for subject, pairs in describe(store, minter, what, with_embeddings):
+        yield writer.description(subject, pairs)
+    yield writer.footer()
+
+
+def passages_jsonl(store: GraphStore, with_embeddings: bool = False) -> Iterator[str]:
+    """One line per passage: {passage_id, article_id, start, end, text[, embedding]}."""
+    for p in store.iter_passages(with_embeddings=with_embeddings):
+        record = {"passage_id": p.id, "article_id": p.article_id, "start": p.start,
+                  "end": p.end, "text": p.text}
+        if with_embeddings and p.embedding is not None:
+            record["embedding"] = [float(x) for x in p.embedding]
+        yield json.dumps(record, ensure_ascii=False) + "\n"
+
+
+def export(store: GraphStore, fmt: str, out: IO, what: str = "all",
+           base_iri: str | None = None, with_embeddings: bool = False) -> None:
+    """Write the export to `out`, a text stream or a binary one (UTF-8)."""
+    chunks = iter_export(store, fmt, what, base_iri, with_embeddings)
+    binary = not isinstance(out, io.TextIOBase)
+    buffer, size = [], 0
+    for chunk in chunks:
+        buffer.append(chunk)
+        size += len(chunk)
+        if size >= WRITE_BUFFER:
+            _write(out, "".join(buffer), binary)
+            buffer, size = [], 0
+    _write(out, "".join(buffer), binary)
+    out.flush()
+
+
+def _write(out: IO, text: str, binary: bool) -> None:
+    out.write(text.encode("utf-8") if binary else text)

@@ -1,0 +1,249 @@
+"""Import Citegraph's own RDF export (Turtle, N-Triples or JSON-LD) into an empty store.
+
+Passages exported with `--with-embeddings` keep their vectors; the others are embedded again
+with the model. Co-occurrence is derived data: it is rebuilt from the imported mentions, not
+read. The file is parsed whole with rdflib, so an import needs memory in proportion to it.
+"""
+from __future__ import annotations
+
+import binascii
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, SKOS
+
+from graph.base import GraphStore
+from graph.models import Article, Concept, Mention, Passage
+from graph.rdf_describe import decode_sentences, decode_vector
+from graph.rdf_vocab import CG, OA, SCHEMA
+from ingest.embedder import DIM
+
+FORMAT_BY_SUFFIX = {".ttl": "turtle", ".turtle": "turtle", ".nt": "nt", ".jsonld": "json-ld",
+                    ".json": "json-ld"}
+IMPORT_FORMATS = ("turtle", "nt", "json-ld")
+EMBED_BATCH = 256
+
+
+class RdfImportError(ValueError):
+    """A file that is not a Citegraph export, or a store that cannot take it; one line."""
+
+
+@dataclass
+class ImportReport:
+    concepts: int = 0
+    articles: int = 0
+    passages: int = 0
+    mentions: int = 0
+    embedded: int = 0  # passages without a carried embedding, embedded again
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def import_rdf(store: GraphStore, path: str | Path, fmt: Optional[str] = None,
+               get_embedder: Optional[Callable[[], object]] = None) -> ImportReport:
+    """`get_embedder` gives the Embedder, asked for only when some passage needs one."""
+    path = Path(path)
+    fmt = fmt or FORMAT_BY_SUFFIX.get(path.suffix.lower())
+    if fmt not in IMPORT_FORMATS:
+        raise RdfImportError(f"{path}: cannot tell the RDF format; name it with --format "
+                             f"({', '.join(IMPORT_FORMATS)})")
+    counts = store.stats()
+    if counts["articles"] or counts["concepts"]:
+        raise RdfImportError(f"the store already holds {counts['articles']} articles and "
+                             f"{counts['concepts']} concepts; import needs an empty store")
+    graph = _parse(path, fmt)
+    reader = _Reader(graph, str(path))
+    concepts = reader.concepts()
+    articles = reader.articles()
+    passages = reader.passages(articles)
+    mentions = reader.mentions(passages, {c.iri for c in concepts})
+    report = ImportReport(concepts=len(concepts), articles=len(articles),
+                          passages=len(passages), mentions=len(mentions))
+    report.embedded = _embed_missing(list(passages.values()), get_embedder, str(path))
+
+    store.replace_concepts(concepts)
+    by_article: dict[str, list] = {a.id: [[], []] for a in articles.values()}
+    for p in passages.values():
+        by_article[p.article_id][0].append(p)
+    for m in mentions:
+        by_article[passages_id_article(m.passage_id)][1].append(m)
+    for article in sorted(articles.values(), key=lambda a: a.id):
+        ps, ms = by_article[article.id]
+        store.upsert_article(article, sorted(ps, key=lambda p: p.ordinal), ms)
+    store.rebuild_cooccurrence()
+    return report
+
+
+def passages_id_article(passage_id: str) -> str:
+    return passage_id.rpartition("#")[0]
+
+
+def _parse(path: Path, fmt: str) -> Graph:
+    if not path.is_file():
+        raise RdfImportError(f"{path}: no such file")
+    graph = Graph()
+    try:
+        graph.parse(str(path), format=fmt)
+    except OSError as exc:
+        raise RdfImportError(f"{path}: {exc.strerror or exc}") from None
+    except Exception as exc:  # rdflib's parsers raise many types for malformed input
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise RdfImportError(f"{path}: not valid {fmt}: {reason}") from None
+    return graph
+
+
+def _embed_missing(passages: list[Passage], get_embedder, where: str) -> int:
+    missing = [p for p in passages if p.embedding is None]
+    if not missing:
+        return 0
+    if get_embedder is None:
+        raise RdfImportError(f"{where}: {len(missing)} passages carry no embedding")
+    embedder = get_embedder()
+    for i in range(0, len(missing), EMBED_BATCH):
+        batch = missing[i:i + EMBED_BATCH]
+        vectors, sentences = embedder.encode_passages([p.text for p in batch])
+        for p, vector, sv in zip(batch, vectors, sentences):
+            p.embedding, p.sentences = vector, sv
+    return len(missing)
+
+
+class _Reader:
+    """Reads records out of the parsed graph; every problem names the file and the field."""
+
+    def __init__(self, graph: Graph, where: str):
+        self.g = graph
+        self.where = where
+
+    def fail(self, subject, message: str):
+        raise RdfImportError(f"{self.where}: <{subject}>: {message}")
+
+    def one(self, s, p, field: str, required: bool = True):
+        values = list(self.g.objects(s, p))
+        if len(values) > 1:
+            self.fail(s, f"{len(values)} values of {field}, expected one")
+        if not values:
+            if required:
+                self.fail(s, f"no {field}")
+            return None
+        return values[0]
+
+    def text(self, s, p, field: str, required: bool = True) -> str:
+        value = self.one(s, p, field, required)
+        if value is None:
+            return ""
+        if not isinstance(value, Literal):
+            self.fail(s, f"{field} is not a literal")
+        return str(value)
+
+    def integer(self, s, p, field: str, required: bool = True) -> Optional[int]:
+        value = self.one(s, p, field, required)
+        if value is None:
+            return None
+        try:
+            return int(str(value))
+        except ValueError:
+            self.fail(s, f"{field} {str(value)!r} is not an integer")
+
+    def number(self, s, p, field: str) -> float:
+        value = self.one(s, p, field)
+        try:
+            return float(str(value))
+        except ValueError:
+            self.fail(s, f"{field} {str(value)!r} is not a number")
+
+    def subjects(self, rdf_type) -> list:
+        return sorted(self.g.subjects(RDF.type, rdf_type))
+
+    # --- records ------------------------------------------------------------------------
+    def concepts(self) -> list[Concept]:
+        out = []
+        for c in self.subjects(SKOS.Concept):
+            broader = set(self.g.objects(c, SKOS.broader)) | set(self.g.subjects(SKOS.narrower, c))
+            related = set(self.g.objects(c, SKOS.related)) | set(self.g.subjects(SKOS.related, c))
+            scheme = self.one(c, SKOS.inScheme, "skos:inScheme", required=False)
+            out.append(Concept(
+                iri=str(c), label=self.text(c, SKOS.prefLabel, "skos:prefLabel"),
+                alt_labels=sorted(str(v) for v in self.g.objects(c, SKOS.altLabel)),
+                hidden_labels=sorted(str(v) for v in self.g.objects(c, SKOS.hiddenLabel)),
+                definition=self.text(c, SKOS.definition, "skos:definition", required=False),
+                scheme=str(scheme) if scheme is not None else "",
+                broader=sorted(str(b) for b in broader),
+                related=sorted(str(r) for r in related if r != c)))
+        return out
+
+    def articles(self) -> dict[URIRef, Article]:
+        out = {}
+        for a in self.subjects(SCHEMA.Article):
+            out[a] = Article(
+                id=self.text(a, SCHEMA.identifier, "schema:identifier"),
+                title=self.text(a, SCHEMA.headline, "schema:headline"),
+                text=self.text(a, SCHEMA.text, "schema:text"),
+                source=self.text(a, CG.source, "cg:source", required=False),
+                url=self.text(a, SCHEMA.url, "schema:url", required=False),
+                content_hash=self.text(a, CG.contentHash, "cg:contentHash", required=False),
+                ingested_at=self.text(a, SCHEMA.dateCreated, "schema:dateCreated",
+                                      required=False))
+        return out
+
+    def passages(self, articles: dict[URIRef, Article]) -> dict[URIRef, Passage]:
+        out = {}
+        for p in self.subjects(CG.Passage):
+            article = articles.get(self.one(p, SCHEMA.isPartOf, "schema:isPartOf"))
+            if article is None:
+                self.fail(p, "schema:isPartOf names no article in the file")
+            ordinal = self.integer(p, SCHEMA.position, "schema:position")
+            passage = Passage(
+                id=self.text(p, SCHEMA.identifier, "schema:identifier"),
+                article_id=article.id, ordinal=ordinal,
+                text=self.text(p, SCHEMA.text, "schema:text"),
+                start=self.integer(p, CG.startOffset, "cg:startOffset"),
+                end=self.integer(p, CG.endOffset, "cg:endOffset"))
+            if passage.id != Passage.make_id(article.id, ordinal):
+                self.fail(p, f"schema:identifier {passage.id!r} is not "
+                             f"{Passage.make_id(article.id, ordinal)!r}")
+            self._carried_vectors(p, passage)
+            out[p] = passage
+        return out
+
+    def _carried_vectors(self, subject, passage: Passage) -> None:
+        try:
+            embedding = self.text(subject, CG.embedding, "cg:embedding", required=False)
+            if embedding:
+                passage.embedding = decode_vector(embedding)
+                if len(passage.embedding) != DIM:
+                    self.fail(subject, f"cg:embedding has {len(passage.embedding)} values, "
+                                       f"expected {DIM}")
+            sentences = self.text(subject, CG.sentenceVectors, "cg:sentenceVectors",
+                                  required=False)
+            if sentences:
+                passage.sentences = decode_sentences(sentences)
+        except (ValueError, binascii.Error) as exc:
+            self.fail(subject, f"carried vectors do not decode ({exc})")
+
+    def mentions(self, passages: dict[URIRef, Passage], concepts: set[str]) -> list[Mention]:
+        out = []
+        for a in self.subjects(OA.Annotation):
+            body = self.one(a, OA.hasBody, "oa:hasBody")
+            if str(body) not in concepts:
+                self.fail(a, f"oa:hasBody <{body}> is no concept in the file "
+                             "(export with --what all)")
+            target = self.one(a, OA.hasTarget, "oa:hasTarget")
+            source = target if target in passages else self.one(target, OA.hasSource,
+                                                                "oa:hasSource")
+            if source not in passages:
+                self.fail(a, f"the target's source <{source}> is no passage in the file")
+            mention = Mention(passage_id=passages[source].id, iri=str(body),
+                              score=self.number(a, CG.score, "cg:score"),
+                              method=self.text(a, CG.method, "cg:method"))
+            for selector in self.g.objects(target, OA.hasSelector):
+                kinds = set(self.g.objects(selector, RDF.type))
+                if OA.TextPositionSelector in kinds:
+                    mention.start = self.integer(selector, OA.start, "oa:start")
+                    mention.end = self.integer(selector, OA.end, "oa:end")
+                if OA.TextQuoteSelector in kinds:
+                    mention.surface = self.text(selector, OA.exact, "oa:exact")
+            out.append(mention)
+        return sorted(out, key=lambda m: (m.passage_id, m.iri, m.start or -1))

@@ -1,0 +1,117 @@
+"""The RDF vocabulary of Citegraph's export and the minting of IRIs for stored records.
+
+Vocabularies: SKOS for concepts, schema.org for articles and passages, W3C Web Annotation
+(`oa:`) for mentions, and our own small `cg:` vocabulary (ontology/cg.ttl) for the rest.
+Concept IRIs are the scheme's own; everything else is minted under a configurable base IRI,
+with record ids percent-encoded so that any id gives a valid IRI.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import re
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+from rdflib import Literal, Namespace, URIRef
+from rdflib.namespace import RDF, SKOS, XSD
+
+CG = Namespace("https://w3id.org/citegraph/ns#")
+SCHEMA = Namespace("https://schema.org/")
+OA = Namespace("http://www.w3.org/ns/oa#")
+
+PREFIXES = {name: str(ns) for name, ns in
+            {"cg": CG, "schema": SCHEMA, "oa": OA, "skos": SKOS, "xsd": XSD, "rdf": RDF}.items()}
+
+ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
+CONTEXT_FILE = ONTOLOGY_DIR / "context.jsonld"
+VOCABULARY_FILE = ONTOLOGY_DIR / "cg.ttl"
+
+DEFAULT_BASE_IRI = "http://localhost:8000/"
+BASE_IRI_ENV = "CITEGRAPH_BASE_IRI"
+
+# Compact literal datatypes for carried embeddings (defined in ontology/cg.ttl).
+FLOAT32_VECTOR = CG.float32Vector  # base64 of little-endian float32 values
+SENTENCE_VECTORS = CG.sentenceVectorList  # "start-end,start-end;" + base64 of float16 rows
+
+# Characters N-Triples and Turtle forbid inside <...>.
+_BAD_IRI_CHARS = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
+class VocabularyError(ValueError):
+    """An IRI or base IRI that cannot be written as RDF."""
+
+
+def check_iri(iri: str, what: str) -> str:
+    if not iri or _BAD_IRI_CHARS.search(iri) or ":" not in iri:
+        raise VocabularyError(f"{what}: {iri!r} is not a valid absolute IRI")
+    return iri
+
+
+def normalise_base_iri(base: str | None) -> str:
+    """The base IRI to mint under: an absolute http(s) IRI, ending in '/' or '#'."""
+    base = base or os.environ.get(BASE_IRI_ENV) or DEFAULT_BASE_IRI
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise VocabularyError(f"--base-iri: {base!r} is not an absolute http(s) IRI")
+    check_iri(base, "--base-iri")
+    return base if base.endswith(("/", "#")) else base + "/"
+
+
+def _segment(value: str) -> str:
+    return quote(value, safe="")
+
+
+def _digest(*parts) -> str:
+    return hashlib.sha1("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:16]
+
+
+class IriMinter:
+    """Stable IRIs for stored records. Article and passage IRIs mirror the web app's pages
+    (`/articles/<id>#p<ordinal>`), so they resolve where the app is served at the base."""
+
+    def __init__(self, base_iri: str | None = None):
+        self.base = normalise_base_iri(base_iri)
+
+    def scheme(self) -> URIRef:
+        return URIRef(self.base + "scheme")
+
+    def article(self, article_id: str) -> URIRef:
+        return URIRef(f"{self.base}articles/{_segment(article_id)}")
+
+    def passage(self, article_id: str, ordinal: int) -> URIRef:
+        return URIRef(f"{self.base}articles/{_segment(article_id)}#p{int(ordinal)}")
+
+    def passage_by_id(self, passage_id: str) -> URIRef:
+        article_id, _, ordinal = passage_id.rpartition("#")
+        return self.passage(article_id, int(ordinal))
+
+    def annotation(self, passage_id: str, iri: str, method: str, start, end) -> URIRef:
+        article_id, _, ordinal = passage_id.rpartition("#")
+        return URIRef(f"{self.base}annotations/{_segment(article_id)}/{int(ordinal)}/"
+                      f"{_digest(iri, method, start, end)}")
+
+    def cooccurrence(self, a: str, b: str) -> URIRef:
+        a, b = sorted((a, b))
+        return URIRef(f"{self.base}cooccurrences/{_digest(a, b)}")
+
+
+def part(resource: URIRef, name: str) -> URIRef:
+    """A resource that only exists as part of another (an annotation's target, selectors)."""
+    return URIRef(f"{resource}#{name}")
+
+
+def integer(value: int) -> Literal:
+    return Literal(str(int(value)), datatype=XSD.integer)
+
+
+def double(value: float) -> Literal:
+    value = float(value)
+    if math.isnan(value):
+        lexical = "NaN"
+    elif math.isinf(value):
+        lexical = "INF" if value > 0 else "-INF"
+    else:
+        lexical = repr(value)
+    return Literal(lexical, datatype=XSD.double)
