@@ -159,23 +159,4 @@ def delete(article_id, store):
     click.echo(f"deleted {article_id}")
 
 
-@main.command()
-@store_option
-@click.option("--format", "fmt", required=True, type=click.Choice(["passages-jsonl"]))
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None)
-def export(store, fmt, output):
-    """Export the graph."""
-    runtime = Runtime(store)
-    out = open(output, "w", encoding="utf-8") if output else sys.stdout
-    try:
-        with runtime.store as s:
-            for p in s.iter_passages():
-                out.write(json.dumps({"passage_id": p.id, "article_id": p.article_id,
-                                      "start": p.start, "end": p.end, "text": p.text},
-                                     ensure_ascii=False) + "\n")
-    finally:
-        if output:
-            out.close()
-
-
 register(main)

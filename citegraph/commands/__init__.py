@@ -7,6 +7,7 @@ import importlib
 # One line per area; a module is listed once it exists.
 COMMAND_MODULES: list[str] = [
     "evaluate",
+    "export",
 ]
 
 
