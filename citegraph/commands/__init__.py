@@ -6,11 +6,9 @@ import importlib
 
 # One line per area; a module is listed once it exists.
 COMMAND_MODULES: list[str] = [
-    "concepts",
     "evaluate",
     "export",
     "migrate",
-    "serve",
 ]
 
 
