@@ -45,11 +45,13 @@ def main():
 @click.argument("paths", nargs=-1, required=True)
 @store_option
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def ingest(paths, store, as_json):
+@click.option("--ontology", type=click.Path(dir_okay=False), envvar="CITEGRAPH_ONTOLOGY",
+              default=None, help="A SKOS scheme (Turtle, RDF/XML, JSON-LD); default: shipped.")
+def ingest(paths, store, as_json, ontology):
     """Ingest files or folders (.txt, .md, .html, .jsonl)."""
     from tqdm import tqdm
 
-    runtime = Runtime(store)
+    runtime = Runtime(store, ontology=ontology)
     with runtime.store:
         pipeline = runtime.pipeline()
         report = pipeline.ingest_paths(

@@ -23,6 +23,27 @@ class Runtime:
 
         return Embedder(self.precision)
 
+    @cached_property
+    def scheme(self):
+        """The SKOS scheme: --ontology FILE, else $CITEGRAPH_ONTOLOGY, else the shipped one."""
+        import os
+
+        from ontology.scheme import load_scheme
+
+        return load_scheme(self.ontology or os.environ.get("CITEGRAPH_ONTOLOGY") or None)
+
+    @cached_property
+    def linker(self):
+        """The concept linker of the scheme. The store is brought to the scheme first
+        (concepts replaced and stored passages relinked when it changed), since mentions
+        may only point at stored concepts."""
+        from ingest.linker import ConceptLinker
+        from ontology.sync import apply_scheme
+
+        linker = ConceptLinker(self.scheme.concepts, self.embedder)
+        apply_scheme(self.store, self.scheme, linker)
+        return linker
+
     def search_service(self, mode: str = "hybrid"):
         from search.service import SearchService
 
@@ -31,7 +52,8 @@ class Runtime:
     def pipeline(self, linker=None):
         from ingest.pipeline import Pipeline
 
-        return Pipeline(self.store, self.embedder, linker=linker)
+        return Pipeline(self.store, self.embedder,
+                        linker=linker if linker is not None else self.linker)
 
     def close(self):
         if "store" in self.__dict__:

@@ -6,6 +6,7 @@ import importlib
 
 # One line per area; a module is listed once it exists.
 COMMAND_MODULES: list[str] = [
+    "concepts",
     "evaluate",
     "export",
     "migrate",

@@ -1,0 +1,113 @@
+"""Concept commands: list the scheme, show one concept, suggest new ones, relink the store."""
+from __future__ import annotations
+
+import json
+
+import click
+
+from citegraph.cli import EXIT_PARTIAL, fail, store_option
+from citegraph.runtime import Runtime
+
+ontology_option = click.option(
+    "--ontology", type=click.Path(dir_okay=False), envvar="CITEGRAPH_ONTOLOGY", default=None,
+    help="A SKOS scheme (Turtle, RDF/XML, JSON-LD); default: the shipped one.")
+
+
+@click.command("concepts")
+@store_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON array of concepts.")
+def concepts_command(store, as_json):
+    """Every concept of the stored scheme with its number of mentions."""
+    with Runtime(store).store as s:
+        rows = [{"iri": c.iri, "label": c.label, "mentions": n} for c, n in s.list_concepts()]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("No concepts in the store: run `citegraph relink` or ingest something.")
+    for r in rows:
+        click.echo(f"{r['mentions']:6d}  {r['label']}  <{r['iri']}>")
+
+
+@click.command("concept")
+@click.argument("label_or_iri")
+@store_option
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10000),
+              help="Passages shown, strongest mentions first.")
+def concept_command(label_or_iri, store, as_json, limit):
+    """A concept by IRI or any label: definition, neighbourhood and passages."""
+    from ontology.lookup import describe, resolve
+
+    with Runtime(store).store as s:
+        found = resolve(s, label_or_iri)
+        if found is None:
+            fail(f"concept {label_or_iri!r}: no concept has this label or IRI", EXIT_PARTIAL)
+        view = describe(s, found, limit)
+    if as_json:
+        click.echo(json.dumps(view, ensure_ascii=False))
+        return
+    _print_concept(view)
+
+
+def _print_concept(view: dict) -> None:
+    click.echo(f"{view['label']}  <{view['iri']}>")
+    if view["alt_labels"]:
+        click.echo("  also: " + ", ".join(view["alt_labels"]))
+    if view["definition"]:
+        click.echo(f"  {view['definition']}")
+    for key in ("broader", "narrower", "related", "co_occurring"):
+        if view[key]:
+            items = [r["label"] + (f" ({r['weight']:g})" if "weight" in r else "")
+                     for r in view[key]]
+            click.echo(f"  {key.replace('_', '-')}: " + "; ".join(items))
+    click.echo(f"  passages: {len(view['passages'])}")
+    for r in view["passages"]:
+        m = r["mention"]
+        quote = m["surface"] or r["text"][:80].replace("\n", " ") + "…"
+        click.echo(f"    [{r['score']:.2f} {m['method']}] {r['passage_id']}: “{quote}”")
+
+
+@click.command("suggest-concepts")
+@store_option
+@click.option("--limit", default=30, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--min-count", default=2, show_default=True, type=click.IntRange(1))
+@click.option("--json", "as_json", is_flag=True)
+def suggest_command(store, limit, min_count, as_json):
+    """Key phrases frequent in the corpus but in no concept label, for a taxonomist to
+    consider. Nothing is added to the scheme."""
+    from ontology.suggest import suggest
+
+    with Runtime(store).store as s:
+        suggestions = suggest(s, limit=limit, min_count=min_count)
+    if as_json:
+        click.echo(json.dumps([x.as_dict() for x in suggestions], ensure_ascii=False))
+        return
+    if not suggestions:
+        click.echo("No suggestions: every frequent phrase is already a label.")
+    for x in suggestions:
+        click.echo(f"{x.count:5d}  {x.phrase}")
+        for pid, text in x.examples:
+            click.echo(f"         {pid}: “{text}”")
+
+
+@click.command("relink")
+@store_option
+@ontology_option
+def relink_command(store, ontology):
+    """Store the scheme and relink every stored passage (no re-embedding)."""
+    from ontology.sync import relink
+
+    runtime = Runtime(store, ontology=ontology)
+    with runtime.store as s:
+        from ingest.linker import ConceptLinker
+
+        linker = ConceptLinker(runtime.scheme.concepts, runtime.embedder)
+        s.replace_concepts(runtime.scheme.concepts)
+        mentions = relink(s, linker)
+        stats = s.stats()
+    click.echo(f"concepts: {stats['concepts']}; passages: {stats['passages']}; "
+               f"mentions: {mentions}")
+
+
+commands = [concepts_command, concept_command, suggest_command, relink_command]
