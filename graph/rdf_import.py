@@ -47,6 +47,9 @@ def import_rdf(store: GraphStore, path: str | Path, fmt: Optional[str] = None,
     """`get_embedder` gives the Embedder, asked for only when some passage needs one."""
     path = Path(path)
     fmt = fmt or FORMAT_BY_SUFFIX.get(path.suffix.lower())
+    if fmt is None and path.suffix.lower() == ".jsonl":
+        raise RdfImportError(f"{path}: passages-jsonl cannot be imported (it holds no titles "
+                             "nor concepts); export turtle, nt or json-ld")
     if fmt not in IMPORT_FORMATS:
         raise RdfImportError(f"{path}: cannot tell the RDF format; name it with --format "
                              f"({', '.join(IMPORT_FORMATS)})")

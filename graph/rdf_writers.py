@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, XSD
@@ -80,7 +80,7 @@ class TurtleWriter:
         return _qname(str(iri)) or f"<{iri}>"
 
 
-@cache
+@lru_cache(maxsize=4096)  # bounded: data IRIs pass through here too, vocabulary terms stay hot
 def _qname(iri: str) -> str | None:
     for name, ns in PREFIXES.items():
         if iri.startswith(ns) and _PLAIN_LOCAL.fullmatch(iri[len(ns):]):

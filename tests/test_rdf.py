@@ -384,3 +384,20 @@ def test_cli_errors_are_one_line(graph_store, tmp_path):
         proc = cli(*args)
         assert proc.returncode == 2, (args, proc.stderr)
         assert len(proc.stderr.strip().splitlines()) == 1 and needle in proc.stderr, proc.stderr
+
+
+
+def test_every_term_of_ours_is_defined_and_compacted_in_json_ld(graph_store, graphs):
+    cg = "https://w3id.org/citegraph/ns#"
+    vocabulary = rdflib.Graph().parse(REPO / "ontology" / "cg.ttl")
+    defined = {str(s) for s in vocabulary.subjects(rdflib.RDF.type, None)}
+    used = {str(t) for triple in graphs["nt"] for t in triple if str(t).startswith(cg)}
+    used |= {str(o.datatype) for o in graphs["nt"].objects()
+             if isinstance(o, rdflib.Literal) and o.datatype}
+    assert {t for t in used if t.startswith(cg)} - defined == set()
+    # the published context names every predicate and class the export uses
+    document = json.loads(export_text(graph_store, "json-ld", with_embeddings=True))
+    keys = {key for node in document["@graph"] for key in node}
+    types = {t for node in document["@graph"] for t in np.atleast_1d(node["@type"])}
+    assert not [k for k in keys if ":" in k] and not [t for t in types if ":" in t]
+    assert {"embedding", "sentenceVectors", "hasSelector", "exact", "weight"} <= keys

@@ -43,6 +43,8 @@ def export(store, fmt, output, what, base_iri, with_embeddings):
                          with_embeddings=with_embeddings)
     except (ExportError, VocabularyError) as exc:
         fail(str(exc), EXIT_USAGE)
+    except BrokenPipeError:
+        raise  # a reader that stopped early (`| head`): the group exits quietly
     except OSError as exc:
         fail(f"{output or 'stdout'}: {exc.strerror or exc}")
     finally:
