@@ -90,3 +90,33 @@ def test_migrate_bad_arguments_are_one_line(source, tmp_path):
     assert missing.stderr.strip() == (
         f"citegraph: store {tmp_path / 'nothing'}: no Citegraph store there")
     assert not (tmp_path / "b").exists() or not any((tmp_path / "b").iterdir())
+
+
+@pytest.mark.neo4j
+def test_embedded_to_neo4j_and_back(source, tmp_path, embedder):
+    """Where a Neo4j is reachable: the graph survives embedded → Neo4j → embedded intact."""
+    import os
+
+    uri = os.environ.get("NEO4J_URI")
+    if not uri:
+        pytest.skip("NEO4J_URI is not set: this round trip needs a live Neo4j "
+                    "(`make test-neo4j` starts one with docker compose)")
+    from graph.neo4j_store import Neo4jStore
+
+    with Neo4jStore.from_env(uri) as neo4j:
+        neo4j.clear()
+    there = run("migrate", "--from", str(source.directory), "--to", uri)
+    assert there.returncode == 0, there.stderr
+    back = run("migrate", "--from", uri, "--to", str(tmp_path / "back"))
+    assert back.returncode == 0, back.stderr
+    with SQLiteStore(tmp_path / "back") as copy:
+        assert copy.stats() == source.stats()
+        for question in QUESTIONS:
+            assert (SearchService(copy, embedder).search(question, 10)
+                    == SearchService(source, embedder).search(question, 10))
+    with Neo4jStore.from_env(uri) as neo4j:
+        assert neo4j.stats() == source.stats()
+        query = embedder.encode_query(QUESTIONS[1])
+        assert ([h.passage_id for h in neo4j.vector_search(query, 3)]
+                == [h.passage_id for h in source.vector_search(query, 3)])
+        neo4j.clear()
