@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 DEMO_STORE ?= ./citegraph-data
 
-.PHONY: setup demo test test-fast serve bench clean
+.PHONY: setup demo test test-deps clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,13 @@ demo: setup
 	$(BIN)/citegraph ask "Who should own customer analytics?" --store $(DEMO_STORE)
 	$(BIN)/citegraph serve --store $(DEMO_STORE)
 
-test: setup
+# What the tests need beyond Python: headless Chromium for the page tests and Neo4j's own
+# Cypher analyser (npm) for the Neo4j backend's statements.
+test-deps:
+	bash scripts/install-browser.sh
+	bash scripts/install-cypher-lint.sh
+
+test: setup test-deps
 	$(BIN)/python -m pytest
 
 clean:
