@@ -10,6 +10,7 @@ from typing import Callable, Iterable, Optional, Protocol
 
 from graph.base import GraphStore
 from graph.models import Article, Mention, Passage
+from ingest.lock import ingest_lock
 from ingest.readers import ArticleDraft, ReadError, discover, read_file
 from ingest.splitter import Splitter
 
@@ -120,6 +121,12 @@ class Pipeline:
             self.flush(pending, report)
 
     def ingest_paths(self, paths: list[str], progress: Callable | None = None) -> IngestReport:
+        """One bulk ingest at a time per store (see ingest/lock.py)."""
+        with ingest_lock(self.store) as lock:
+            return self._ingest_paths(paths, progress, lock.interrupted)
+
+    def _ingest_paths(self, paths: list[str], progress: Callable | None,
+                      after_crash: bool) -> IngestReport:
         report = IngestReport()
         seen: set[str] = set()
         files = list(discover(paths))
@@ -132,6 +139,7 @@ class Pipeline:
                 report.failed.append((name, str(exc)))
                 continue
             self.ingest_drafts(drafts, report, seen, where=name)
-        if self.linker is not None and (report.new or report.changed):
+        # after a killed ingest the co-occurrence table may predate its last writes
+        if self.linker is not None and (report.new or report.changed or after_crash):
             self.store.rebuild_cooccurrence()
         return report
