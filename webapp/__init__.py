@@ -1,1 +1,53 @@
-"""Citegraph: webapp."""
+"""The web app: `create_app(config)` builds a Flask (APIFlask) app with the JSON API under
+/api (OpenAPI 3 at /api/openapi.json) and the HTML pages. The store and the embedding model
+are loaded once per process, in the `Runtime` the app holds."""
+from __future__ import annotations
+
+import os
+import threading
+from typing import Optional
+
+from apiflask import APIFlask
+
+import citegraph  # noqa: F401  (thread and offline environment before numpy/torch load)
+from citegraph.runtime import Runtime
+
+MAX_REQUEST_BYTES = 8 * 1024 * 1024  # an article of 2M characters fits; larger bodies get 413
+
+DEFAULTS = {
+    "STORE": None,            # directory or neo4j:// URI; None: CITEGRAPH_STORE or ./citegraph-data
+    "TOKEN": None,            # bearer token for writes; None: CITEGRAPH_TOKEN; empty: writes off
+    "PRELOAD": True,          # load store and model at start, not on the first request
+    "MAX_CONTENT_LENGTH": MAX_REQUEST_BYTES,
+    "VALIDATION_ERROR_STATUS_CODE": 400,
+    "JSON_SORT_KEYS": False,
+}
+
+
+def create_app(config: Optional[dict] = None, runtime: Optional[Runtime] = None) -> APIFlask:
+    from webapp import api, errors, pages, security
+
+    app = APIFlask(__name__, title="Citegraph API", version=citegraph.__version__,
+                   spec_path="/api/openapi.json", docs_path=None, json_errors=False)
+    app.config.update(DEFAULTS)
+    app.config.update(config or {})
+    if app.config["TOKEN"] is None:
+        app.config["TOKEN"] = os.environ.get("CITEGRAPH_TOKEN", "")
+    app.json.sort_keys = False
+    # concept ids are IRIs: keep their "//" instead of redirecting to a merged path
+    app.url_map.merge_slashes = False
+    app.extensions["citegraph.runtime"] = runtime or Runtime(app.config["STORE"])
+    app.extensions["citegraph.write_lock"] = threading.Lock()
+    if app.config["PRELOAD"]:
+        rt = app.extensions["citegraph.runtime"]
+        rt.store.stats()
+        rt.embedder.encode_query("warm up")
+    security.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
+    return app
+
+
+def runtime_of(app) -> Runtime:
+    return app.extensions["citegraph.runtime"]

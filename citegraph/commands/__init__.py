@@ -10,6 +10,7 @@ COMMAND_MODULES: list[str] = [
     "evaluate",
     "export",
     "migrate",
+    "serve",
 ]
 
 

@@ -1,0 +1,140 @@
+"""A concept's neighbourhood, composed from GraphStore primitives so that every backend (and
+both the web app and the CLI) gives the same answer.
+
+`neighbourhood` walks BROADER (both ways), RELATED and CO_OCCURS edges breadth-first to depth 1
+or 2 and returns nodes and edges, each edge with the passages that support it: for CO_OCCURS
+the passages mentioning both concepts; a scheme edge (broader, related) carries the same
+passages when its two concepts also co-occur, since those are where the relation shows in text.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from graph.base import GraphStore
+from graph.models import Concept
+
+MAX_NODES = 60  # a depth-2 walk over a dense scheme is cut here; the page stays legible
+CO_OCCURRING_LIMIT = 20
+PASSAGES_PER_EDGE = 5
+
+
+def resolve_concept(store: GraphStore, key: str) -> Optional[Concept]:
+    """A concept by IRI, else by its label or an alternative label (case-insensitive)."""
+    key = key.strip()
+    if not key:
+        return None
+    concept = store.get_concept(key)
+    if concept is not None:
+        return concept
+    wanted = key.casefold()
+    for candidate, _count in store.list_concepts():
+        if candidate.label.casefold() == wanted:
+            return candidate
+    for candidate, _count in store.list_concepts():
+        if wanted in (label.casefold() for label in candidate.alt_labels):
+            return candidate
+    return None
+
+
+def _relations(store: GraphStore, concept: Concept) -> list[tuple[str, str, str, float, list[str]]]:
+    """(source, target, type, weight, passage ids) for every edge at `concept`."""
+    co = {other: (weight, pids)
+          for other, weight, pids in store.co_occurring(concept.iri, CO_OCCURRING_LIMIT)}
+    edges = []
+    for broader in concept.broader:
+        edges.append((concept.iri, broader, "broader", 1.0, co.get(broader, (0, []))[1]))
+    for narrower in store.narrower(concept.iri):
+        edges.append((narrower, concept.iri, "broader", 1.0, co.get(narrower, (0, []))[1]))
+    for related in concept.related:
+        edges.append((concept.iri, related, "related", 1.0, co.get(related, (0, []))[1]))
+    for other, (weight, pids) in co.items():
+        edges.append((concept.iri, other, "co-occurs", float(weight), pids))
+    return edges
+
+
+def _edge_key(source: str, target: str, kind: str) -> tuple:
+    # broader is directed (narrower → broader); the others are symmetric
+    return (kind, source, target) if kind == "broader" else (kind, *sorted((source, target)))
+
+
+def neighbourhood(store: GraphStore, iri: str, depth: int = 1) -> Optional[dict]:
+    """{"center", "depth", "nodes": [{iri, label, definition, depth}], "edges": [{source,
+    target, type, weight, passage_count, passages: [{passage_id, article_id, title, text}]}],
+    "truncated"} or None when the concept is unknown."""
+    if depth not in (1, 2):
+        raise ValueError(f"depth: {depth!r} is not 1 or 2")
+    center = store.get_concept(iri)
+    if center is None:
+        return None
+    concepts = {center.iri: center}
+    node_depth = {center.iri: 0}
+    edges: dict[tuple, tuple] = {}
+    truncated = False
+    frontier = [center]
+    for level in range(1, depth + 1):
+        next_frontier = []
+        for concept in frontier:
+            for source, target, kind, weight, pids in _relations(store, concept):
+                other = target if source == concept.iri else source
+                if other not in concepts:
+                    if len(concepts) >= MAX_NODES:
+                        truncated = True
+                        continue
+                    found = store.get_concept(other)
+                    if found is None:  # an edge to a concept outside the stored scheme
+                        continue
+                    concepts[other] = found
+                    node_depth[other] = level
+                    next_frontier.append(found)
+                edges.setdefault(_edge_key(source, target, kind), (source, target, kind, weight, pids))
+        frontier = next_frontier
+    return {"center": center.iri, "depth": depth,
+            "nodes": [{"iri": c.iri, "label": c.label, "definition": c.definition,
+                       "depth": node_depth[c.iri]} for c in concepts.values()],
+            "edges": [_edge_json(store, *edge) for edge in edges.values()],
+            "truncated": truncated}
+
+
+def _edge_json(store: GraphStore, source, target, kind, weight, pids) -> dict:
+    return {"source": source, "target": target, "type": kind, "weight": weight,
+            "passage_count": len(pids),
+            "passages": passage_refs(store, pids[:PASSAGES_PER_EDGE])}
+
+
+def passage_refs(store: GraphStore, passage_ids: list[str]) -> list[dict]:
+    """Passages with their article titles, in the order given."""
+    passages = store.get_passages(list(passage_ids))
+    titles = store.article_titles({p.article_id for p in passages})
+    return [{"passage_id": p.id, "article_id": p.article_id, "ordinal": p.ordinal,
+             "title": titles[p.article_id].title if p.article_id in titles else "",
+             "text": p.text} for p in passages]
+
+
+def concept_card(store: GraphStore, concept: Concept, passage_limit: int = 50) -> dict:
+    """The concept with its direct relations and the passages that mention it (the JSON of
+    `citegraph concept --json` and `GET /api/concepts/<id>`)."""
+    labels = {}
+
+    def ref(iri: str) -> dict:
+        if iri not in labels:
+            other = store.get_concept(iri)
+            labels[iri] = other.label if other else iri
+        return {"iri": iri, "label": labels[iri]}
+
+    mentions = store.concept_mentions(concept.iri, passage_limit)
+    by_passage = {p["passage_id"]: p for p in passage_refs(store, [m.passage_id for m in mentions])}
+    passages: dict[str, dict] = {}  # one entry a passage, strongest mention first
+    for m in mentions:
+        if m.passage_id in by_passage:
+            entry = passages.setdefault(m.passage_id, {**by_passage[m.passage_id], "mentions": []})
+            entry["mentions"].append({"start": m.start, "end": m.end, "surface": m.surface,
+                                      "score": m.score, "method": m.method})
+    return {"iri": concept.iri, "label": concept.label, "alt_labels": concept.alt_labels,
+            "definition": concept.definition, "scheme": concept.scheme,
+            "broader": [ref(i) for i in concept.broader],
+            "narrower": [ref(i) for i in store.narrower(concept.iri)],
+            "related": [ref(i) for i in concept.related],
+            "co_occurring": [{**ref(other), "weight": weight, "passages": pids}
+                             for other, weight, pids in store.co_occurring(concept.iri,
+                                                                          CO_OCCURRING_LIMIT)],
+            "passages": list(passages.values())}

@@ -1,0 +1,176 @@
+"""The JSON API under /api. Request schemas validate input and document it; responses follow
+the result JSON of DESIGN.md."""
+from __future__ import annotations
+
+from apiflask import APIBlueprint, abort
+from flask import Response, current_app, stream_with_context, url_for
+
+from graph.base import GraphStore
+from graph.neighbourhood import concept_card, neighbourhood, resolve_concept
+from ingest.cleaning import clean_text
+from ingest.pipeline import IngestReport
+from ingest.readers import ArticleDraft
+from search.retrievers import build_retriever
+from search.service import SearchService
+from webapp import export, schemas
+from webapp.concept_search import ConceptFilter
+from webapp.schemas import json_response
+from webapp.security import token_required
+
+bp = APIBlueprint("api", __name__, tag="API")
+
+
+def runtime():
+    return current_app.extensions["citegraph.runtime"]
+
+
+def store() -> GraphStore:
+    return runtime().store
+
+
+def concept_or_404(concept_id: str):
+    concept = resolve_concept(store(), concept_id)
+    if concept is None:
+        abort(404, f"concept {concept_id!r}: not found")
+    return concept
+
+
+@bp.get("/healthz")
+@bp.doc(responses={200: json_response(schemas.Health, "The store's counts.")})
+def healthz():
+    """Liveness and the store's counts."""
+    return {"status": "ok", **store().stats()}
+
+
+@bp.get("/api/search")
+@bp.input(schemas.SearchQuery, location="query")
+@bp.doc(responses={200: json_response(schemas.SearchResult, "Ranked passages and an answer.")})
+def search(query_data):
+    """Answer a question with cited passages."""
+    rt = runtime()
+    retriever = build_retriever(rt.store)
+    if query_data["concept"]:
+        concept = concept_or_404(query_data["concept"])
+        retriever = ConceptFilter(retriever, rt.store, concept.iri)
+    service = SearchService(rt.store, rt.embedder, retriever=retriever)
+    return service.search(query_data["q"], query_data["k"])
+
+
+@bp.get("/api/concepts")
+@bp.doc(responses={200: json_response(schemas.ConceptList, "Every concept.")})
+def concepts():
+    """Every concept with its number of mentions."""
+    return {"concepts": [{"iri": c.iri, "label": c.label, "alt_labels": c.alt_labels,
+                          "definition": c.definition, "broader": c.broader,
+                          "related": c.related, "mentions": count}
+                         for c, count in store().list_concepts()]}
+
+
+@bp.get("/api/concepts/<path:concept_id>/neighbourhood")
+@bp.input(schemas.NeighbourhoodQuery, location="query")
+@bp.doc(responses={200: json_response(schemas.Neighbourhood, "Nodes and edges.")})
+def concept_neighbourhood(concept_id, query_data):
+    """The concept's neighbourhood (broader, narrower, related, co-occurring) to depth 1 or 2,
+    with the passages behind each edge. `concept_id` is an IRI (percent-encoded) or a label."""
+    concept = concept_or_404(concept_id)
+    return neighbourhood(store(), concept.iri, query_data["depth"])
+
+
+@bp.get("/api/concepts/<path:concept_id>")
+@bp.doc(responses={200: json_response(schemas.ConceptDetail, "The concept.")})
+def concept(concept_id):
+    """A concept with its relations and the passages that mention it."""
+    return concept_card(store(), concept_or_404(concept_id))
+
+
+@bp.get("/api/articles/<path:article_id>")
+@bp.doc(responses={200: json_response(schemas.ArticleOut, "The article.")})
+def article(article_id):
+    """The cleaned article, its passages (offsets into `text`) and their concept mentions."""
+    s = store()
+    found = s.get_article(article_id)
+    if found is None:
+        abort(404, f"article {article_id!r}: not found")
+    passages = s.article_passages(article_id)
+    mentions = s.passage_mentions([p.id for p in passages])
+    labels = {}
+    for ms in mentions.values():
+        for m in ms:
+            if m.iri not in labels:
+                c = s.get_concept(m.iri)
+                labels[m.iri] = c.label if c else m.iri
+    return {"id": found.id, "title": found.title, "source": found.source, "url": found.url,
+            "ingested_at": found.ingested_at, "text": found.text,
+            "passages": [{"passage_id": p.id, "ordinal": p.ordinal, "start": p.start,
+                          "end": p.end,
+                          "mentions": [{"iri": m.iri, "label": labels[m.iri], "start": m.start,
+                                        "end": m.end, "surface": m.surface,
+                                        "method": m.method, "score": m.score}
+                                       for m in mentions.get(p.id, [])]}
+                         for p in passages]}
+
+
+@bp.post("/api/articles")
+@token_required  # before the body is parsed: no validation detail for unauthorised callers
+@bp.input(schemas.ArticleIn, location="json")
+@bp.doc(security="BearerToken",
+        responses={201: json_response(schemas.WriteResult, "Ingested (new or changed)."),
+                   200: json_response(schemas.WriteResult, "Unchanged: already stored."),
+                   401: "Missing or wrong token.", 403: "Writes are disabled."})
+def add_article(json_data):
+    """Ingest one article; re-posting an unchanged article is a no-op."""
+    text = clean_text(json_data["text"])
+    if not text.strip():
+        abort(400, "text: no article text after cleaning")
+    article_id = json_data["id"].strip()
+    draft = ArticleDraft(article_id, json_data["title"].strip() or article_id, text,
+                         url=json_data["url"].strip(), source=json_data["source"].strip())
+    report = IngestReport()
+    rt = runtime()
+    with current_app.extensions["citegraph.write_lock"]:
+        pipeline = rt.pipeline()
+        pipeline.ingest_drafts([draft], report)
+        if pipeline.linker is not None and (report.new or report.changed):
+            rt.store.rebuild_cooccurrence()
+    if report.failed:
+        abort(400, "; ".join(reason for _where, reason in report.failed))
+    status = "new" if report.new else "changed" if report.changed else "unchanged"
+    body = {"id": article_id, "status": status, "passages": report.passages}
+    headers = {"Location": url_for("api.article", article_id=article_id)}
+    return body, 200 if status == "unchanged" else 201, headers
+
+
+@bp.delete("/api/articles/<path:article_id>")
+@bp.doc(security="BearerToken",
+        responses={200: json_response(schemas.WriteResult, "Deleted."),
+                   401: "Missing or wrong token.", 403: "Writes are disabled."})
+@token_required
+def delete_article(article_id):
+    """Delete an article with its passages and mentions."""
+    s = store()
+    with current_app.extensions["citegraph.write_lock"]:
+        if not s.delete_article(article_id):
+            abort(404, f"article {article_id!r}: not found")
+        s.rebuild_cooccurrence()
+    return {"id": article_id, "status": "deleted", "passages": 0}
+
+
+@bp.get("/api/export")
+@bp.input(schemas.ExportQuery, location="query")
+@bp.doc(responses={200: {"description": "The whole graph, streamed.",
+                         "content": {"text/turtle": {}, "application/ld+json": {},
+                                     "application/n-triples": {},
+                                     "application/jsonl": {}}}})
+def export_graph(query_data):
+    """Export the graph, streamed, in a format this server supports."""
+    table = export.formats()
+    fmt = query_data["format"]
+    if fmt not in table:
+        abort(400, f"format: {fmt!r} is not one of {', '.join(table)}")
+    try:
+        chunks = export.stream(store(), fmt)
+    except export.ExportError as exc:
+        abort(400, str(exc))
+    return Response(stream_with_context(chunks), content_type=table[fmt],
+                    headers={"Content-Disposition":
+                             f'attachment; filename="{export.file_name(fmt)}"'})

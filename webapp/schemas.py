@@ -1,0 +1,205 @@
+"""Request schemas (they validate and they document) and response schemas (they document the
+JSON contract of DESIGN.md in the OpenAPI file; views return plain dicts in that shape)."""
+from __future__ import annotations
+
+from apiflask import Schema
+from apiflask.fields import Boolean, Dict, Float, Integer, List, Nested, String
+from apiflask.validators import Length, OneOf, Range, Regexp
+from marshmallow import ValidationError, validates
+
+from ingest.readers import MAX_ARTICLE_CHARS
+from search.service import MAX_K
+
+MAX_QUERY_CHARS = 1000
+
+
+def not_blank(value: str) -> None:
+    if not value.strip():
+        raise ValidationError("must not be blank")
+
+
+# --- requests ---------------------------------------------------------------------------
+class SearchQuery(Schema):
+    q = String(required=True, validate=[Length(1, MAX_QUERY_CHARS), not_blank],
+               metadata={"description": "The question."})
+    k = Integer(load_default=10, validate=Range(1, MAX_K),
+                metadata={"description": "Number of passages."})
+    concept = String(load_default=None, validate=Length(1, 2000),
+                     metadata={"description": "Only passages mentioning this concept (IRI or label)."})
+
+
+class NeighbourhoodQuery(Schema):
+    depth = Integer(load_default=1, validate=OneOf([1, 2]))
+
+
+class ExportQuery(Schema):
+    format = String(required=True, metadata={"description": "turtle, json-ld, nt or passages-jsonl "
+                                                            "(those this server supports)"})
+
+
+class ArticleIn(Schema):
+    id = String(required=True, validate=[Length(1, 300), not_blank,
+                                         Regexp(r"^[^\x00-\x1f]*$", error="no control characters")])
+    title = String(required=True, validate=Length(0, 1000))
+    text = String(required=True, validate=[Length(1, MAX_ARTICLE_CHARS), not_blank])
+    url = String(load_default="", validate=Length(0, 2000))
+    source = String(load_default="api", validate=Length(0, 300))
+
+    @validates("url")
+    def http_url(self, value: str, **_kwargs) -> None:
+        if value and not value.lower().startswith(("http://", "https://")):
+            raise ValidationError("must be an http:// or https:// URL")
+
+
+# --- responses --------------------------------------------------------------------------
+class ConceptRef(Schema):
+    iri = String()
+    label = String()
+
+
+class Span(Schema):
+    start = Integer()
+    end = Integer()
+
+
+class Answer(Schema):
+    text = String()
+    citations = List(Integer())
+
+
+class SearchHit(Schema):
+    rank = Integer()
+    score = Float()
+    passage_id = String()
+    article_id = String()
+    title = String()
+    source = String()
+    start = Integer(metadata={"description": "Offset into the article's cleaned text."})
+    end = Integer()
+    text = String()
+    highlight = Nested(Span, metadata={"description": "Offsets into the passage text."})
+    concepts = List(Nested(ConceptRef))
+
+
+class SearchResult(Schema):
+    query = String()
+    answer = Nested(Answer)
+    results = List(Nested(SearchHit))
+
+
+class ConceptSummary(Schema):
+    iri = String()
+    label = String()
+    alt_labels = List(String())
+    definition = String()
+    broader = List(String())
+    related = List(String())
+    mentions = Integer()
+
+
+class ConceptList(Schema):
+    concepts = List(Nested(ConceptSummary))
+
+
+class PassageRef(Schema):
+    passage_id = String()
+    article_id = String()
+    ordinal = Integer()
+    title = String()
+    text = String()
+
+
+class MentionOut(Schema):
+    start = Integer(allow_none=True)
+    end = Integer(allow_none=True)
+    surface = String()
+    score = Float()
+    method = String()
+
+
+class ConceptPassage(PassageRef):
+    mentions = List(Nested(MentionOut))
+
+
+class CoOccurring(ConceptRef):
+    weight = Float()
+    passages = List(String())
+
+
+class ConceptDetail(Schema):
+    iri = String()
+    label = String()
+    alt_labels = List(String())
+    definition = String()
+    scheme = String()
+    broader = List(Nested(ConceptRef))
+    narrower = List(Nested(ConceptRef))
+    related = List(Nested(ConceptRef))
+    co_occurring = List(Nested(CoOccurring))
+    passages = List(Nested(ConceptPassage))
+
+
+class Node(Schema):
+    iri = String()
+    label = String()
+    definition = String()
+    depth = Integer()
+
+
+class Edge(Schema):
+    source = String()
+    target = String()
+    type = String(metadata={"description": "broader (source is narrower), related or co-occurs"})
+    weight = Float()
+    passage_count = Integer()
+    passages = List(Nested(PassageRef))
+
+
+class Neighbourhood(Schema):
+    center = String()
+    depth = Integer()
+    nodes = List(Nested(Node))
+    edges = List(Nested(Edge))
+    truncated = Boolean()
+
+
+class ArticlePassage(Schema):
+    passage_id = String()
+    ordinal = Integer()
+    start = Integer()
+    end = Integer()
+    mentions = List(Dict())
+
+
+class ArticleOut(Schema):
+    id = String()
+    title = String()
+    source = String()
+    url = String()
+    ingested_at = String()
+    text = String()
+    passages = List(Nested(ArticlePassage))
+
+
+class WriteResult(Schema):
+    id = String()
+    status = String(metadata={"description": "new, changed, unchanged or deleted"})
+    passages = Integer()
+
+
+class Health(Schema):
+    status = String()
+    articles = Integer()
+    passages = Integer()
+    concepts = Integer()
+    mentions = Integer()
+
+
+class Error(Schema):
+    error = String()
+    status = Integer()
+    detail = Dict()
+
+
+def json_response(schema, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
