@@ -11,6 +11,7 @@ import hashlib
 import math
 import os
 import re
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -102,6 +103,7 @@ def part(resource: URIRef, name: str) -> URIRef:
     return URIRef(f"{resource}#{name}")
 
 
+@lru_cache(maxsize=1 << 16)  # offsets and ordinals repeat; rdflib literals are slow to make
 def integer(value: int) -> Literal:
     return Literal(str(int(value)), datatype=XSD.integer)
 
