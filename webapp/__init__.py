@@ -30,6 +30,10 @@ def create_app(config: Optional[dict] = None, runtime: Optional[Runtime] = None)
     app = APIFlask(__name__, title="Citegraph API", version=citegraph.__version__,
                    spec_path="/api/openapi.json", docs_path=None, json_errors=False)
     app.config.update(DEFAULTS)
+    from webapp.schemas import Error
+    # the OpenAPI document describes error bodies as they are sent (webapp/errors.py)
+    app.config["HTTP_ERROR_SCHEMA"] = Error
+    app.config["VALIDATION_ERROR_SCHEMA"] = Error
     app.config.update(config or {})
     if app.config["TOKEN"] is None:
         app.config["TOKEN"] = os.environ.get("CITEGRAPH_TOKEN", "")
