@@ -1,0 +1,67 @@
+"""The store's vector index at scale: build (or load) it the way the server does, then print
+its kind, its recall@10 against exact search, and search latency of exact vs HNSW alone.
+
+    CITEGRAPH_THREADS=1 python benchmarks/ann_recall.py --store /tmp/cg-bench/syn100000 --threshold 50000
+"""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from _common import REPO, figure, percentile  # noqa: E402
+
+sys.path.insert(0, str(REPO))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--store", required=True)
+    ap.add_argument("--threshold", type=int, default=None, help="CITEGRAPH_ANN_THRESHOLD")
+    ap.add_argument("--queries", type=int, default=200)
+    args = ap.parse_args()
+    if args.threshold is not None:
+        os.environ["CITEGRAPH_ANN_THRESHOLD"] = str(args.threshold)
+    from graph.sqlite_store import SQLiteStore
+    from graph.vectors import ExactIndex, measure_recall
+
+    with SQLiteStore(args.store) as store:
+        start = time.perf_counter()
+        info = store.vector_index_info()
+        figure("index_load_or_build_s", time.perf_counter() - start, "s")
+        for key in ("kind", "vectors", "recall_at_10", "expansion_search", "threshold"):
+            if key in info:
+                figure(f"index_{key}", info[key])
+        index = store._index  # the store's own index object, as searched by the server
+        exact = ExactIndex()
+        exact.add(*_stored(store))
+        if index.kind == "hnsw":  # recall on fresh sample queries, not the ones used to tune
+            figure("hnsw_recall_at_10_check", measure_recall(exact, index, seed=1))
+            figure("hnsw_recall_at_100_check", measure_recall(exact, index, k=100, seed=1))
+        rng = np.random.default_rng(2)
+        queries = exact.matrix[rng.choice(len(exact), args.queries, replace=False)]
+        for name, searcher in (("exact", exact), (index.kind, index)):
+            times = []
+            for q in queries:
+                t = time.perf_counter()
+                searcher.search(q, 100)
+                times.append(time.perf_counter() - t)
+            figure(f"{name}_top100_p50_ms", percentile(times, 50) * 1000, "ms")
+            figure(f"{name}_top100_p95_ms", percentile(times, 95) * 1000, "ms")
+
+
+def _stored(store):
+    rows = store._conn().execute("SELECT rowid, embedding FROM passages ORDER BY rowid")
+    keys, blobs = zip(*rows)
+    return (np.array(keys, dtype=np.int64),
+            np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(keys), 384))
+
+
+if __name__ == "__main__":
+    main()
