@@ -1,0 +1,61 @@
+"""Schemathesis against /api/openapi.json on a real server (waitress on a free port) over a
+private copy of the seed store, writes included (the token is set): no 5xx, and every
+response matches its documented status codes, content type, headers and schema."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+schemathesis = pytest.importorskip("schemathesis")
+pytest.importorskip("webapp.server", reason="the web app is not in this checkout")
+
+from hypothesis import HealthCheck, settings  # noqa: E402
+from schemathesis import checks  # noqa: E402
+
+TOKEN = "fuzz-token-0123456789"
+# Schema-conformance findings reported to the web app's owner (webapp/ is theirs): each is a
+# documented-contract gap, not a crash. Listed here so that the rest stays strict; remove an
+# entry when it is fixed. The no-5xx check below holds for these operations too.
+KNOWN_WEBAPP_FINDINGS = {
+    ("GET", "/api/search"): "404 for an unknown `concept` is not documented",
+    ("GET", "/api/export"): "`format` accepts any string in the schema; the server answers 400",
+    ("POST", "/api/articles"): "`url` must be http(s) but the schema has no pattern for it",
+}
+EXAMPLES = 25  # per operation
+CASES = {"run": 0, "by_status": {}}
+
+
+@pytest.fixture(scope="module")
+def api_schema(seed_store_dir, tmp_path_factory, embedder):
+    from citegraph.runtime import Runtime
+    from webapp import create_app
+    from webapp.server import BackgroundServer
+
+    store = tmp_path_factory.mktemp("fuzz") / "store"
+    shutil.copytree(seed_store_dir, store)
+    runtime = Runtime(str(store))
+    runtime.embedder = embedder  # the session's model, not a second copy
+    app = create_app({"STORE": str(store), "TOKEN": TOKEN}, runtime=runtime)
+    with BackgroundServer(app) as server:
+        yield schemathesis.openapi.from_url(server.url + "/api/openapi.json")
+    print(f"fuzz cases run: {CASES['run']}; responses by status: {CASES['by_status']}")
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
+          suppress_health_check=list(HealthCheck))
+def test_api_conforms_and_never_fails(case):
+    headers = {"Authorization": f"Bearer {TOKEN}"} if case.method in ("POST", "DELETE") else {}
+    response = case.call(headers=headers, timeout=60)
+    CASES["run"] += 1
+    CASES["by_status"][response.status_code] = CASES["by_status"].get(response.status_code, 0) + 1
+    assert response.status_code < 500, (case.method, case.formatted_path, response.text[:500])
+    known = KNOWN_WEBAPP_FINDINGS.get((case.method, case.operation.path))
+    # for a known finding, only the two checks it trips are left out; the rest stay
+    excluded = ([checks.status_code_conformance, checks.positive_data_acceptance]
+                if known else [])
+    case.validate_response(response, excluded_checks=excluded)
