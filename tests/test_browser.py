@@ -1,0 +1,109 @@
+"""The pages in a real browser: Debian's headless Chromium driven by Playwright, against a real
+waitress server. Ask a question, follow a citation's concept to its page with the graph drawn,
+click a node, and open the article at the passage anchor. Screenshots go to docs/screenshots/."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from webapp_support import EX, XSS_ID, XSS_SCRIPT, build_web_store, make_app
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update",
+               "--disable-sync"]
+
+if not os.path.exists(CHROMIUM):
+    pytest.skip(f"{CHROMIUM} is missing: run scripts/install-browser.sh", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def server(seed_store_dir, tmp_path_factory, embedder):
+    from webapp.server import BackgroundServer
+
+    directory = tmp_path_factory.mktemp("browser") / "store"
+    build_web_store(seed_store_dir, directory, embedder)
+    with BackgroundServer(make_app(directory, embedder)) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    pg = context.new_page()
+    dialogs, errors = [], []
+    pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    pg.dialogs, pg.errors = dialogs, errors
+    yield pg
+    context.close()
+
+
+def test_ask_follow_a_concept_draw_its_graph_and_open_the_article(server, page):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.goto(server.url + "/")
+    page.fill("input[name=q]", "Who should own the customer relationship, the CMO or the CCO?")
+    page.click("form.search button[type=submit]")
+    page.wait_for_selector("#answer")
+    assert page.locator("a.citation").count() >= 1
+    assert page.locator("li.result").count() >= 1
+    assert page.locator("li.result mark").count() >= 1
+    page.screenshot(path=str(SCREENSHOTS / "search.png"), full_page=False)
+
+    # a cited result's concept link leads to the concept page, where the graph is drawn
+    page.locator("li.result a.concept", has_text="Chief Customer Officer").first.click()
+    page.wait_for_selector("#graph[data-drawn=true] svg")
+    assert page.locator("h1").inner_text() == "Chief Customer Officer"
+    nodes = page.locator("#graph g.node")
+    assert nodes.count() >= 3
+    widths = {float(w) for w in page.locator("#graph line.edge").evaluate_all(
+        "lines => lines.map(l => l.getAttribute('stroke-width'))")}
+    assert len(widths) >= 2  # thickness follows weight
+    assert page.locator(".mentions mark").count() >= 1
+    page.screenshot(path=str(SCREENSHOTS / "concept.png"), full_page=False)
+
+    # clicking an edge lists its passages; clicking a node opens that concept
+    page.locator("#graph line.edge.co-occurs").first.click(force=True)
+    assert page.locator("#edge-passages li").count() >= 1
+    page.locator(f'#graph g.node[data-iri="{EX}executive"]').click()
+    page.wait_for_url("**/concepts/**executive")
+    assert page.locator("h1").inner_text() == "Executive role"
+    page.wait_for_selector("#graph[data-drawn=true] svg")
+
+    # back to a search result and through its anchor to the article's passage
+    page.goto(server.url + "/?q=" + "customer%20analytics")
+    link = page.locator("li.result a.anchor").first
+    href = link.get_attribute("href")
+    link.click()
+    ordinal = href.rsplit("#p", 1)[1]
+    page.wait_for_selector(f"section#p{ordinal}")
+    assert page.evaluate("location.hash") == f"#p{ordinal}"
+    assert page.locator(f"section#p{ordinal}").evaluate(
+        "el => el.matches(':target')")
+    page.screenshot(path=str(SCREENSHOTS / "article.png"), full_page=False)
+    assert not page.dialogs and not page.errors, (page.dialogs, page.errors)
+
+
+def test_hostile_article_runs_no_script(server, page):
+    page.goto(server.url + "/articles/" + XSS_ID.replace("<", "%3C").replace(">", "%3E"))
+    assert XSS_SCRIPT in page.locator("h1").inner_text()
+    assert page.locator("article img").count() == 0
+    page.goto(server.url + "/concepts")
+    page.locator("a.concept", has_text="alert(1)").click()
+    page.wait_for_selector("#graph[data-drawn=true] svg")
+    assert XSS_SCRIPT in page.locator("h1").inner_text()
+    assert page.locator("main img").count() == 0
+    assert not page.dialogs, page.dialogs
