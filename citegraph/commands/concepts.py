@@ -98,12 +98,13 @@ def relink_command(store, ontology):
     """Store the scheme and relink every stored passage (no re-embedding)."""
     from ontology.sync import relink
 
-    runtime = Runtime(store, ontology=ontology)
-    with runtime.store as s:
-        from ingest.linker import ConceptLinker
+    from ingest.linker import ConceptLinker
 
-        linker = ConceptLinker(runtime.scheme.concepts, runtime.embedder)
-        s.replace_concepts(runtime.scheme.concepts)
+    runtime = Runtime(store, ontology=ontology)
+    scheme = runtime.scheme  # a bad scheme fails before the store is opened
+    with runtime.store as s:
+        linker = ConceptLinker(scheme.concepts, runtime.embedder)
+        s.replace_concepts(scheme.concepts)
         mentions = relink(s, linker)
         stats = s.stats()
     click.echo(f"concepts: {stats['concepts']}; passages: {stats['passages']}; "
