@@ -14,3 +14,38 @@ def reciprocal_rank_fusion(lists: list[list[Hit]], weights: list[float] | None =
             scores[hit.passage_id] = scores.get(hit.passage_id, 0.0) + weight / (k + rank)
     ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
     return [Hit(pid, score) for pid, score in ranked]
+
+
+def normalised_score_sum(lists: list[list[Hit]], weights: list[float] | None = None,
+                         depth: int | None = None) -> list[Hit]:
+    """Σ weight × min-max-normalised score over the lists a passage appears in.
+
+    Each list is scaled so that its best score is 1 and its score at rank `depth` (its last
+    one when shorter or unset) is 0, which puts cosine similarities and unbounded BM25 scores
+    on one footing; deeper hits fall below 0 on the same line, so asking for more results
+    does not reorder the first `depth`. A passage missing from a list gets that list's
+    lowest value, capped at 0: it scored below everything the list returned."""
+    weights = weights or [1.0] * len(lists)
+    scores: dict[str, float] = {}
+    floors: list[float] = []
+    scaled_lists = []
+    for hits in lists:
+        if not hits:
+            scaled_lists.append([])
+            floors.append(0.0)
+            continue
+        hi = hits[0].score
+        lo = hits[min(depth or len(hits), len(hits)) - 1].score
+        span = hi - lo
+        scaled = [(h.passage_id, (h.score - lo) / span if span > 0 else 1.0) for h in hits]
+        scaled_lists.append(scaled)
+        floors.append(min(0.0, scaled[-1][1]))
+    everyone = dict.fromkeys(pid for scaled in scaled_lists for pid, _ in scaled)
+    for scaled, weight, floor in zip(scaled_lists, weights, floors):
+        if not scaled:
+            continue
+        values = dict(scaled)
+        for pid in everyone:
+            scores[pid] = scores.get(pid, 0.0) + weight * values.get(pid, floor)
+    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    return [Hit(pid, score) for pid, score in ranked]
