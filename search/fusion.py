@@ -40,12 +40,10 @@ def normalised_score_sum(lists: list[list[Hit]], weights: list[float] | None = N
         scaled = [(h.passage_id, (h.score - lo) / span if span > 0 else 1.0) for h in hits]
         scaled_lists.append(scaled)
         floors.append(min(0.0, scaled[-1][1]))
-    everyone = dict.fromkeys(pid for scaled in scaled_lists for pid, _ in scaled)
+    # every passage starts at the sum of the floors and gains what each list adds above its own
+    base = sum(w * f for scaled, w, f in zip(scaled_lists, weights, floors) if scaled)
     for scaled, weight, floor in zip(scaled_lists, weights, floors):
-        if not scaled:
-            continue
-        values = dict(scaled)
-        for pid in everyone:
-            scores[pid] = scores.get(pid, 0.0) + weight * values.get(pid, floor)
+        for pid, value in scaled:
+            scores[pid] = scores.get(pid, base) + weight * (value - floor)
     ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
     return [Hit(pid, score) for pid, score in ranked]
