@@ -51,7 +51,7 @@ def _run(beir, store_dir: str, modes: list[str]):
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @store_option
 @click.option("--modes", default="dense,bm25,hybrid", show_default=True,
-              help="Comma-separated retrieval modes to evaluate.")
+              help="Comma-separated retrieval modes: dense, bm25, hybrid, hybrid-rrf.")
 def evaluate_command(beir_dir, split, as_json, store, modes):
     """nDCG@10, recall@100 and MRR@10 (per article) on a BEIR folder, per retrieval mode.
 
