@@ -44,7 +44,8 @@ def healthz():
 
 @bp.get("/api/search")
 @bp.input(schemas.SearchQuery, location="query")
-@bp.doc(responses={200: json_response(schemas.SearchResult, "Ranked passages and an answer.")})
+@bp.doc(responses={200: json_response(schemas.SearchResult, "Ranked passages and an answer."),
+                   404: json_response(schemas.Error, "The `concept` filter names no concept.")})
 def search(query_data):
     """Answer a question with cited passages."""
     rt = runtime()

@@ -5,10 +5,11 @@ from __future__ import annotations
 from apiflask import Schema
 from apiflask.fields import Boolean, Dict, Float, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range, Regexp
-from marshmallow import ValidationError, validates
+from marshmallow import ValidationError
 
 from ingest.readers import MAX_ARTICLE_CHARS
 from search.service import MAX_K
+from webapp.export import formats as export_formats
 
 MAX_QUERY_CHARS = 1000
 
@@ -33,8 +34,8 @@ class NeighbourhoodQuery(Schema):
 
 
 class ExportQuery(Schema):
-    format = String(required=True, metadata={"description": "turtle, json-ld, nt or passages-jsonl "
-                                                            "(those this server supports)"})
+    format = String(required=True, validate=OneOf(list(export_formats())),
+                    metadata={"description": "turtle, json-ld, nt or passages-jsonl"})
 
 
 class ArticleIn(Schema):
@@ -42,13 +43,10 @@ class ArticleIn(Schema):
                                          Regexp(r"^[^\x00-\x1f]*$", error="no control characters")])
     title = String(required=True, validate=Length(0, 1000))
     text = String(required=True, validate=[Length(1, MAX_ARTICLE_CHARS), not_blank])
-    url = String(load_default="", validate=Length(0, 2000))
+    url = String(load_default="", validate=[
+        Length(0, 2000),
+        Regexp(r"^$|^[Hh][Tt][Tt][Pp][Ss]?://", error="must be an http:// or https:// URL")])
     source = String(load_default="api", validate=Length(0, 300))
-
-    @validates("url")
-    def http_url(self, value: str, **_kwargs) -> None:
-        if value and not value.lower().startswith(("http://", "https://")):
-            raise ValidationError("must be an http:// or https:// URL")
 
 
 # --- responses --------------------------------------------------------------------------
