@@ -18,24 +18,6 @@ CO_OCCURRING_LIMIT = 20
 PASSAGES_PER_EDGE = 5
 
 
-def resolve_concept(store: GraphStore, key: str) -> Optional[Concept]:
-    """A concept by IRI, else by its label or an alternative label (case-insensitive)."""
-    key = key.strip()
-    if not key:
-        return None
-    concept = store.get_concept(key)
-    if concept is not None:
-        return concept
-    wanted = key.casefold()
-    for candidate, _count in store.list_concepts():
-        if candidate.label.casefold() == wanted:
-            return candidate
-    for candidate, _count in store.list_concepts():
-        if wanted in (label.casefold() for label in candidate.alt_labels):
-            return candidate
-    return None
-
-
 def _relations(store: GraphStore, concept: Concept) -> list[tuple[str, str, str, float, list[str]]]:
     """(source, target, type, weight, passage ids) for every edge at `concept`."""
     co = {other: (weight, pids)
@@ -107,12 +89,14 @@ def passage_refs(store: GraphStore, passage_ids: list[str]) -> list[dict]:
     titles = store.article_titles({p.article_id for p in passages})
     return [{"passage_id": p.id, "article_id": p.article_id, "ordinal": p.ordinal,
              "title": titles[p.article_id].title if p.article_id in titles else "",
-             "text": p.text} for p in passages]
+             "text": p.text, "start": p.start, "end": p.end} for p in passages]
 
 
 def concept_card(store: GraphStore, concept: Concept, passage_limit: int = 50) -> dict:
-    """The concept with its direct relations and the passages that mention it (the JSON of
-    `citegraph concept --json` and `GET /api/concepts/<id>`)."""
+    """The concept with its direct relations and the passages that mention it, one entry a
+    passage with its strongest mention's score (the JSON of `citegraph concept --json` and
+    `GET /api/concepts/<id>`). Passage `start`/`end` are offsets into the article text,
+    mention `start`/`end` offsets into the passage text."""
     labels = {}
 
     def ref(iri: str) -> dict:
@@ -126,7 +110,8 @@ def concept_card(store: GraphStore, concept: Concept, passage_limit: int = 50) -
     passages: dict[str, dict] = {}  # one entry a passage, strongest mention first
     for m in mentions:
         if m.passage_id in by_passage:
-            entry = passages.setdefault(m.passage_id, {**by_passage[m.passage_id], "mentions": []})
+            entry = passages.setdefault(m.passage_id, {**by_passage[m.passage_id],
+                                                       "score": m.score, "mentions": []})
             entry["mentions"].append({"start": m.start, "end": m.end, "surface": m.surface,
                                       "score": m.score, "method": m.method})
     return {"iri": concept.iri, "label": concept.label, "alt_labels": concept.alt_labels,

@@ -173,8 +173,9 @@ def test_contact_center_and_call_centre_resolve_to_the_same_concept(linked_store
     assert view["broader"] == [{"iri": CX + "CustomerService", "label": "customer service"}]
     assert view["co_occurring"] and all(r["weight"] > 0 for r in view["co_occurring"])
     for p in view["passages"]:
-        m = p["mention"]
-        assert p["text"][m["start"]:m["end"]] == m["surface"]
+        assert p["mentions"] and p["score"] == max(m["score"] for m in p["mentions"])
+        for m in p["mentions"]:
+            assert p["text"][m["start"]:m["end"]] == m["surface"]
 
 
 def test_analytics_ownership_finds_who_owns_customer_analytics(linked_store_dir):

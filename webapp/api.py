@@ -6,7 +6,8 @@ from apiflask import APIBlueprint, abort
 from flask import Response, current_app, stream_with_context, url_for
 
 from graph.base import GraphStore
-from graph.neighbourhood import concept_card, neighbourhood, resolve_concept
+from graph.neighbourhood import concept_card, neighbourhood
+from ontology.lookup import resolve as resolve_concept
 from ingest.cleaning import clean_text
 from ingest.pipeline import IngestReport
 from ingest.readers import ArticleDraft

@@ -6,7 +6,8 @@ from apiflask import APIBlueprint
 from flask import abort, current_app, render_template, request
 from marshmallow import ValidationError
 
-from graph.neighbourhood import concept_card, resolve_concept
+from graph.neighbourhood import concept_card
+from ontology.lookup import resolve as resolve_concept
 from search.retrievers import build_retriever
 from search.service import SearchService
 from webapp.concept_search import ConceptFilter

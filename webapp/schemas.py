@@ -116,6 +116,9 @@ class MentionOut(Schema):
 
 
 class ConceptPassage(PassageRef):
+    start = Integer(metadata={"description": "Offset into the article's cleaned text."})
+    end = Integer()
+    score = Float(metadata={"description": "The strongest mention's score."})
     mentions = List(Nested(MentionOut))
 
 

@@ -37,13 +37,14 @@ def concepts_command(store, as_json):
               help="Passages shown, strongest mentions first.")
 def concept_command(label_or_iri, store, as_json, limit):
     """A concept by IRI or any label: definition, neighbourhood and passages."""
-    from ontology.lookup import describe, resolve
+    from graph.neighbourhood import concept_card
+    from ontology.lookup import resolve
 
     with Runtime(store).store as s:
         found = resolve(s, label_or_iri)
         if found is None:
             fail(f"concept {label_or_iri!r}: no concept has this label or IRI", EXIT_PARTIAL)
-        view = describe(s, found, limit)
+        view = concept_card(s, found, limit)
     if as_json:
         click.echo(json.dumps(view, ensure_ascii=False))
         return
@@ -63,7 +64,7 @@ def _print_concept(view: dict) -> None:
             click.echo(f"  {key.replace('_', '-')}: " + "; ".join(items))
     click.echo(f"  passages: {len(view['passages'])}")
     for r in view["passages"]:
-        m = r["mention"]
+        m = r["mentions"][0]
         quote = m["surface"] or r["text"][:80].replace("\n", " ") + "…"
         click.echo(f"    [{r['score']:.2f} {m['method']}] {r['passage_id']}: “{quote}”")
 
