@@ -1,8 +1,10 @@
 """The embedded default store: one SQLite file (WAL, one transaction per article), FTS5 for
-BM25, embeddings as float32 blobs searched by a vector index kept in memory.
+BM25, embeddings as float32 blobs searched by a vector index kept in memory. FTS5 keeps the
+analysed text on disk; BM25 is answered by an in-memory postings index scoring exactly as
+FTS5's bm25() (an FTS5 OR-query costs ~50-400 ms at 100k passages).
 
 Other processes may write to the same file (an ingest while the server runs): every write
-bumps a version number in `meta`, and the in-memory vector index catches up before a search.
+bumps a version number in `meta`, and the in-memory indexes catch up before a search.
 """
 from __future__ import annotations
 
@@ -15,10 +17,11 @@ from typing import Iterable, Iterator, Optional
 
 import numpy as np
 
-from graph.analysis import analysed_text, match_expression
+from graph.analysis import analyse, analysed_text, match_expression
 from graph.base import GraphStore, StoreError
 from graph.models import Article, Concept, Hit, Mention, Passage, SentenceVectors
 from graph.sqlite_schema import SCHEMA, SCHEMA_VERSION
+from graph.keyword import PostingsIndex
 from graph.vectors import AdaptiveIndex
 
 DB_FILE = "citegraph.sqlite3"
@@ -52,6 +55,8 @@ class SQLiteStore(GraphStore):
         self._index = AdaptiveIndex(DIM, cache=self.directory / "vectors.usearch")
         self._index_version: Optional[str] = None
         self._index_last_rowid = 0
+        self._keywords = PostingsIndex((TITLE_WEIGHT, 1.0))  # columns of passage_fts
+        self._keywords_last_rowid = 0
         self._create_schema()
 
     # --- connections ------------------------------------------------------------
@@ -296,7 +301,8 @@ class SQLiteStore(GraphStore):
 
     # --- retrieval ---------------------------------------------------------------
     def _sync_index(self) -> None:
-        """Bring the in-memory vector index up to the committed state of the file."""
+        """Bring the in-memory vector and keyword indexes up to the committed state of the
+        file: rows deleted since go, rows added since (higher rowids) come in."""
         c = self._conn()
         version = c.execute("SELECT value FROM meta WHERE key='version'").fetchone()[0]
         if version == self._index_version:
@@ -310,6 +316,8 @@ class SQLiteStore(GraphStore):
                                   dtype=np.int64)
             gone = np.setdiff1d(self._index.keys(), present, assume_unique=True)
             self._index.remove(gone)
+            self._keywords.remove(np.setdiff1d(self._keywords.keys(), present,
+                                               assume_unique=True))
             rows = c.execute("SELECT rowid, embedding FROM passages WHERE rowid > ?"
                              " ORDER BY rowid", (self._index_last_rowid,))
             while chunk := rows.fetchmany(SYNC_CHUNK):  # bounded memory on large stores
@@ -318,6 +326,12 @@ class SQLiteStore(GraphStore):
                 self._index.add(keys, matrix.reshape(len(chunk), DIM))
                 self._index_last_rowid = int(keys[-1])
             self._index.commit()
+            rows = c.execute("SELECT rowid, title, body FROM passage_fts WHERE rowid > ?"
+                             " ORDER BY rowid", (self._keywords_last_rowid,))
+            while chunk := rows.fetchmany(SYNC_CHUNK):
+                self._keywords.add(np.array([r[0] for r in chunk], dtype=np.int64),
+                                   ([r[1] for r in chunk], [r[2] for r in chunk]))
+                self._keywords_last_rowid = int(chunk[-1][0])
             self._index_version = version
 
     def _stored_vector(self, rowid: int) -> Optional[np.ndarray]:
@@ -335,7 +349,21 @@ class SQLiteStore(GraphStore):
         keys, scores = self._index.search(vector, k)
         return self._hits(keys.tolist(), scores.tolist())
 
+    def keyword_index_info(self) -> dict:
+        self._sync_index()
+        return self._keywords.describe()
+
     def keyword_search(self, query: str, k: int) -> list[Hit]:
+        """BM25 over title (weight TITLE_WEIGHT) and body, from the in-memory index; the
+        FTS5 table answers the rare query the index cannot answer exactly."""
+        self._sync_index()
+        found = self._keywords.search(list(dict.fromkeys(analyse(query))), k)
+        if found is None:
+            return self.fts_keyword_search(query, k)
+        return self._hits(found[0].tolist(), found[1].tolist())
+
+    def fts_keyword_search(self, query: str, k: int) -> list[Hit]:
+        """The same BM25 ranking straight from the FTS5 table: the on-disk reference."""
         expression = match_expression(query)
         if not expression:
             return []

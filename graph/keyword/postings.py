@@ -1,0 +1,206 @@
+"""An in-memory BM25 index that ranks exactly as SQLite FTS5's bm25() with column weights.
+
+FTS5's bm25() (fts5_aux.c), for a row D and query phrases q:
+    score = sum_q idf(q) * f(q,D) * (k1 + 1) / (f(q,D) + k1 * (1 - b + b * |D| / avgdl))
+with k1 = 1.2, b = 0.75; f(q,D) the column-weighted count of q's instances in D; |D| the
+row's token count over all columns; avgdl the store's tokens over its rows; and
+idf(q) = ln((N - n(q) + 0.5) / (n(q) + 0.5)), floored at 1e-6, with N live rows and n(q)
+rows holding q. Terms are added in query order, so scores match FTS5's to the last bit.
+
+Postings live in segments, each a term-major CSR (term -> document positions and weighted
+frequencies). New documents form a small segment; a segment at least half the size of the
+one before it is merged into it, so there are O(log n) segments and each posting is copied
+O(log n) times. Deleted documents are tombstones until their segment is merged."""
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import numpy as np
+from scipy.sparse import coo_matrix
+
+from graph.keyword.base import KeywordIndex
+from graph.keyword.tokens import text_tokens, word_tokens
+
+K1 = 1.2
+B = 0.75
+MIN_IDF = 1e-6
+
+
+@dataclass(frozen=True)
+class _Segment:
+    indptr: np.ndarray  # int64, terms known when built + 1
+    docs: np.ndarray  # int32 document positions, ascending within a term
+    freqs: np.ndarray  # float32 column-weighted term frequencies
+    documents: int  # positions covered, for the merge policy
+
+    def postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
+        if term + 1 >= len(self.indptr):
+            return self.docs[:0], self.freqs[:0]
+        lo, hi = self.indptr[term], self.indptr[term + 1]
+        return self.docs[lo:hi], self.freqs[lo:hi]
+
+
+def _segment(terms: np.ndarray, docs: np.ndarray, freqs: np.ndarray, vocabulary: int,
+             documents: int) -> _Segment:
+    """Postings from (term, position, weight) triples; repeated pairs are summed."""
+    csr = coo_matrix((freqs, (terms, docs)),
+                     shape=(vocabulary, int(docs.max()) + 1 if len(docs) else 0)).tocsr()
+    csr.sum_duplicates()
+    return _Segment(csr.indptr.astype(np.int64), csr.indices.astype(np.int32),
+                    csr.data.astype(np.float32), documents)
+
+
+class PostingsIndex(KeywordIndex):
+    kind = "postings"
+
+    def __init__(self, weights: Sequence[float] = (1.0,)):
+        self.weights = tuple(float(w) for w in weights)
+        self._vocabulary: dict[str, int] = {}
+        self._segments: tuple[_Segment, ...] = ()
+        self._size = 0  # positions used; keys, lengths and alive are valid up to here
+        self._keys = np.empty(0, dtype=np.int64)
+        self._lengths = np.empty(0, dtype=np.float64)
+        self._alive = np.empty(0, dtype=bool)
+        self._live = 0
+        self._tokens = 0  # tokens of live documents, all columns
+        self._write_lock = threading.Lock()
+
+    # --- writing ---------------------------------------------------------------------
+    def _reserve(self, extra: int) -> None:
+        needed = self._size + extra
+        if needed <= len(self._keys):
+            return
+        capacity = max(needed, 2 * len(self._keys), 1024)
+        for name, dtype in (("_keys", np.int64), ("_lengths", np.float64), ("_alive", bool)):
+            grown = np.zeros(capacity, dtype=dtype)
+            grown[:self._size] = getattr(self, name)[:self._size]
+            setattr(self, name, grown)
+
+    def add(self, keys: np.ndarray, columns: Sequence[Sequence[str]]) -> None:
+        keys = np.asarray(keys, dtype=np.int64)
+        if len(keys) == 0:
+            return
+        if len(columns) != len(self.weights):
+            raise ValueError(f"{len(columns)} columns for {len(self.weights)} weights")
+        with self._write_lock:
+            if self._size and keys[0] <= self._keys[self._size - 1]:
+                raise ValueError("keyword index keys must increase")
+            start = self._size
+            vocabulary = self._vocabulary
+            term_ids: list[int] = []
+            counts: list[int] = []  # tokens per (document, column), documents major
+            for i in range(len(keys)):
+                for column in columns:
+                    tokens = text_tokens(column[i])
+                    term_ids.extend([vocabulary.setdefault(t, len(vocabulary))
+                                     for t in tokens])
+                    counts.append(len(tokens))
+            counts_arr = np.asarray(counts, dtype=np.int64)
+            positions = np.repeat(np.arange(start, start + len(keys)),
+                                  counts_arr.reshape(len(keys), -1).sum(axis=1))
+            weights = np.repeat(np.tile(np.asarray(self.weights), len(keys)), counts_arr)
+            segment = _segment(np.asarray(term_ids, dtype=np.int64), positions,
+                               weights, len(vocabulary), len(keys))
+            self._reserve(len(keys))
+            end = start + len(keys)
+            lengths = counts_arr.reshape(len(keys), -1).sum(axis=1)
+            self._keys[start:end] = keys
+            self._lengths[start:end] = lengths
+            self._alive[start:end] = True
+            self._segments = self._merged(self._segments + (segment,))
+            self._live += len(keys)
+            self._tokens += int(lengths.sum())
+            self._size = end
+
+    def _merged(self, segments: tuple[_Segment, ...]) -> tuple[_Segment, ...]:
+        segments = list(segments)
+        while len(segments) > 1 and 2 * segments[-1].documents >= segments[-2].documents:
+            newer = segments.pop()
+            older = segments.pop()
+            segments.append(self._merge(older, newer))
+        return tuple(segments)
+
+    def _merge(self, older: _Segment, newer: _Segment) -> _Segment:
+        """One segment from two, deleted documents' postings dropped."""
+        terms, docs, freqs = [], [], []
+        for seg in (older, newer):
+            terms.append(np.repeat(np.arange(len(seg.indptr) - 1), np.diff(seg.indptr)))
+            docs.append(seg.docs)
+            freqs.append(seg.freqs)
+        terms_all, docs_all, freqs_all = (np.concatenate(a) for a in (terms, docs, freqs))
+        live = self._alive[docs_all]
+        return _segment(terms_all[live], docs_all[live], freqs_all[live],
+                        len(self._vocabulary), older.documents + newer.documents)
+
+    def remove(self, keys: np.ndarray) -> None:
+        keys = np.asarray(keys, dtype=np.int64)
+        if len(keys) == 0 or self._size == 0:
+            return
+        with self._write_lock:
+            stored = self._keys[:self._size]
+            at = np.searchsorted(stored, keys).clip(0, self._size - 1)
+            at = at[(stored[at] == keys) & self._alive[at]]
+            self._alive[at] = False
+            self._live -= len(at)
+            self._tokens -= int(self._lengths[at].sum())
+
+    # --- reading ---------------------------------------------------------------------
+    def search(self, terms: list[str], k: int) -> Optional[tuple[np.ndarray, np.ndarray]]:
+        """BM25 over the query phrases as FTS5 would see them: each term one phrase, in
+        order, repeats kept. A term the tokenizer splits in two is an FTS5 phrase query,
+        which a bag of words cannot answer: None, and the caller asks FTS5."""
+        phrases = [word_tokens(t) for t in terms]
+        if any(len(p) > 1 for p in phrases):
+            return None
+        segments, size, live, tokens = self._segments, self._size, self._live, self._tokens
+        empty = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64))
+        if k <= 0 or live <= 0:
+            return empty
+        alive, lengths = self._alive[:size], self._lengths[:size]
+        avgdl = tokens / live
+        doc_parts, score_parts = [], []
+        for phrase in phrases:
+            term = self._vocabulary.get(phrase[0]) if phrase else None
+            if term is None:
+                continue
+            found = [s.postings(term) for s in segments]
+            docs = np.concatenate([d for d, _ in found])
+            freqs = np.concatenate([f for _, f in found]).astype(np.float64)
+            cut = np.searchsorted(docs, size)  # positions ascend; later ones are newer
+            docs, freqs = docs[:cut], freqs[:cut]  # than this search
+            keep = alive[docs]
+            docs, freqs = docs[keep], freqs[keep]
+            if not len(docs):
+                continue
+            hits = len(docs)
+            idf = math.log((live - hits + 0.5) / (hits + 0.5))
+            idf = idf if idf > 0.0 else MIN_IDF
+            doc_parts.append(docs)
+            # the same operations in the same order as fts5Bm25Function
+            score_parts.append(idf * ((freqs * (K1 + 1.0))
+                                      / (freqs + K1 * (1 - B + B * lengths[docs] / avgdl))))
+        if not doc_parts:
+            return empty
+        scores = np.bincount(np.concatenate(doc_parts), weights=np.concatenate(score_parts),
+                             minlength=size)
+        matched = np.flatnonzero(scores)
+        k = min(k, len(matched))
+        top = matched[np.argpartition(-scores[matched], k - 1)[:k]] \
+            if k < len(matched) else matched
+        top = top[np.lexsort((top, -scores[top]))]  # best first, older rows first on ties
+        return self._keys[top], scores[top]
+
+    def keys(self) -> np.ndarray:
+        size = self._size
+        return self._keys[:size][self._alive[:size]]
+
+    def __len__(self) -> int:
+        return self._live
+
+    def describe(self) -> dict:
+        return {"kind": self.kind, "documents": self._live, "terms": len(self._vocabulary),
+                "segments": len(self._segments),
+                "postings": int(sum(len(s.docs) for s in self._segments))}
