@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Optional, Sequence
 
 import numpy as np
-from scipy.sparse import coo_matrix
+from scipy.sparse import coo_matrix, csr_matrix
 
 from graph.keyword.base import KeywordIndex
 from graph.keyword.tokens import text_tokens, word_tokens
@@ -31,26 +31,29 @@ MIN_IDF = 1e-6
 
 @dataclass(frozen=True)
 class _Segment:
-    indptr: np.ndarray  # int64, terms known when built + 1
-    docs: np.ndarray  # int32 document positions, ascending within a term
-    freqs: np.ndarray  # float32 column-weighted term frequencies
-    documents: int  # positions covered, for the merge policy
+    # terms x document positions: indices ascend within a term, data are float32
+    # column-weighted term frequencies
+    matrix: csr_matrix
+    documents: int  # positions added in it, for the merge policy
 
     def postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
-        if term + 1 >= len(self.indptr):
-            return self.docs[:0], self.freqs[:0]
-        lo, hi = self.indptr[term], self.indptr[term + 1]
-        return self.docs[lo:hi], self.freqs[lo:hi]
+        m = self.matrix
+        if term >= m.shape[0]:
+            return m.indices[:0], m.data[:0]
+        lo, hi = m.indptr[term], m.indptr[term + 1]
+        return m.indices[lo:hi], m.data[lo:hi]
+
+    @property
+    def postings_count(self) -> int:
+        return self.matrix.nnz
 
 
 def _segment(terms: np.ndarray, docs: np.ndarray, freqs: np.ndarray, vocabulary: int,
-             documents: int) -> _Segment:
+             size: int, documents: int) -> _Segment:
     """Postings from (term, position, weight) triples; repeated pairs are summed."""
-    csr = coo_matrix((freqs, (terms, docs)),
-                     shape=(vocabulary, int(docs.max()) + 1 if len(docs) else 0)).tocsr()
-    csr.sum_duplicates()
-    return _Segment(csr.indptr.astype(np.int64), csr.indices.astype(np.int32),
-                    csr.data.astype(np.float32), documents)
+    matrix = coo_matrix((freqs, (terms, docs)), shape=(vocabulary, size)).tocsr()
+    matrix.sum_duplicates()
+    return _Segment(matrix, documents)
 
 
 class PostingsIndex(KeywordIndex):
@@ -89,23 +92,22 @@ class PostingsIndex(KeywordIndex):
             if self._size and keys[0] <= self._keys[self._size - 1]:
                 raise ValueError("keyword index keys must increase")
             start = self._size
-            vocabulary = self._vocabulary
-            term_ids: list[int] = []
+            tokens: list[str] = []
             counts: list[int] = []  # tokens per (document, column), documents major
             for i in range(len(keys)):
                 for column in columns:
-                    tokens = text_tokens(column[i])
-                    term_ids.extend([vocabulary.setdefault(t, len(vocabulary))
-                                     for t in tokens])
-                    counts.append(len(tokens))
+                    words = text_tokens(column[i])
+                    tokens.extend(words)
+                    counts.append(len(words))
+            term_ids = self._term_ids(tokens)
             counts_arr = np.asarray(counts, dtype=np.int64)
             positions = np.repeat(np.arange(start, start + len(keys)),
                                   counts_arr.reshape(len(keys), -1).sum(axis=1))
             weights = np.repeat(np.tile(np.asarray(self.weights), len(keys)), counts_arr)
-            segment = _segment(np.asarray(term_ids, dtype=np.int64), positions,
-                               weights, len(vocabulary), len(keys))
-            self._reserve(len(keys))
             end = start + len(keys)
+            segment = _segment(term_ids, positions.astype(np.int32), weights.astype(np.float32),
+                               len(self._vocabulary), end, len(keys))
+            self._reserve(len(keys))
             lengths = counts_arr.reshape(len(keys), -1).sum(axis=1)
             self._keys[start:end] = keys
             self._lengths[start:end] = lengths
@@ -114,6 +116,15 @@ class PostingsIndex(KeywordIndex):
             self._live += len(keys)
             self._tokens += int(lengths.sum())
             self._size = end
+
+    def _term_ids(self, tokens: list[str]) -> np.ndarray:
+        """Term ids of the tokens, new terms numbered first (set and dict operations at C
+        speed, no Python loop per token)."""
+        vocabulary = self._vocabulary
+        for term in sorted(set(tokens).difference(vocabulary)):
+            vocabulary[term] = len(vocabulary)
+        return np.fromiter(map(vocabulary.__getitem__, tokens), dtype=np.int32,
+                           count=len(tokens))
 
     def _merged(self, segments: tuple[_Segment, ...]) -> tuple[_Segment, ...]:
         segments = list(segments)
@@ -124,16 +135,16 @@ class PostingsIndex(KeywordIndex):
         return tuple(segments)
 
     def _merge(self, older: _Segment, newer: _Segment) -> _Segment:
-        """One segment from two, deleted documents' postings dropped."""
-        terms, docs, freqs = [], [], []
-        for seg in (older, newer):
-            terms.append(np.repeat(np.arange(len(seg.indptr) - 1), np.diff(seg.indptr)))
-            docs.append(seg.docs)
-            freqs.append(seg.freqs)
-        terms_all, docs_all, freqs_all = (np.concatenate(a) for a in (terms, docs, freqs))
-        live = self._alive[docs_all]
-        return _segment(terms_all[live], docs_all[live], freqs_all[live],
-                        len(self._vocabulary), older.documents + newer.documents)
+        """One segment from two, deleted documents' postings dropped. The two hold
+        disjoint positions, so their sum (a linear merge of each term's sorted postings in
+        scipy's C++) is their union."""
+        older.matrix.resize(newer.matrix.shape)  # adds empty terms and positions only
+        merged = older.matrix + newer.matrix
+        dead = ~self._alive[merged.indices]
+        if dead.any():
+            merged.data[dead] = 0
+            merged.eliminate_zeros()
+        return _Segment(merged, older.documents + newer.documents)
 
     def remove(self, keys: np.ndarray) -> None:
         keys = np.asarray(keys, dtype=np.int64)
@@ -203,4 +214,4 @@ class PostingsIndex(KeywordIndex):
     def describe(self) -> dict:
         return {"kind": self.kind, "documents": self._live, "terms": len(self._vocabulary),
                 "segments": len(self._segments),
-                "postings": int(sum(len(s.docs) for s in self._segments))}
+                "postings": int(sum(s.postings_count for s in self._segments))}
