@@ -18,6 +18,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 import numpy as np  # noqa: E402
 
 from graph.models import SentenceVectors  # noqa: E402
+from ingest.splitter import CONTEXT_TOKENS  # noqa: E402
 
 DIM = 384
 MAX_TOKENS = 256
@@ -94,30 +95,49 @@ class Embedder:
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.maximum(norms, 1e-12)
 
-    def encode_passages(self, texts: list[str], batch_size: int = 64,
+    def encode_passages(self, texts: list[str], contexts: list[str] | None = None,
+                        batch_size: int = 64,
                         progress: bool = False) -> tuple[np.ndarray, list[SentenceVectors]]:
         """Passage vectors and, from the same forward pass at no extra cost, one vector per
         sentence: the mean of the sentence's contextual token embeddings. Answers use them
-        to pick the sentence closest to a question without encoding anything at query time."""
+        to pick the sentence closest to a question without encoding anything at query time.
+
+        `contexts` (the article title) is read before each passage, so that a passage deep in
+        an article still carries what the article is about; its tokens belong to no sentence."""
         if not texts:
             return np.empty((0, DIM), dtype=np.float32), []
         import torch
 
+        prefixes = [self.context_prefix(c, t) for c, t in zip(contexts or [""] * len(texts), texts)]
         with torch.inference_mode():
-            outputs = self.model.encode(list(texts), batch_size=batch_size, output_value=None,
+            outputs = self.model.encode([p + t for p, t in zip(prefixes, texts)],
+                                        batch_size=batch_size, output_value=None,
                                         convert_to_numpy=False, show_progress_bar=progress)
         vectors = np.stack([o["sentence_embedding"].float().numpy() for o in outputs])
         vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-        sentences = [self._sentence_vectors(text, o) for text, o in zip(texts, outputs)]
+        sentences = [self._sentence_vectors(t, p, o) for t, p, o in zip(texts, prefixes, outputs)]
         return vectors.astype(np.float32, copy=False), sentences
 
-    def _sentence_vectors(self, text: str, output: dict) -> SentenceVectors:
+    def context_prefix(self, context: str, text: str) -> str:
+        """The context line put before a passage: at most CONTEXT_TOKENS tokens, and nothing
+        when the passage already opens with it (an article's first passage)."""
+        context = " ".join(context.split())
+        if not context or text.lstrip().startswith(context[:80]):
+            return ""
+        encoding = self.tokenizer.encode(context, add_special_tokens=False)
+        if len(encoding.ids) > CONTEXT_TOKENS:
+            context = context[:encoding.offsets[CONTEXT_TOKENS - 1][1]]
+        return context + "\n"
+
+    def _sentence_vectors(self, text: str, prefix: str, output: dict) -> SentenceVectors:
         from ingest.splitter import Span, sentence_spans
 
         spans = sentence_spans(text) or [Span(0, len(text))]
         length = int(output["attention_mask"].sum())
         tokens = output["token_embeddings"][:length].float().numpy()
-        offsets = self.tokenizer.encode(text).offsets[:length]
+        shift = len(prefix)
+        offsets = [(a - shift, b - shift) if a >= shift else (0, 0)  # context tokens: skipped
+                   for a, b in self.tokenizer.encode(prefix + text).offsets[:length]]
         starts = np.array([s.start for s in spans])
         sums = np.zeros((len(spans), DIM), dtype=np.float32)
         counts = np.zeros(len(spans), dtype=np.float32)

@@ -84,7 +84,8 @@ class Pipeline:
 
     def flush(self, pending: list[_Pending], report: IngestReport) -> None:
         texts = [p.text for item in pending for p in item.passages]
-        vectors, sentences = self.embedder.encode_passages(texts)
+        titles = [item.article.title for item in pending for _ in item.passages]
+        vectors, sentences = self.embedder.encode_passages(texts, titles)
         i = 0
         for item in pending:
             for p in item.passages:
