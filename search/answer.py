@@ -29,10 +29,11 @@ def best_sentence(question_vector: np.ndarray, text: str,
     if sentences is None or not sentences.spans:
         return Highlight(0, len(text), 0.0)
     scores = sentences.vectors.astype(np.float32) @ question_vector
-    # a title or heading line is not an answer while the passage has a real sentence
-    headings = [is_heading(text[a:b]) for a, b in sentences.spans]
-    if not all(headings):
-        scores = np.where(headings, -np.inf, scores)
+    # a heading or a question (titles often are one) is not an answer while the passage
+    # has a statement to quote
+    skip = [is_heading(text[a:b]) or text[a:b].rstrip().endswith("?") for a, b in sentences.spans]
+    if not all(skip):
+        scores = np.where(skip, -np.inf, scores)
     best = int(np.argmax(scores))
     start, end = sentences.spans[best]
     return Highlight(int(start), int(end), float(scores[best]))
