@@ -119,14 +119,18 @@ class Embedder:
         return vectors.astype(np.float32, copy=False), sentences
 
     def context_prefix(self, context: str, text: str) -> str:
-        """The context line put before a passage: at most CONTEXT_TOKENS tokens, and nothing
-        when the passage already opens with it (an article's first passage)."""
+        """The context line put before a passage: at most CONTEXT_TOKENS tokens and never
+        more than the passage leaves free of the model's window (so no passage token is
+        cut), and nothing when the passage already opens with it (an article's first)."""
         context = " ".join(context.split())
         if not context or text.lstrip().startswith(context[:80]):
             return ""
+        room = min(CONTEXT_TOKENS, MAX_TOKENS - self.token_count(text))
+        if room <= 0:
+            return ""
         encoding = self.tokenizer.encode(context, add_special_tokens=False)
-        if len(encoding.ids) > CONTEXT_TOKENS:
-            context = context[:encoding.offsets[CONTEXT_TOKENS - 1][1]]
+        if len(encoding.ids) > room:
+            context = context[:encoding.offsets[room - 1][1]]
         return context + "\n"
 
     def _sentence_vectors(self, text: str, prefix: str, output: dict) -> SentenceVectors:

@@ -13,9 +13,8 @@ from typing import Callable, Optional
 
 MIN_WORDS = 80
 MAX_WORDS = 200
-MODEL_WINDOW = 256  # the model's window; tokens beyond it would be dropped silently
-CONTEXT_TOKENS = 24  # room left for the article title read before each passage (embedder)
-MAX_TOKENS = MODEL_WINDOW - CONTEXT_TOKENS
+MAX_TOKENS = 256  # the model's window; passages above it would be truncated silently
+CONTEXT_TOKENS = 24  # the most of an article's title read before a passage (embedder)
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 _SENTENCE_END = re.compile(

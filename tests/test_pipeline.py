@@ -1,7 +1,7 @@
 """The ingest pipeline on the real store and model: idempotence, replacement, deletion."""
 import shutil
 
-from ingest.pipeline import Pipeline
+from ingest.pipeline import IngestReport, Pipeline
 
 from conftest import SEEDS
 
@@ -73,3 +73,30 @@ def test_batch_with_duplicate_ids_keeps_the_first(tmp_path, empty_store, embedde
     assert report.new == 1 and len(report.failed) == 1
     assert "duplicate article id 'x'" in report.failed[0][1]
     assert "journey" in empty_store.get_article("x").text
+
+
+def test_title_context_changes_vectors_not_passages(tmp_path, embedder):
+    import numpy as np
+
+    from graph.sqlite_store import SQLiteStore
+    from ingest.readers import ArticleDraft
+
+    body = "\n\n".join(" ".join([f"Sentence {i} about queues, agents and callbacks."] * 12)
+                       for i in range(3))
+    draft = ArticleDraft("cc", "Running a contact centre", body)
+    stores = {}
+    for flag in (False, True):
+        store = SQLiteStore(tmp_path / str(flag))
+        Pipeline(store, embedder, title_context=flag).ingest_drafts([draft], IngestReport())
+        stores[flag] = store
+    plain = list(stores[False].iter_passages(with_embeddings=True))
+    titled = list(stores[True].iter_passages(with_embeddings=True))
+    assert [(p.id, p.start, p.end) for p in plain] == [(p.id, p.start, p.end) for p in titled]
+    title = embedder.encode_query("Running a contact centre")
+    for a, b in zip(plain, titled):
+        assert float(b.embedding @ title) > float(a.embedding @ title)
+    sentences = stores[True].sentence_vectors([p.id for p in titled])
+    for p in titled:
+        sv = sentences[p.id]
+        assert [p.text[s:e] for s, e in sv.spans][0].startswith("Sentence")
+        assert np.all(np.linalg.norm(sv.vectors.astype(np.float32), axis=1) > 0.99)
