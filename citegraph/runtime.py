@@ -44,10 +44,21 @@ class Runtime:
         apply_scheme(self.store, self.scheme, linker)
         return linker
 
-    def search_service(self, mode: str = "hybrid"):
+    def retriever(self, mode: str = "hybrid"):
+        """One retriever per mode for the process: what it derives from the store (the
+        concept labels' matcher) is built once, not per request. A scheme changed while a
+        server runs is seen after a restart."""
+        from search.retrievers import build_retriever
+
+        cache = self.__dict__.setdefault("_retrievers", {})
+        if mode not in cache:
+            cache[mode] = build_retriever(self.store, mode)
+        return cache[mode]
+
+    def search_service(self, mode: str = "hybrid", retriever=None):
         from search.service import SearchService
 
-        return SearchService(self.store, self.embedder, mode=mode)
+        return SearchService(self.store, self.embedder, retriever=retriever or self.retriever(mode))
 
     def pipeline(self, linker=None):
         from ingest.pipeline import Pipeline

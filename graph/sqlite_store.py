@@ -12,6 +12,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
@@ -68,12 +69,25 @@ class SQLiteStore(GraphStore):
                                        check_same_thread=False)
             except sqlite3.Error as exc:
                 raise StoreError(f"store {self.path}: {exc}") from None
-            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            self._enable_wal(conn)
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA busy_timeout=30000")
             self._local.conn = conn
         return conn
+
+    def _enable_wal(self, conn: sqlite3.Connection, wait_s: float = 30.0) -> None:
+        """Switching a new file to WAL needs it to itself and SQLite does not wait for that
+        (no busy handler), so two processes opening a new store retry here."""
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise StoreError(f"store {self.path}: {exc}") from None
+                time.sleep(0.05)
 
     def _write(self):
         """A write transaction: BEGIN IMMEDIATE takes the write lock up front, so two

@@ -244,3 +244,26 @@ def test_lock_left_by_a_killed_ingest_is_free_and_flags_the_crash(tmp_path):
             assert state.interrupted
         with ingest_lock(store, wait=0) as state:
             assert not state.interrupted  # the previous holder finished
+
+
+def test_opening_a_new_store_waits_for_another_process_creating_it(tmp_path):
+    """Switching a new file to WAL fails at once while another connection writes to it
+    (SQLite's busy handler does not cover it), as when two ingests start on a new store."""
+    import sqlite3
+
+    from graph.sqlite_store import DB_FILE, SQLiteStore
+
+    store = tmp_path / "new"
+    store.mkdir()
+    other = sqlite3.connect(store / DB_FILE, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("CREATE TABLE other_process_was_here(x)")
+    release = threading.Timer(0.5, lambda: other.execute("COMMIT"))
+    release.start()
+    try:
+        opened = SQLiteStore(store)
+        assert opened.stats()["articles"] == 0
+        opened.close()
+    finally:
+        release.join()
+        other.close()

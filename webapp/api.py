@@ -11,8 +11,6 @@ from ontology.lookup import resolve as resolve_concept
 from ingest.cleaning import clean_text
 from ingest.pipeline import IngestReport
 from ingest.readers import ArticleDraft
-from search.retrievers import build_retriever
-from search.service import SearchService
 from webapp import export, schemas
 from webapp.concept_search import ConceptFilter
 from webapp.schemas import json_response
@@ -50,11 +48,11 @@ def healthz():
 def search(query_data):
     """Answer a question with cited passages."""
     rt = runtime()
-    retriever = build_retriever(rt.store)
+    retriever = rt.retriever()
     if query_data["concept"]:
         concept = concept_or_404(query_data["concept"])
         retriever = ConceptFilter(retriever, rt.store, concept.iri)
-    service = SearchService(rt.store, rt.embedder, retriever=retriever)
+    service = rt.search_service(retriever=retriever)
     return service.search(query_data["q"], query_data["k"])
 
 

@@ -8,8 +8,6 @@ from marshmallow import ValidationError
 
 from graph.neighbourhood import concept_card
 from ontology.lookup import resolve as resolve_concept
-from search.retrievers import build_retriever
-from search.service import SearchService
 from webapp.concept_search import ConceptFilter
 from webapp.errors import one_line
 from webapp.marks import segments
@@ -37,14 +35,14 @@ def search_page():
         return render_template("search.html", query=request.args.get("q", "")[:200],
                                result=None, error=one_line(exc.messages)), 400
     rt = runtime()
-    retriever = build_retriever(rt.store)
+    retriever = rt.retriever()
     concept = None
     if params["concept"]:
         concept = resolve_concept(rt.store, params["concept"])
         if concept is None:
             abort(404, f"concept {params['concept']!r}: not found")
         retriever = ConceptFilter(retriever, rt.store, concept.iri)
-    result = SearchService(rt.store, rt.embedder, retriever=retriever).search(
+    result = rt.search_service(retriever=retriever).search(
         params["q"], params["k"])
     for r in result["results"]:
         h = r["highlight"]
