@@ -6,7 +6,6 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Callable, Iterable, Optional, Protocol
 
 from graph.base import GraphStore

@@ -7,20 +7,15 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.parse
 from pathlib import Path
 
 import pytest
 from rdflib import Graph, Literal
 
 from webapp_support import (CONCEPTS, EX, TOKEN, XSS_ID, XSS_SCRIPT, build_web_store, http,
-                            make_app)
+                            make_app, q)
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
-
-def q(value: str) -> str:
-    return urllib.parse.quote(value, safe="")
 
 
 @pytest.fixture(scope="module")

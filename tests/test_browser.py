@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from webapp_support import EX, XSS_ID, XSS_SCRIPT, build_web_store, make_app
+from webapp_support import EX, XSS_ID, XSS_SCRIPT, web_server
 
 CHROMIUM = "/usr/bin/chromium"
 # The README's screenshots are refreshed only when asked, so a test run leaves the tree clean.
@@ -28,11 +28,8 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 @pytest.fixture(scope="module")
 def server(seed_store_dir, tmp_path_factory, embedder):
-    from webapp.server import BackgroundServer
-
     directory = tmp_path_factory.mktemp("browser") / "store"
-    build_web_store(seed_store_dir, directory, embedder)
-    with BackgroundServer(make_app(directory, embedder)) as running:
+    with web_server(seed_store_dir, directory, embedder) as running:
         yield running
 
 

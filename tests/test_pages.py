@@ -3,25 +3,17 @@ piece of article and concept text escaped."""
 from __future__ import annotations
 
 import re
-import urllib.parse
 
 import pytest
 from markupsafe import escape
 
-from webapp_support import (EX, XSS_ID, XSS_IMG, XSS_SCRIPT, build_web_store, http, make_app)
-
-
-def q(value: str) -> str:
-    return urllib.parse.quote(value, safe="")
+from webapp_support import EX, XSS_ID, XSS_IMG, XSS_SCRIPT, http, q, web_server
 
 
 @pytest.fixture(scope="module")
 def server(seed_store_dir, tmp_path_factory, embedder):
-    from webapp.server import BackgroundServer
-
     directory = tmp_path_factory.mktemp("pages") / "store"
-    build_web_store(seed_store_dir, directory, embedder)
-    with BackgroundServer(make_app(directory, embedder)) as running:
+    with web_server(seed_store_dir, directory, embedder) as running:
         yield running
 
 

@@ -6,7 +6,9 @@ import json
 import re
 import shutil
 import urllib.error
+import urllib.parse
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Optional
 
@@ -78,6 +80,21 @@ def build_web_store(seed_store_dir, directory, embedder) -> None:
         assert report.new == 1, report.failed
         store.replace_concepts(CONCEPTS)
         assert link_exact(store) > 0
+
+
+def q(value: str) -> str:
+    """A path segment or query value, fully percent-encoded."""
+    return urllib.parse.quote(value, safe="")
+
+
+@contextmanager
+def web_server(seed_store_dir, directory, embedder):
+    """A real waitress server on a free port over a fresh copy of the web test store."""
+    from webapp.server import BackgroundServer
+
+    build_web_store(seed_store_dir, directory, embedder)
+    with BackgroundServer(make_app(directory, embedder)) as running:
+        yield running
 
 
 def make_app(store_dir, embedder, token: Optional[str] = TOKEN):
