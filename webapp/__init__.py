@@ -46,11 +46,22 @@ def create_app(config: Optional[dict] = None, runtime: Optional[Runtime] = None)
         rt = app.extensions["citegraph.runtime"]
         rt.store.stats()
         rt.embedder.encode_query("warm up")
+    app.spec_processor(_bodies_required)
     security.init_app(app)
     errors.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     return app
+
+
+def _bodies_required(spec: dict) -> dict:
+    """apiflask leaves request bodies optional in the document; every body this API takes is
+    required (a POST without one is answered 400), so the document says so."""
+    for operations in spec.get("paths", {}).values():
+        for operation in operations.values():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                operation["requestBody"]["required"] = True
+    return spec
 
 
 def runtime_of(app) -> Runtime:
