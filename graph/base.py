@@ -65,6 +65,14 @@ class GraphStore(ABC):
     @abstractmethod
     def get_concept(self, iri: str) -> Optional[Concept]: ...
 
+    def concept_labels(self, iris) -> dict[str, str]:
+        """iri → prefLabel for the given IRIs; an IRI no stored concept has maps to itself."""
+        out = {}
+        for iri in dict.fromkeys(iris):
+            concept = self.get_concept(iri)
+            out[iri] = concept.label if concept else iri
+        return out
+
     @abstractmethod
     def narrower(self, iri: str) -> list[str]:
         """IRIs of the concepts whose broader concept is `iri`."""

@@ -97,12 +97,12 @@ def concept_card(store: GraphStore, concept: Concept, passage_limit: int = 50) -
     passage with its strongest mention's score (the JSON of `citegraph concept --json` and
     `GET /api/concepts/<id>`). Passage `start`/`end` are offsets into the article text,
     mention `start`/`end` offsets into the passage text."""
-    labels = {}
+    narrower = store.narrower(concept.iri)
+    co_occurring = store.co_occurring(concept.iri, CO_OCCURRING_LIMIT)
+    labels = store.concept_labels([*concept.broader, *narrower, *concept.related,
+                                   *(other for other, _w, _p in co_occurring)])
 
     def ref(iri: str) -> dict:
-        if iri not in labels:
-            other = store.get_concept(iri)
-            labels[iri] = other.label if other else iri
         return {"iri": iri, "label": labels[iri]}
 
     mentions = store.concept_mentions(concept.iri, passage_limit)
@@ -117,9 +117,8 @@ def concept_card(store: GraphStore, concept: Concept, passage_limit: int = 50) -
     return {"iri": concept.iri, "label": concept.label, "alt_labels": concept.alt_labels,
             "definition": concept.definition, "scheme": concept.scheme,
             "broader": [ref(i) for i in concept.broader],
-            "narrower": [ref(i) for i in store.narrower(concept.iri)],
+            "narrower": [ref(i) for i in narrower],
             "related": [ref(i) for i in concept.related],
             "co_occurring": [{**ref(other), "weight": weight, "passages": pids}
-                             for other, weight, pids in store.co_occurring(concept.iri,
-                                                                          CO_OCCURRING_LIMIT)],
+                             for other, weight, pids in co_occurring],
             "passages": list(passages.values())}

@@ -257,6 +257,14 @@ class SQLiteStore(GraphStore):
             f"SELECT {self._CONCEPT_COLS} FROM concepts WHERE iri=?", (iri,)).fetchone()
         return self._concept(row) if row else None
 
+    def concept_labels(self, iris) -> dict[str, str]:
+        wanted = list(dict.fromkeys(iris))
+        out = dict(zip(wanted, wanted))
+        for chunk in _chunks(wanted):  # one query, not three per concept as get_concept
+            out.update(self._conn().execute(
+                f"SELECT iri, label FROM concepts WHERE iri IN ({_marks(chunk)})", chunk))
+        return out
+
     def narrower(self, iri: str) -> list[str]:
         return sorted(r[0] for r in self._conn().execute(
             "SELECT narrower FROM broader WHERE broader=?", (iri,)))

@@ -28,7 +28,7 @@ class SearchService:
         hits = [h for h in hits if h.passage_id in by_id]
         articles = self.store.article_titles(by_id[h.passage_id].article_id for h in hits)
         mentions = self.store.passage_mentions([h.passage_id for h in hits])
-        labels = self._labels({m.iri for ms in mentions.values() for m in ms})
+        labels = self.store.concept_labels(m.iri for ms in mentions.values() for m in ms)
         sentences = self.store.sentence_vectors([h.passage_id for h in hits])
         highlights = [best_sentence(query.vector, by_id[h.passage_id].text,
                                     sentences.get(h.passage_id)) for h in hits]
@@ -36,7 +36,7 @@ class SearchService:
         for rank, hit in enumerate(hits, start=1):
             p = by_id[hit.passage_id]
             article = articles.get(p.article_id)
-            concepts = list({m.iri: {"iri": m.iri, "label": labels.get(m.iri, m.iri)}
+            concepts = list({m.iri: {"iri": m.iri, "label": labels[m.iri]}
                              for m in mentions.get(p.id, [])}.values())
             result = {"rank": rank, "score": round(hit.score, 6), "passage_id": p.id,
                       "article_id": p.article_id, "title": article.title if article else "",
@@ -49,11 +49,3 @@ class SearchService:
                   for r, h in zip(results[:5], highlights)]
         answer = compose(quotes) if with_answer else {"text": "", "citations": []}
         return {"query": question, "answer": answer, "results": results}
-
-    def _labels(self, iris: set[str]) -> dict[str, str]:
-        out = {}
-        for iri in iris:
-            concept = self.store.get_concept(iri)
-            if concept:
-                out[iri] = concept.label
-        return out

@@ -254,6 +254,12 @@ def test_concepts_with_hierarchy_and_counts(loaded):
     assert {c.iri for c in loaded.iter_concepts()} == {c.iri for c in CONCEPTS}
 
 
+def test_concept_labels_in_one_call(loaded):
+    labels = loaded.concept_labels(iter([EX + "cmo", EX + "nothing", EX + "cmo"]))
+    assert labels == {EX + "cmo": "CMO", EX + "nothing": EX + "nothing"}
+    assert loaded.concept_labels([]) == {}
+
+
 def test_replace_concepts_drops_mentions_of_removed_concepts(loaded):
     removed = EX + "crm"
     crm_mentions = [m for m in all_mentions(loaded) if m.iri == removed]

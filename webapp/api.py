@@ -93,12 +93,7 @@ def article(article_id):
         abort(404, f"article {article_id!r}: not found")
     passages = s.article_passages(article_id)
     mentions = s.passage_mentions([p.id for p in passages])
-    labels = {}
-    for ms in mentions.values():
-        for m in ms:
-            if m.iri not in labels:
-                c = s.get_concept(m.iri)
-                labels[m.iri] = c.label if c else m.iri
+    labels = s.concept_labels(m.iri for ms in mentions.values() for m in ms)
     return {"id": found.id, "title": found.title, "source": found.source, "url": found.url,
             "ingested_at": found.ingested_at, "text": found.text,
             "passages": [{"passage_id": p.id, "ordinal": p.ordinal, "start": p.start,

@@ -79,12 +79,7 @@ def article_page(article_id):
         abort(404, f"article {article_id!r}: not found")
     passages = store.article_passages(article_id)
     mentions = store.passage_mentions([p.id for p in passages])
-    labels: dict[str, str] = {}
-    for ms in mentions.values():
-        for m in ms:
-            if m.iri not in labels:
-                c = store.get_concept(m.iri)
-                labels[m.iri] = c.label if c else m.iri
+    labels = store.concept_labels(m.iri for ms in mentions.values() for m in ms)
     sections = []
     for p in passages:
         spans = [(m.start, m.end, {"iri": m.iri, "label": labels[m.iri]})
