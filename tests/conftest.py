@@ -17,6 +17,15 @@ SEEDS = SHARED / "corpus" / "seeds"
 EVAL = SHARED / "eval"
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 @pytest.fixture(scope="session")
 def embedder():
     from ingest.embedder import Embedder

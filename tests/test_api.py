@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Literal
 
+from conftest import free_port
+
 from webapp_support import (CONCEPTS, EX, TOKEN, XSS_ID, XSS_SCRIPT, build_web_store, http,
                             make_app, q)
 
@@ -286,14 +288,8 @@ def test_post_then_search_then_delete(server):
 
 
 # --- the command ---------------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_citegraph_serve_answers_over_http(store_dir):
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "CITEGRAPH_THREADS": "1", "CITEGRAPH_TOKEN": ""}
     command = Path(sys.executable).with_name("citegraph")  # the installed console script
     proc = subprocess.Popen([str(command), "serve", "--port", str(port),

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import free_port
 from synthetic import QUERIES, articles, write_jsonl
 
 CLIENTS = 4  # search clients during the ingest, plus one that opens every article it sees
@@ -36,12 +36,6 @@ def ingest(corpus: Path, store: Path, env: dict | None = None, **kwargs):
                                              "--json"],
                           capture_output=True, text=True, timeout=600,
                           env=dict(os.environ, **(env or {})), **kwargs)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get_json(url: str, timeout: float = 60) -> tuple[int, dict]:

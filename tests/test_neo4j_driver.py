@@ -7,7 +7,6 @@ against a closed local port."""
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +21,8 @@ from graph.base import StoreError
 from graph.factory import open_store
 from graph.models import Article, Concept, Mention, Passage, SentenceVectors
 from graph.neo4j_store import Neo4jStore, lucene_query
+
+from conftest import free_port
 
 URI = "bolt://fake:7687"
 BY_TEXT = {build().text: name for name, build in cypher.STATEMENTS.items()}
@@ -455,15 +456,9 @@ def test_every_statement_is_exercised_by_this_file():
 
 
 # --- connecting ------------------------------------------------------------------------------
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.parametrize("scheme", ["bolt", "neo4j"])
 def test_real_driver_connection_failure_is_one_line(scheme):
-    uri = f"{scheme}://127.0.0.1:{closed_port()}"
+    uri = f"{scheme}://127.0.0.1:{free_port()}"
     with pytest.raises(StoreError) as info:
         open_store(uri)
     assert str(info.value).startswith(f"cannot reach Neo4j at {uri}: ")
@@ -508,7 +503,7 @@ def test_invalid_uri_is_one_line():
 
 
 def test_cli_reports_unreachable_neo4j_in_one_line():
-    uri = f"bolt://127.0.0.1:{closed_port()}"
+    uri = f"bolt://127.0.0.1:{free_port()}"
     citegraph = Path(sys.executable).parent / "citegraph"
     proc = subprocess.run([str(citegraph), "stats", "--store", uri],
                           capture_output=True, text=True, timeout=120)
