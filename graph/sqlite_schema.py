@@ -1,8 +1,9 @@
 """The embedded store's SQLite schema (created idempotently on open)."""
 
 SCHEMA_VERSION = "1"
+FTS_TOKENIZE = "unicode61 remove_diacritics 2"  # the in-memory keyword index must agree
 
-SCHEMA = """
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY, title TEXT NOT NULL, source TEXT, url TEXT,
@@ -17,7 +18,7 @@ CREATE TABLE IF NOT EXISTS passages (
     sentence_spans TEXT NOT NULL DEFAULT '[]', sentence_vectors BLOB);
 CREATE INDEX IF NOT EXISTS passages_by_article ON passages(article_id, ordinal);
 CREATE VIRTUAL TABLE IF NOT EXISTS passage_fts USING fts5(
-    title, body, tokenize = 'unicode61 remove_diacritics 2');
+    title, body, tokenize = '{FTS_TOKENIZE}');
 CREATE TABLE IF NOT EXISTS concepts (
     iri TEXT PRIMARY KEY, label TEXT NOT NULL, alt_labels TEXT NOT NULL,
     hidden_labels TEXT NOT NULL, definition TEXT NOT NULL, scheme TEXT NOT NULL);

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 
-FTS_TOKENIZE = "unicode61 remove_diacritics 2"  # as in graph/sqlite_schema.py
+from graph.sqlite_schema import FTS_TOKENIZE
 
 _lock = threading.Lock()
 _conn: sqlite3.Connection | None = None
