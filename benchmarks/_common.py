@@ -45,8 +45,8 @@ def build_corpus(size: int, path: Path) -> int:
     cuts them; past SciFact's own size the articles repeat under new ids (`<id>~r2`, ...).
     Returns the passage count."""
     sys.path.insert(0, str(REPO))
-    from ingest.embedder import Embedder  # the tokenizer only; no model weights load
-    from ingest.splitter import Splitter
+    from citegraph.embedding import Embedder  # the tokenizer only; no model weights load
+    from citegraph.text.splitter import Splitter
 
     splitter = Splitter(token_count=Embedder("fp32").token_count)
     records = scifact_records()

@@ -28,8 +28,8 @@ def main() -> None:
     args = ap.parse_args()
     if args.threshold is not None:
         os.environ["CITEGRAPH_ANN_THRESHOLD"] = str(args.threshold)
-    from graph.sqlite_store import SQLiteStore
-    from graph.vectors import ExactIndex, measure_recall
+    from citegraph.graph.sqlite_store import SQLiteStore
+    from citegraph.graph.vectors import ExactIndex, measure_recall
 
     with SQLiteStore(args.store) as store:
         start = time.perf_counter()

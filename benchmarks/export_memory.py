@@ -27,8 +27,8 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-from graph.models import Article, Concept, Mention, Passage  # noqa: E402
-from graph.sqlite_store import SQLiteStore  # noqa: E402
+from citegraph.graph.models import Article, Concept, Mention, Passage  # noqa: E402
+from citegraph.graph.sqlite_store import SQLiteStore  # noqa: E402
 
 DIM = 384
 PASSAGES_PER_ARTICLE = 10

@@ -22,12 +22,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("CITEGRAPH_THREADS", "1")
 
 import citegraph  # noqa: E402,F401  (thread and offline environment)
-from graph.sqlite_store import SQLiteStore  # noqa: E402
-from ingest.embedder import Embedder  # noqa: E402
-from ingest.pipeline import Pipeline  # noqa: E402
-from search.evaluation import (MODES, evaluate, ingest_corpus, load_beir,  # noqa: E402
+from citegraph.graph.sqlite_store import SQLiteStore  # noqa: E402
+from citegraph.embedding import Embedder  # noqa: E402
+from citegraph.ingest.pipeline import Pipeline  # noqa: E402
+from citegraph.evaluation import (MODES, evaluate, ingest_corpus, load_beir,  # noqa: E402
                                tuning_halves)
-from search.retrievers import build_retriever  # noqa: E402
+from citegraph.search.factory import build_retriever  # noqa: E402
 
 EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "eval"
 SETS = {"scifact": "train", "stackfaq": "test"}

@@ -19,8 +19,8 @@ import numpy as np
 from _common import REPO, figure, scifact_records
 
 sys.path.insert(0, str(REPO))
-from graph.models import Article, Passage  # noqa: E402
-from graph.sqlite_store import SQLiteStore  # noqa: E402
+from citegraph.graph.models import Article, Passage  # noqa: E402
+from citegraph.graph.sqlite_store import SQLiteStore  # noqa: E402
 
 DIM = 384
 PASSAGES_PER_ARTICLE = 8

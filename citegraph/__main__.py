@@ -1,4 +1,4 @@
 """`python -m citegraph` runs the command line."""
-from citegraph.cli import main
+from citegraph.entry import main
 
-main(prog_name="citegraph")
+main()

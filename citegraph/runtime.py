@@ -1,70 +1,80 @@
-"""What the CLI and the web app share: the store and the model, each loaded once."""
+"""The composition root the CLI and the web app share: from one `Settings`, the store, the
+model, the scheme and the services, each built once per process and handed down."""
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Optional
 
-from graph.factory import open_store, store_spec
+from citegraph.graph.factory import StoreOptions, open_store
+from citegraph.settings import Settings
 
 
 class Runtime:
-    def __init__(self, store: str | None = None, precision: str | None = None,
-                 ontology: str | None = None):
-        self.store_spec = store_spec(store)
-        self.precision = precision
-        self.ontology = ontology
+    def __init__(self, settings: Optional[Settings] = None):
+        self.settings = settings or Settings()
+        self._retrievers: dict = {}
 
     @cached_property
     def store(self):
-        return open_store(self.store_spec)
+        return self.open_store(self.settings.store)
+
+    def open_store(self, spec: str, readonly: bool = False):
+        """Any store (migrate has two) with the settings' backend options."""
+        s = self.settings
+        return open_store(spec, readonly=readonly, options=StoreOptions(
+            ann_threshold=s.ann_threshold, index_threads=s.threads, neo4j_user=s.neo4j_user,
+            neo4j_password=s.neo4j_password, neo4j_database=s.neo4j_database))
 
     @cached_property
     def embedder(self):
-        from ingest.embedder import Embedder
+        from citegraph.embedding import Embedder
 
-        return Embedder(self.precision)
+        return Embedder(self.settings.precision, self.settings.threads)
 
     @cached_property
     def scheme(self):
-        """The SKOS scheme: --ontology FILE, else $CITEGRAPH_ONTOLOGY, else the shipped one."""
-        import os
+        """The SKOS scheme of the settings, else the shipped one; validated on load."""
+        from citegraph.ontology.scheme import load_scheme
 
-        from ontology.scheme import load_scheme
-
-        return load_scheme(self.ontology or os.environ.get("CITEGRAPH_ONTOLOGY") or None)
+        return load_scheme(self.settings.ontology)
 
     @cached_property
     def linker(self):
-        """The concept linker of the scheme. The store is brought to the scheme first
-        (concepts replaced and stored passages relinked when it changed), since mentions
-        may only point at stored concepts."""
-        from ingest.linker import ConceptLinker
-        from ontology.sync import apply_scheme
+        from citegraph.ingest.linker import ConceptLinker
 
-        linker = ConceptLinker(self.scheme.concepts, self.embedder)
-        apply_scheme(self.store, self.scheme, linker)
-        return linker
+        return ConceptLinker(self.scheme.concepts, self.embedder)
+
+    def sync_scheme(self) -> bool:
+        """Bring the store to the scheme: concepts replaced and stored passages relinked when
+        it changed, since mentions may only point at stored concepts. Writers call it before
+        they link anything; True when the store changed."""
+        from citegraph.ontology.sync import apply_scheme
+
+        return apply_scheme(self.store, self.scheme, self.linker)
 
     def retriever(self, mode: str = "hybrid"):
         """One retriever per mode for the process: what it derives from the store (the
         concept labels' matcher) is built once, not per request. A scheme changed while a
         server runs is seen after a restart."""
-        from search.retrievers import build_retriever
+        from citegraph.search.factory import build_retriever
 
-        cache = self.__dict__.setdefault("_retrievers", {})
-        if mode not in cache:
-            cache[mode] = build_retriever(self.store, mode)
-        return cache[mode]
+        if mode not in self._retrievers:
+            self._retrievers[mode] = build_retriever(self.store, mode)
+        return self._retrievers[mode]
 
-    def search_service(self, mode: str = "hybrid", retriever=None):
-        from search.service import SearchService
+    def search_service(self, mode: str = "hybrid"):
+        from citegraph.search.service import SearchService
 
-        return SearchService(self.store, self.embedder, retriever=retriever or self.retriever(mode))
+        return SearchService(self.store, self.embedder, self.retriever(mode))
 
     def pipeline(self, linker=None):
-        from ingest.pipeline import Pipeline
+        """An ingest pipeline on the store; the scheme must be synced first (sync_scheme)."""
+        from citegraph.ingest.pipeline import Pipeline
 
         return Pipeline(self.store, self.embedder,
-                        linker=linker if linker is not None else self.linker)
+                        linker=linker if linker is not None else self.linker,
+                        title_context=self.settings.title_context,
+                        ingest_wait=self.settings.ingest_wait)
 
     def close(self):
         if "store" in self.__dict__:

@@ -6,18 +6,35 @@ migration) lives outside the backends so that it behaves the same everywhere.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Iterable, Iterator, Optional
+from contextlib import contextmanager
+from typing import Callable, Iterable, Iterator, Optional
 
 import numpy as np
 
-from graph.models import Article, Concept, Hit, Mention, Passage, SentenceVectors
+from citegraph.errors import CitegraphError
+from citegraph.graph.models import Article, Concept, Hit, Mention, Passage, SentenceVectors
 
 
-class StoreError(Exception):
+class StoreError(CitegraphError):
     """An expected store failure, reported to the user as one line."""
 
 
+class IngestLockState:
+    def __init__(self, interrupted: bool = False):
+        self.interrupted = interrupted  # the previous ingest ended without finishing
+
+
 class GraphStore(ABC):
+    # --- bulk writes ---------------------------------------------------------------
+    @contextmanager
+    def ingest_lock(self, wait: Optional[float] = None,
+                    notify: Optional[Callable[[str], None]] = None) -> Iterator[IngestLockState]:
+        """Hold the store for one bulk ingest at a time; `wait`: seconds to wait for another
+        (None: as long as it takes, 0: refuse at once with a StoreError). The state says
+        whether the previous holder ended without finishing. A backend whose own
+        transactions keep concurrent ingests apart takes no lock."""
+        yield IngestLockState()
+
     # --- articles and passages -------------------------------------------------
     @abstractmethod
     def article_hash(self, article_id: str) -> Optional[str]:

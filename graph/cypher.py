@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Callable
 
-DIMENSIONS = 384
+from citegraph.graph.models import EMBEDDING_DIM
+
+DIMENSIONS = EMBEDDING_DIM
 VECTOR_INDEX = "passage_embedding"
 FULLTEXT_INDEX = "passage_text"
 FULLTEXT_ANALYZER = "english"  # lower-cases, drops English stop words, stems

@@ -1,28 +1,33 @@
-"""Open the store named by `--store` / CITEGRAPH_STORE: a directory or a Neo4j URI."""
+"""Open a store by its spec: a directory (embedded SQLite) or a Neo4j URI."""
 from __future__ import annotations
 
-import os
+from dataclasses import dataclass
+from typing import Optional
 
-from graph.base import GraphStore
+from citegraph.graph.base import GraphStore
+from citegraph.graph.uri import NEO4J_SCHEMES, is_neo4j
 
-DEFAULT_STORE = "./citegraph-data"
-NEO4J_SCHEMES = ("neo4j://", "neo4j+s://", "neo4j+ssc://", "bolt://", "bolt+s://", "bolt+ssc://")
-
-
-def store_spec(spec: str | None = None) -> str:
-    return spec or os.environ.get("CITEGRAPH_STORE") or DEFAULT_STORE
+__all__ = ["StoreOptions", "open_store", "is_neo4j", "NEO4J_SCHEMES"]
 
 
-def is_neo4j(spec: str) -> bool:
-    return spec.startswith(NEO4J_SCHEMES)
+@dataclass(frozen=True)
+class StoreOptions:
+    """What a backend needs beyond the spec; the entry points fill it from Settings."""
+    ann_threshold: Optional[int] = None  # embedded: None keeps the index's default
+    index_threads: int = 0
+    neo4j_user: str = "neo4j"
+    neo4j_password: Optional[str] = None
+    neo4j_database: Optional[str] = None
 
 
-def open_store(spec: str | None = None, readonly: bool = False) -> GraphStore:
-    spec = store_spec(spec)
+def open_store(spec: str, readonly: bool = False,
+               options: StoreOptions = StoreOptions()) -> GraphStore:
     if is_neo4j(spec):
-        from graph.neo4j_store import Neo4jStore  # imported only when asked for
+        from citegraph.graph.neo4j_store import Neo4jStore  # the driver loads only when asked
 
-        return Neo4jStore.from_env(spec)
-    from graph.sqlite_store import SQLiteStore
+        return Neo4jStore.connect(spec, options.neo4j_user, options.neo4j_password,
+                                  options.neo4j_database)
+    from citegraph.graph.sqlite_store import SQLiteStore
 
-    return SQLiteStore(spec, readonly=readonly)
+    return SQLiteStore(spec, readonly=readonly, ann_threshold=options.ann_threshold,
+                       index_threads=options.index_threads)

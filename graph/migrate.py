@@ -8,7 +8,7 @@ from itertools import groupby
 from operator import attrgetter
 from typing import Callable, Iterable, Optional
 
-from graph.base import GraphStore, StoreError
+from citegraph.graph.base import GraphStore, StoreError
 
 
 @dataclass

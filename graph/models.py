@@ -6,6 +6,9 @@ from typing import Optional
 
 import numpy as np
 
+# The width of every stored passage vector (all-MiniLM-L6-v2); stores and RDF import check it.
+EMBEDDING_DIM = 384
+
 
 @dataclass
 class Article:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Optional
 
-from graph.base import GraphStore
-from graph.models import Concept
+from citegraph.graph.base import GraphStore
+from citegraph.graph.models import Concept
 
 MAX_NODES = 60  # a depth-2 walk over a dense scheme is cut here; the page stays legible
 CO_OCCURRING_LIMIT = 20

@@ -8,14 +8,14 @@ A transaction's work function only reads what it was given, so a retry replays i
 from __future__ import annotations
 
 import json
-import os
 from typing import Callable, Iterable, Iterator, Optional
 
 import numpy as np
 
-from graph import cypher
-from graph.base import GraphStore, StoreError
-from graph.models import Article, Concept, Hit, Mention, Passage, SentenceVectors
+from citegraph.graph import cypher
+from citegraph.graph.base import GraphStore, StoreError
+from citegraph.graph.uri import NEO4J_SCHEMES
+from citegraph.graph.models import Article, Concept, Hit, Mention, Passage, SentenceVectors
 
 PAGE = 500  # rows a page when iterating over the whole graph
 SCHEMA = (cypher.article_id_constraint, cypher.passage_id_constraint,
@@ -61,18 +61,15 @@ class Neo4jStore(GraphStore):
             self.create_schema()
 
     @classmethod
-    def from_env(cls, uri: str) -> "Neo4jStore":
-        """Connect to `uri` with NEO4J_USER / NEO4J_PASSWORD and NEO4J_DATABASE."""
+    def connect(cls, uri: str, user: str = "neo4j", password: Optional[str] = None,
+                database: Optional[str] = None) -> "Neo4jStore":
+        """Connect to `uri`; no password: no authentication."""
         from neo4j import GraphDatabase
         from neo4j.exceptions import ConfigurationError, DriverError, Neo4jError
-
-        from graph.factory import NEO4J_SCHEMES
 
         if not uri.startswith(NEO4J_SCHEMES):
             raise StoreError(f"invalid Neo4j URI {uri}: expected one of "
                              + ", ".join(NEO4J_SCHEMES))
-        user = os.environ.get("NEO4J_USER", "neo4j")
-        password = os.environ.get("NEO4J_PASSWORD")
         auth = (user, password) if password is not None else None
         try:
             driver = GraphDatabase.driver(uri, auth=auth)
@@ -84,7 +81,7 @@ class Neo4jStore(GraphStore):
             driver.close()
             raise StoreError(f"cannot reach Neo4j at {uri}: {_first_line(exc)}") from None
         try:
-            return cls(uri, driver, os.environ.get("NEO4J_DATABASE"))
+            return cls(uri, driver, database)
         except StoreError:
             driver.close()
             raise

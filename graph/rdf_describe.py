@@ -18,9 +18,9 @@ import numpy as np
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, SKOS, XSD
 
-from graph.base import GraphStore
-from graph.models import Article, Concept, Mention, Passage, SentenceVectors
-from graph.rdf_vocab import (CG, FLOAT32_VECTOR, OA, SCHEMA, SENTENCE_VECTORS, IriMinter,
+from citegraph.graph.base import GraphStore
+from citegraph.graph.models import Article, Concept, Mention, Passage, SentenceVectors
+from citegraph.graph.rdf_vocab import (CG, FLOAT32_VECTOR, OA, SCHEMA, SENTENCE_VECTORS, IriMinter,
                              check_iri, double, integer, part)
 
 Description = tuple[URIRef, list[tuple[URIRef, object]]]

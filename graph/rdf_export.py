@@ -10,10 +10,11 @@ import io
 import json
 from typing import IO, Iterator
 
-from graph.base import GraphStore
-from graph.rdf_describe import WHAT, describe
-from graph.rdf_vocab import IriMinter
-from graph.rdf_writers import WRITERS
+from citegraph.errors import CitegraphError
+from citegraph.graph.base import GraphStore
+from citegraph.graph.rdf_describe import WHAT, describe
+from citegraph.graph.rdf_vocab import IriMinter
+from citegraph.graph.rdf_writers import WRITERS
 
 FORMATS = ("turtle", "json-ld", "nt", "passages-jsonl")
 RDF_FORMATS = ("turtle", "json-ld", "nt")
@@ -28,7 +29,7 @@ FILE_EXTENSIONS = {"turtle": ".ttl", "json-ld": ".jsonld", "nt": ".nt",
 WRITE_BUFFER = 1 << 16  # characters gathered before each write
 
 
-class ExportError(ValueError):
+class ExportError(CitegraphError, ValueError):
     """A bad export request, reported as one line."""
 
 

@@ -14,11 +14,12 @@ from typing import Callable, Optional
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SKOS
 
-from graph.base import GraphStore
-from graph.models import Article, Concept, Mention, Passage
-from graph.rdf_describe import decode_sentences, decode_vector
-from graph.rdf_vocab import CG, OA, SCHEMA
-from ingest.embedder import DIM
+from citegraph.errors import CitegraphError
+from citegraph.graph.base import GraphStore
+from citegraph.graph.models import Article, Concept, Mention, Passage
+from citegraph.graph.rdf_describe import decode_sentences, decode_vector
+from citegraph.graph.rdf_vocab import CG, OA, SCHEMA
+from citegraph.graph.models import EMBEDDING_DIM as DIM
 
 FORMAT_BY_SUFFIX = {".ttl": "turtle", ".turtle": "turtle", ".nt": "nt", ".jsonld": "json-ld",
                     ".json": "json-ld"}
@@ -26,7 +27,7 @@ IMPORT_FORMATS = ("turtle", "nt", "json-ld")
 EMBED_BATCH = 256
 
 
-class RdfImportError(ValueError):
+class RdfImportError(CitegraphError, ValueError):
     """A file that is not a Citegraph export, or a store that cannot take it; one line."""
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +16,8 @@ from urllib.parse import quote, urlsplit
 
 from rdflib import Literal, Namespace, URIRef
 from rdflib.namespace import RDF, SKOS, XSD
+
+from citegraph.errors import CitegraphError
 
 CG = Namespace("https://w3id.org/citegraph/ns#")
 SCHEMA = Namespace("https://schema.org/")
@@ -30,7 +31,6 @@ CONTEXT_FILE = ONTOLOGY_DIR / "context.jsonld"
 VOCABULARY_FILE = ONTOLOGY_DIR / "cg.ttl"
 
 DEFAULT_BASE_IRI = "http://localhost:8000/"
-BASE_IRI_ENV = "CITEGRAPH_BASE_IRI"
 
 # Compact literal datatypes for carried embeddings (defined in ontology/cg.ttl).
 FLOAT32_VECTOR = CG.float32Vector  # base64 of little-endian float32 values
@@ -40,7 +40,7 @@ SENTENCE_VECTORS = CG.sentenceVectorList  # "start-end,start-end;" + base64 of f
 _BAD_IRI_CHARS = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
 
-class VocabularyError(ValueError):
+class VocabularyError(CitegraphError, ValueError):
     """An IRI or base IRI that cannot be written as RDF."""
 
 
@@ -52,7 +52,7 @@ def check_iri(iri: str, what: str) -> str:
 
 def normalise_base_iri(base: str | None) -> str:
     """The base IRI to mint under: an absolute http(s) IRI, ending in '/' or '#'."""
-    base = base or os.environ.get(BASE_IRI_ENV) or DEFAULT_BASE_IRI
+    base = base or DEFAULT_BASE_IRI
     parts = urlsplit(base)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise VocabularyError(f"--base-iri: {base!r} is not an absolute http(s) IRI")

@@ -10,7 +10,7 @@ from functools import cache, lru_cache
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
-from graph.rdf_vocab import CONTEXT_FILE, PREFIXES
+from citegraph.graph.rdf_vocab import CONTEXT_FILE, PREFIXES
 
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f\x7f]')

@@ -18,15 +18,15 @@ from typing import Iterable, Iterator, Optional
 
 import numpy as np
 
-from graph.analysis import analyse, analysed_text, match_expression
-from graph.base import GraphStore, StoreError
-from graph.models import Article, Concept, Hit, Mention, Passage, SentenceVectors
-from graph.sqlite_schema import SCHEMA, SCHEMA_VERSION
-from graph.keyword import PostingsIndex
-from graph.vectors import AdaptiveIndex
+from citegraph.graph.analysis import analyse, analysed_text, match_expression
+from citegraph.graph.base import GraphStore, StoreError
+from citegraph.graph.models import (EMBEDDING_DIM as DIM, Article, Concept, Hit, Mention,
+                                    Passage, SentenceVectors)
+from citegraph.graph.sqlite_schema import SCHEMA, SCHEMA_VERSION
+from citegraph.graph.keyword import PostingsIndex
+from citegraph.graph.vectors import AdaptiveIndex
 
 DB_FILE = "citegraph.sqlite3"
-DIM = 384
 TITLE_WEIGHT = 2.0  # BM25 weight of the article title column against the passage body
 SYNC_CHUNK = 20_000  # embedding rows read per step when loading the vector index
 
@@ -40,7 +40,10 @@ def _vector(blob: bytes) -> np.ndarray:
 
 
 class SQLiteStore(GraphStore):
-    def __init__(self, directory: str | os.PathLike, readonly: bool = False):
+    def __init__(self, directory: str | os.PathLike, readonly: bool = False,
+                 ann_threshold: Optional[int] = None, index_threads: int = 0):
+        """`ann_threshold`: vectors above which HNSW may replace exact search (None: the
+        index's default; 0: always exact); `index_threads`: usearch's threads (0: all)."""
         self.directory = Path(directory)
         self.readonly = readonly
         if self.directory.exists() and not self.directory.is_dir():
@@ -53,7 +56,9 @@ class SQLiteStore(GraphStore):
         self._local = threading.local()
         self._index_lock = threading.Lock()
         # exact below a size threshold, HNSW above it once its recall is measured
-        self._index = AdaptiveIndex(DIM, cache=self.directory / "vectors.usearch")
+        self._index = AdaptiveIndex(DIM, threshold=ann_threshold,
+                                    cache=self.directory / "vectors.usearch",
+                                    threads=index_threads)
         self._index_version: Optional[str] = None
         self._index_last_rowid = 0
         self._keywords = PostingsIndex((TITLE_WEIGHT, 1.0))  # columns of passage_fts
@@ -116,6 +121,12 @@ class SQLiteStore(GraphStore):
     @staticmethod
     def _bump_version(c: sqlite3.Connection) -> None:
         c.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='version'")
+
+    def ingest_lock(self, wait=None, notify=None):
+        """An advisory lock on a file in the store's directory (graph/lock.py)."""
+        from citegraph.graph.lock import directory_lock
+
+        return directory_lock(self.directory, wait, **({"notify": notify} if notify else {}))
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

@@ -12,8 +12,8 @@ from functools import cached_property
 
 import numpy as np
 
-from graph.models import Concept, Mention, Passage
-from ontology.labels import LabelMatcher, entries_for
+from citegraph.graph.models import Concept, Mention, Passage
+from citegraph.ontology.labels import LabelMatcher, entries_for
 
 LEXICAL_SCORE = {"label": 1.0, "alt_label": 0.9, "hidden_label": 0.8}
 # Cosine between passage and concept embeddings above which a concept is linked without a

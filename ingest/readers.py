@@ -15,14 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-from ingest.cleaning import clean_text, markdown_to_text
+from citegraph.errors import CitegraphError
+from citegraph.text.cleaning import clean_text, markdown_to_text
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # larger files are refused, not truncated
 MAX_ARTICLE_CHARS = 2_000_000
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
 
 
-class ReadError(Exception):
+class ReadError(CitegraphError):
     """A file or record that cannot be ingested; the message is the reason."""
 
 

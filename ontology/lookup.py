@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Optional
 
-from graph.base import GraphStore
-from graph.models import Concept
-from ontology.labels import label_keys, normalise
+from citegraph.graph.base import GraphStore
+from citegraph.graph.models import Concept
+from citegraph.ontology.labels import label_keys, normalise
 
 
 def resolve(store: GraphStore, label_or_iri: str) -> Optional[Concept]:

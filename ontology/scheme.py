@@ -13,9 +13,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Optional
 
-from graph.base import StoreError
-from graph.models import Concept
-from ontology.labels import label_keys
+from citegraph.errors import CitegraphError
+from citegraph.graph.models import Concept
+from citegraph.ontology.labels import label_keys
 
 SHIPPED = Path(__file__).resolve().parent / "cx.ttl"
 LANGUAGES = ("en", None)  # preferred language first; untagged literals are accepted
@@ -25,8 +25,8 @@ _FORMATS = {".ttl": "turtle", ".turtle": "turtle", ".n3": "n3", ".nt": "nt",
             ".json": "json-ld"}
 
 
-class SchemeError(StoreError):
-    """An invalid scheme file, as one line. A StoreError so that every entry point that
+class SchemeError(CitegraphError):
+    """An invalid scheme file, as one line. A CitegraphError so that every entry point that
     already reports expected store errors as one line reports this one the same way."""
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from graph.base import GraphStore
-from ontology.labels import LabelEntry, LabelMatcher, entries_for, label_keys, normalise
+from citegraph.graph.base import GraphStore
+from citegraph.ontology.labels import LabelEntry, LabelMatcher, entries_for, label_keys, normalise
 
 PHRASES_PER_ARTICLE = 20
 MAX_WORDS = 3

@@ -2,8 +2,8 @@
 passage relinked from its stored embedding (nothing is re-embedded)."""
 from __future__ import annotations
 
-from graph.base import GraphStore
-from ontology.scheme import Scheme, concepts_fingerprint
+from citegraph.graph.base import GraphStore
+from citegraph.ontology.scheme import Scheme, concepts_fingerprint
 
 RELINK_BATCH = 512  # passages linked and written per transaction
 

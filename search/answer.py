@@ -11,8 +11,9 @@ from typing import Optional
 
 import numpy as np
 
-from graph.models import SentenceVectors
-from ingest.splitter import is_heading
+from citegraph.graph.models import SentenceVectors
+from citegraph.search.results import Answer
+from citegraph.text.splitter import is_heading
 
 ANSWER_SENTENCES = 3
 
@@ -39,9 +40,9 @@ def best_sentence(question_vector: np.ndarray, text: str,
     return Highlight(int(start), int(end), float(scores[best]))
 
 
-def compose(quotes: list[tuple[int, str, float]], limit: int = ANSWER_SENTENCES) -> dict:
-    """quotes: (citation number, sentence, score) → {"text", "citations"}: the strongest
-    distinct sentences, each followed by its citation mark."""
+def compose(quotes: list[tuple[int, str, float]], limit: int = ANSWER_SENTENCES) -> Answer:
+    """quotes: (citation number, sentence, score) → the strongest distinct sentences, each
+    followed by its citation mark."""
     chosen, seen = [], set()
     for number, sentence, _score in sorted(quotes, key=lambda q: (-q[2], q[0])):
         flat = " ".join(sentence.split())
@@ -51,5 +52,4 @@ def compose(quotes: list[tuple[int, str, float]], limit: int = ANSWER_SENTENCES)
         chosen.append((number, flat))
         if len(chosen) == limit:
             break
-    return {"text": " ".join(f"{s} [{n}]" for n, s in chosen),
-            "citations": [n for n, _ in chosen]}
+    return Answer(" ".join(f"{s} [{n}]" for n, s in chosen), [n for n, _ in chosen])

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from graph.base import GraphStore
-from graph.models import Hit
-from ontology.labels import LabelMatcher, entries_for
-from search.retrievers import Query, Retriever
+from citegraph.graph.base import GraphStore
+from citegraph.graph.models import Hit
+from citegraph.ontology.labels import LabelMatcher, entries_for
+from citegraph.search.retrievers import Query, Retriever
 
 NARROWER_WEIGHT = 0.5
 RELATED_WEIGHT = 0.3

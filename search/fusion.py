@@ -1,7 +1,7 @@
 """Rank fusion as pure functions over ranked hit lists."""
 from __future__ import annotations
 
-from graph.models import Hit
+from citegraph.graph.models import Hit
 
 
 def reciprocal_rank_fusion(lists: list[list[Hit]], weights: list[float] | None = None,

@@ -9,9 +9,9 @@ from typing import Optional
 
 import numpy as np
 
-from graph.base import GraphStore
-from graph.models import Hit
-from search.fusion import normalised_score_sum, reciprocal_rank_fusion
+from citegraph.graph.base import GraphStore
+from citegraph.graph.models import Hit
+from citegraph.search.fusion import normalised_score_sum, reciprocal_rank_fusion
 
 
 @dataclass
@@ -91,18 +91,3 @@ class HybridRetriever(Retriever):
         if self.fusion == "rrf":
             return reciprocal_rank_fusion(lists, self.weights, self.rrf_k)[:k]
         return normalised_score_sum(lists, self.weights, self.depth)[:k]
-
-
-def build_retriever(store: GraphStore, mode: str = "hybrid") -> Retriever:
-    if mode == "dense":
-        return DenseRetriever(store)
-    if mode == "bm25":
-        return KeywordRetriever(store)
-    if mode == "hybrid":
-        from search.concept_signal import ConceptRetriever  # measured in its module's tests
-
-        return HybridRetriever([DenseRetriever(store), KeywordRetriever(store),
-                                ConceptRetriever(store)])
-    if mode == "hybrid-rrf":  # the previous fusion, kept for comparison in `citegraph eval`
-        return HybridRetriever([DenseRetriever(store), KeywordRetriever(store)], fusion="rrf")
-    raise ValueError(f"mode: {mode!r} is not dense, bm25, hybrid or hybrid-rrf")

@@ -1,28 +1,45 @@
-"""The search service: a question in, the result JSON of DESIGN.md out.
+"""The search service: a question in, a typed `SearchResult` out (search/results.py).
 
 Retrieval picks passages, the answer module quotes their best sentences, and the store adds
-titles, offsets and concepts."""
+titles, offsets and concepts. Limits are enforced here, whoever calls."""
 from __future__ import annotations
 
 from typing import Optional
 
-from graph.base import GraphStore
-from search.answer import best_sentence, compose
-from search.retrievers import Query, Retriever, build_retriever
+from citegraph.errors import CitegraphError
+from citegraph.graph.base import GraphStore
+from citegraph.search.answer import best_sentence, compose
+from citegraph.search.filters import ConceptFilter
+from citegraph.search.results import Answer, ConceptRef, ResultItem, SearchResult, Span
+from citegraph.search.retrievers import Query, Retriever
 
-MAX_K = 100
+MAX_K = 100  # results a query may ask for (evaluation asks for 100)
+MAX_QUESTION_CHARS = 1000
+ANSWER_FROM = 5  # the answer quotes sentences of the top results only
+
+
+class SearchError(CitegraphError):
+    """A query the service will not run (a limit), named with the field."""
 
 
 class SearchService:
-    def __init__(self, store: GraphStore, embedder, mode: str = "hybrid",
-                 retriever: Optional[Retriever] = None):
+    def __init__(self, store: GraphStore, embedder, retriever: Retriever):
         self.store = store
         self.embedder = embedder
-        self.retriever = retriever or build_retriever(store, mode)
+        self.retriever = retriever
 
-    def search(self, question: str, k: int = 10, with_answer: bool = True) -> dict:
+    def search(self, question: str, k: int = 10, with_answer: bool = True,
+               concept_iri: Optional[str] = None) -> SearchResult:
+        """Passages answering `question`, best first, with an extractive answer.
+        `concept_iri`: only passages that mention that concept."""
+        if not 1 <= k <= MAX_K:
+            raise SearchError(f"k: {k} is not between 1 and {MAX_K}")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise SearchError(f"question: longer than {MAX_QUESTION_CHARS} characters")
+        retriever = (ConceptFilter(self.retriever, self.store, concept_iri)
+                     if concept_iri else self.retriever)
         query = Query(question, self.embedder)
-        hits = self.retriever.retrieve(query, k)
+        hits = retriever.retrieve(query, k)
         passages = self.store.get_passages([h.passage_id for h in hits])
         by_id = {p.id: p for p in passages}
         hits = [h for h in hits if h.passage_id in by_id]
@@ -33,19 +50,17 @@ class SearchService:
         highlights = [best_sentence(query.vector, by_id[h.passage_id].text,
                                     sentences.get(h.passage_id)) for h in hits]
         results = []
-        for rank, hit in enumerate(hits, start=1):
+        for rank, (hit, h) in enumerate(zip(hits, highlights), start=1):
             p = by_id[hit.passage_id]
             article = articles.get(p.article_id)
-            concepts = list({m.iri: {"iri": m.iri, "label": labels[m.iri]}
+            concepts = list({m.iri: ConceptRef(m.iri, labels[m.iri])
                              for m in mentions.get(p.id, [])}.values())
-            result = {"rank": rank, "score": round(hit.score, 6), "passage_id": p.id,
-                      "article_id": p.article_id, "title": article.title if article else "",
-                      "source": article.source if article else "", "start": p.start,
-                      "end": p.end, "text": p.text, "concepts": concepts}
-            h = highlights[rank - 1]
-            result["highlight"] = {"start": h.start, "end": h.end}
-            results.append(result)
-        quotes = [(r["rank"], r["text"][h.start:h.end], h.score)
-                  for r, h in zip(results[:5], highlights)]
-        answer = compose(quotes) if with_answer else {"text": "", "citations": []}
-        return {"query": question, "answer": answer, "results": results}
+            results.append(ResultItem(
+                rank=rank, score=round(hit.score, 6), passage_id=p.id, article_id=p.article_id,
+                title=article.title if article else "", source=article.source if article else "",
+                start=p.start, end=p.end, text=p.text, highlight=Span(h.start, h.end),
+                concepts=concepts))
+        quotes = [(r.rank, r.text[h.start:h.end], h.score)
+                  for r, h in zip(results[:ANSWER_FROM], highlights)]
+        answer = compose(quotes) if with_answer else Answer()
+        return SearchResult(question, answer, results)

@@ -6,9 +6,12 @@ import os
 import shutil
 from pathlib import Path
 
+# The test process is an entry point: the environment it sets here, before numpy and torch
+# load, is what the command line sets for itself (citegraph/entry.py).
 os.environ.setdefault("CITEGRAPH_THREADS", "1")  # tests share two cores; see DESIGN.md
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-import citegraph  # noqa: E402,F401  (offline and thread environment)
+from citegraph.settings import prepare_process  # noqa: E402
+
+prepare_process()
 import pytest  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -26,18 +29,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def open_neo4j(uri: str):
+    """A Neo4j store with the credentials of the test environment."""
+    from citegraph.graph.neo4j_store import Neo4jStore
+
+    return Neo4jStore.connect(uri, os.environ.get("NEO4J_USER", "neo4j"),
+                              os.environ.get("NEO4J_PASSWORD"))
+
+
 @pytest.fixture(scope="session")
 def embedder():
-    from ingest.embedder import Embedder
+    from citegraph.embedding import Embedder
 
-    return Embedder()
+    return Embedder(threads=int(os.environ["CITEGRAPH_THREADS"]))
 
 
 @pytest.fixture(scope="session")
 def seed_store_dir(tmp_path_factory, embedder):
     """A store holding the five seed articles; built once, copied for tests that write."""
-    from graph.sqlite_store import SQLiteStore
-    from ingest.pipeline import Pipeline
+    from citegraph.graph.sqlite_store import SQLiteStore
+    from citegraph.ingest.pipeline import Pipeline
 
     if not SEEDS.is_dir():
         pytest.skip("../shared/corpus/seeds is not here")
@@ -51,7 +62,7 @@ def seed_store_dir(tmp_path_factory, embedder):
 @pytest.fixture
 def seed_store(seed_store_dir, tmp_path):
     """A private copy of the seed store, safe to write to."""
-    from graph.sqlite_store import SQLiteStore
+    from citegraph.graph.sqlite_store import SQLiteStore
 
     copy = tmp_path / "store"
     shutil.copytree(seed_store_dir, copy)
@@ -62,7 +73,7 @@ def seed_store(seed_store_dir, tmp_path):
 
 @pytest.fixture
 def empty_store(tmp_path):
-    from graph.sqlite_store import SQLiteStore
+    from citegraph.graph.sqlite_store import SQLiteStore
 
     store = SQLiteStore(tmp_path / "empty-store")
     yield store

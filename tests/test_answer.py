@@ -1,8 +1,9 @@
 """Extractive answers: sentence choice and composition, on vectors built by hand."""
 import numpy as np
 
-from graph.models import SentenceVectors
-from search.answer import best_sentence, compose
+from citegraph.graph.models import SentenceVectors
+from citegraph.search.answer import best_sentence, compose
+from citegraph.search.results import Answer
 
 
 def unit(*xs):
@@ -30,4 +31,4 @@ def test_best_sentence_falls_back_to_a_question_when_nothing_else_is_there():
 def test_compose_orders_by_score_drops_repeats_and_cites():
     answer = compose([(1, "Alpha  beta.", 0.5), (2, "Gamma.", 0.9), (3, "alpha beta.", 0.7),
                       (4, "Delta.", 0.6), (5, "Eps.", 0.1)])
-    assert answer == {"text": "Gamma. [2] alpha beta. [3] Delta. [4]", "citations": [2, 3, 4]}
+    assert answer == Answer("Gamma. [2] alpha beta. [3] Delta. [4]", [2, 3, 4])

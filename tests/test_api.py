@@ -29,7 +29,7 @@ def store_dir(seed_store_dir, tmp_path_factory, embedder):
 
 @pytest.fixture(scope="module")
 def server(store_dir, embedder):
-    from webapp.server import BackgroundServer
+    from citegraph.webapp.server import BackgroundServer
 
     with BackgroundServer(make_app(store_dir, embedder)) as running:
         yield running
@@ -208,7 +208,7 @@ def test_security_headers_on_api_and_pages(server):
 
 
 def test_request_body_over_the_limit_is_refused(server):
-    from webapp import MAX_REQUEST_BYTES
+    from citegraph.webapp import MAX_REQUEST_BYTES
 
     # headers announcing a body over the limit are answered before the body is sent
     host, port = server.url.removeprefix("http://").split(":")
@@ -228,7 +228,7 @@ ARTICLE = {"id": "api/new-article", "title": "Owning the customer journey",
 
 
 def test_writes_without_a_configured_token_are_forbidden(store_dir, embedder):
-    from webapp.server import BackgroundServer
+    from citegraph.webapp.server import BackgroundServer
 
     with BackgroundServer(make_app(store_dir, embedder, token=None)) as s:
         for method, path, body in [("POST", "/api/articles", ARTICLE),

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 schemathesis = pytest.importorskip("schemathesis")
-pytest.importorskip("webapp.server", reason="the web app is not in this checkout")
+pytest.importorskip("citegraph.webapp.server", reason="the web app is not in this checkout")
 
 from hypothesis import HealthCheck, settings  # noqa: E402
 from schemathesis import checks  # noqa: E402
@@ -25,14 +25,15 @@ CASES = {"run": 0, "by_status": {}}
 @pytest.fixture(scope="module")
 def api_schema(seed_store_dir, tmp_path_factory, embedder):
     from citegraph.runtime import Runtime
-    from webapp import create_app
-    from webapp.server import BackgroundServer
+    from citegraph.settings import Settings
+    from citegraph.webapp import create_app
+    from citegraph.webapp.server import BackgroundServer
 
     store = tmp_path_factory.mktemp("fuzz") / "store"
     shutil.copytree(seed_store_dir, store)
-    runtime = Runtime(str(store))
+    runtime = Runtime(Settings(store=str(store), token=TOKEN))
     runtime.embedder = embedder  # the session's model, not a second copy
-    app = create_app({"STORE": str(store), "TOKEN": TOKEN}, runtime=runtime)
+    app = create_app(runtime=runtime)
     with BackgroundServer(app) as server:
         yield schemathesis.openapi.from_url(server.url + "/api/openapi.json")
     print(f"fuzz cases run: {CASES['run']}; responses by status: {CASES['by_status']}")

@@ -23,7 +23,7 @@ PROSE = ("Reliable ingest keeps every good article and names every bad one. "
 
 def citegraph_cmd() -> list[str]:
     exe = Path(sys.executable).with_name("citegraph")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "citegraph.cli"]
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "citegraph"]
 
 
 def build_corpus(root: Path) -> dict:
@@ -162,7 +162,7 @@ def test_every_bad_input_named_with_its_reason(bad_run):
 
 
 def test_good_inputs_ingested_and_counted(bad_run):
-    from graph.sqlite_store import SQLiteStore
+    from citegraph.graph.sqlite_store import SQLiteStore
 
     summary = json.loads(bad_run["proc"].stdout.strip().splitlines()[-1])
     expected_good = bad_run["expected"]["good"]
@@ -176,7 +176,7 @@ def test_good_inputs_ingested_and_counted(bad_run):
 
 
 def test_latin1_and_utf16_decoded_correctly(bad_run):
-    from graph.sqlite_store import SQLiteStore
+    from citegraph.graph.sqlite_store import SQLiteStore
 
     with SQLiteStore(bad_run["store"], readonly=True) as store:
         latin = store.get_article("latin1")
@@ -189,7 +189,7 @@ def test_latin1_and_utf16_decoded_correctly(bad_run):
 
 
 def test_html_scripts_iframes_and_styles_left_out(bad_run):
-    from graph.sqlite_store import SQLiteStore
+    from citegraph.graph.sqlite_store import SQLiteStore
 
     with SQLiteStore(bad_run["store"], readonly=True) as store:
         article = store.get_article("scripts")
@@ -205,7 +205,7 @@ def test_html_scripts_iframes_and_styles_left_out(bad_run):
 
 
 def test_folder_symlink_cycle_read_once(bad_run):
-    from graph.sqlite_store import SQLiteStore
+    from citegraph.graph.sqlite_store import SQLiteStore
 
     with SQLiteStore(bad_run["store"], readonly=True) as store:
         ids = [a.id for a in store.iter_articles()]

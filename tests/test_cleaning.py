@@ -1,8 +1,8 @@
 """Cleaning: page furniture out, article and reader comments with content kept."""
 import pytest
 
-from ingest.cleaning import clean_text, is_furniture
-from ingest.readers import read_file
+from citegraph.text.cleaning import clean_text, is_furniture
+from citegraph.ingest.readers import read_file
 
 from conftest import SEEDS
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from graph.factory import is_neo4j
+from citegraph.graph.factory import is_neo4j
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from search.concept_signal import ConceptRetriever
-from search.metrics import mean, mrr_at_k, ndcg_at_k
-from search.retrievers import (DenseRetriever, HybridRetriever, KeywordRetriever, Query,
-                               build_retriever)
+from citegraph.search.concept_signal import ConceptRetriever
+from citegraph.search.metrics import mean, mrr_at_k, ndcg_at_k
+from citegraph.search.factory import build_retriever
+from citegraph.search.retrievers import DenseRetriever, HybridRetriever, KeywordRetriever, Query
 
 QUESTIONS = Path(__file__).parent / "data" / "concept_questions.jsonl"
 CX = "https://citegraph.org/scheme/cx/"
@@ -18,9 +18,9 @@ CX = "https://citegraph.org/scheme/cx/"
 
 @pytest.fixture
 def linked_store(seed_store, embedder):
-    from ingest.linker import ConceptLinker
-    from ontology.scheme import load_scheme
-    from ontology.sync import apply_scheme
+    from citegraph.ingest.linker import ConceptLinker
+    from citegraph.ontology.scheme import load_scheme
+    from citegraph.ontology.sync import apply_scheme
 
     scheme = load_scheme()
     apply_scheme(seed_store, scheme, ConceptLinker(scheme.concepts, embedder))

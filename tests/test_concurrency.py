@@ -28,7 +28,7 @@ NEW_ARTICLES = 300
 
 def citegraph_cmd() -> list[str]:
     exe = Path(sys.executable).with_name("citegraph")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "citegraph.cli"]
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "citegraph"]
 
 
 def ingest(corpus: Path, store: Path, env: dict | None = None, **kwargs):
@@ -49,7 +49,7 @@ def get_json(url: str, timeout: float = 60) -> tuple[int, dict]:
 @pytest.fixture
 def served_store(tmp_path):
     """A store with BASE_ARTICLES articles and `citegraph serve` running on it."""
-    pytest.importorskip("webapp.server", reason="the web app is not in this checkout")
+    pytest.importorskip("citegraph.webapp.server", reason="the web app is not in this checkout")
     store = tmp_path / "store"
     base = ingest(write_jsonl(tmp_path / "base", articles(BASE_ARTICLES))[0], store)
     assert base.returncode == 0, base.stderr[-2000:]
@@ -176,14 +176,12 @@ def test_two_ingests_into_one_store_serialise(tmp_path):
 
 
 def test_second_ingest_waits_for_the_lock_holder(tmp_path):
-    from graph.sqlite_store import SQLiteStore
-    from ingest.lock import ingest_lock
-
+    from citegraph.graph.sqlite_store import SQLiteStore
     corpus = tmp_path / "corpus"
     write_jsonl(corpus, articles(5))
     store_dir = tmp_path / "store"
     err_path = tmp_path / "err.log"
-    with SQLiteStore(store_dir) as store, ingest_lock(store):
+    with SQLiteStore(store_dir) as store, store.ingest_lock():
         with open(err_path, "wb") as err:
             proc = subprocess.Popen(citegraph_cmd() + ["ingest", str(corpus), "--store",
                                                        str(store_dir), "--json"],
@@ -202,13 +200,11 @@ def test_second_ingest_waits_for_the_lock_holder(tmp_path):
 
 @pytest.mark.parametrize("wait", ["0", "0.5"])
 def test_ingest_refuses_when_told_not_to_wait(tmp_path, wait):
-    from graph.sqlite_store import SQLiteStore
-    from ingest.lock import ingest_lock
-
+    from citegraph.graph.sqlite_store import SQLiteStore
     corpus = tmp_path / "corpus"
     write_jsonl(corpus, articles(3))
     store_dir = tmp_path / "store"
-    with SQLiteStore(store_dir) as store, ingest_lock(store):
+    with SQLiteStore(store_dir) as store, store.ingest_lock():
         result = ingest(corpus, store_dir, env={"CITEGRAPH_INGEST_WAIT": wait})
         assert store.stats()["articles"] == 0
     assert result.returncode == 2
@@ -220,23 +216,20 @@ def test_ingest_refuses_when_told_not_to_wait(tmp_path, wait):
 
 def test_lock_left_by_a_killed_ingest_is_free_and_flags_the_crash(tmp_path):
     """The kernel frees a killed holder's lock; the next holder learns it was interrupted."""
-    from graph.sqlite_store import SQLiteStore
-    from ingest.lock import ingest_lock
-
+    from citegraph.graph.sqlite_store import SQLiteStore
     store_dir = tmp_path / "store"
     SQLiteStore(store_dir).close()
     holder = ("import os, signal, sys\n"
-              "from graph.sqlite_store import SQLiteStore\n"
-              "from ingest.lock import ingest_lock\n"
-              f"with ingest_lock(SQLiteStore({str(store_dir)!r}), wait=0):\n"
+              "from citegraph.graph.sqlite_store import SQLiteStore\n"
+              f"with SQLiteStore({str(store_dir)!r}).ingest_lock(wait=0):\n"
               "    os.kill(os.getpid(), signal.SIGKILL)\n")
     killed = subprocess.run([sys.executable, "-c", holder], cwd=Path(__file__).parent.parent,
                             timeout=120)
     assert killed.returncode == -signal.SIGKILL
     with SQLiteStore(store_dir) as store:
-        with ingest_lock(store, wait=0) as state:
+        with store.ingest_lock(wait=0) as state:
             assert state.interrupted
-        with ingest_lock(store, wait=0) as state:
+        with store.ingest_lock(wait=0) as state:
             assert not state.interrupted  # the previous holder finished
 
 
@@ -245,7 +238,7 @@ def test_opening_a_new_store_waits_for_another_process_creating_it(tmp_path):
     (SQLite's busy handler does not cover it), as when two ingests start on a new store."""
     import sqlite3
 
-    from graph.sqlite_store import DB_FILE, SQLiteStore
+    from citegraph.graph.sqlite_store import DB_FILE, SQLiteStore
 
     store = tmp_path / "new"
     store.mkdir()

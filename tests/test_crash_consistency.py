@@ -30,7 +30,7 @@ pytestmark = pytest.mark.slow
 
 def citegraph_cmd() -> list[str]:
     exe = Path(sys.executable).with_name("citegraph")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "citegraph.cli"]
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "citegraph"]
 
 
 def ingest_cmd(corpus: Path, store: Path) -> list[str]:
@@ -124,15 +124,16 @@ def snapshot(store_dir: Path) -> dict:
 
 
 def rankings(store_dir: Path, embedder) -> dict:
-    from graph.sqlite_store import SQLiteStore
-    from search.service import SearchService
+    from citegraph.graph.sqlite_store import SQLiteStore
+    from citegraph.search.factory import build_retriever
+    from citegraph.search.service import SearchService
 
     out = {}
     with SQLiteStore(store_dir, readonly=True) as store:
         for mode in ("hybrid", "dense", "bm25"):
-            service = SearchService(store, embedder, mode=mode)
+            service = SearchService(store, embedder, build_retriever(store, mode))
             for q in QUERIES:
-                result = service.search(q, k=10)
+                result = service.search(q, k=10).to_dict()
                 out[(mode, q)] = ([(r["passage_id"], round(r["score"], 4))
                                    for r in result["results"]], result["answer"]["text"])
     return out

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from graph import cypher
+from citegraph.graph import cypher
 
 REPO = Path(__file__).resolve().parent.parent
 LINT_DIR = REPO / "tools" / "cypher-lint"

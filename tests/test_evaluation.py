@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from search.evaluation import (EvalDataError, article_id, evaluate, ingest_corpus, load_beir,
+from citegraph.evaluation import (EvalDataError, article_id, evaluate, ingest_corpus, load_beir,
                                rank_articles)
-from search.retrievers import Query, build_retriever
+from citegraph.search.retrievers import Query
+from citegraph.search.factory import build_retriever
 
 DOCS = {
     "bees": ("Honey bees and pollination",
@@ -90,7 +91,7 @@ def test_article_id_of_passage_id():
 
 
 def test_every_mode_ranks_the_judged_article_first(tmp_path, embedder, empty_store):
-    from ingest.pipeline import Pipeline
+    from citegraph.ingest.pipeline import Pipeline
 
     beir = load_beir(write_beir(tmp_path / "set"), "test")
     report = ingest_corpus(Pipeline(empty_store, embedder), beir)
@@ -145,7 +146,7 @@ FLOOR_DISTRACTORS = 400  # corpus records in file order, besides the judged ones
 def write_scifact_slice(directory: Path) -> Path:
     """The judged articles of FLOOR_QUERIES held-out queries plus fixed distractors, as a
     BEIR folder in tmp (the data stays in ../shared/eval)."""
-    from search.evaluation import _read_jsonl, tuning_halves
+    from citegraph.evaluation import _read_jsonl, tuning_halves
 
     beir = load_beir(SCIFACT, "train")
     chosen = tuning_halves(beir.queries)[1][:FLOOR_QUERIES]
@@ -171,7 +172,7 @@ def write_scifact_slice(directory: Path) -> Path:
 def test_quality_floor_on_scifact_slice(tmp_path, embedder, empty_store):
     """Measured when the weights were set: nDCG@10 hybrid 0.894, dense 0.846, BM25 0.875 on
     this slice. The floors sit a little under, so a real regression fails."""
-    from ingest.pipeline import Pipeline
+    from citegraph.ingest.pipeline import Pipeline
 
     beir = load_beir(write_scifact_slice(tmp_path / "slice"), "test")
     assert len(beir.queries) == FLOOR_QUERIES

@@ -1,8 +1,8 @@
 """Rank fusion functions against values computed by hand."""
 import pytest
 
-from graph.models import Hit
-from search.fusion import normalised_score_sum, reciprocal_rank_fusion
+from citegraph.graph.models import Hit
+from citegraph.search.fusion import normalised_score_sum, reciprocal_rank_fusion
 
 
 def hits(*pairs):

@@ -12,11 +12,11 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from graph.keyword import PostingsIndex
-from graph.keyword.tokens import FTS_TOKENIZE, text_tokens, word_tokens
-from graph.models import Article, Passage
-from graph.sqlite_schema import SCHEMA
-from graph.sqlite_store import SQLiteStore
+from citegraph.graph.keyword import PostingsIndex
+from citegraph.graph.keyword.tokens import FTS_TOKENIZE, text_tokens, word_tokens
+from citegraph.graph.models import Article, Passage
+from citegraph.graph.sqlite_schema import SCHEMA
+from citegraph.graph.sqlite_store import SQLiteStore
 
 from conftest import EVAL
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest.linker import ConceptLinker
-from ontology.labels import label_keys, normalise
-from ontology.scheme import load_scheme
-from ontology.sync import apply_scheme, scheme_changed
+from citegraph.ingest.linker import ConceptLinker
+from citegraph.ontology.labels import label_keys, normalise
+from citegraph.ontology.scheme import load_scheme
+from citegraph.ontology.sync import apply_scheme, scheme_changed
 
 GOLD = Path(__file__).parent / "data" / "linker_gold.jsonl"
 CX = "https://citegraph.org/scheme/cx/"
@@ -112,11 +112,13 @@ def test_scheme_change_relinks_without_reembedding(seed_store, linker, scheme, e
 
 def test_ingest_links_by_default_with_the_shipped_scheme(tmp_path, embedder):
     from citegraph.runtime import Runtime
+    from citegraph.settings import Settings
     from tests.conftest import SEEDS
 
-    runtime = Runtime(str(tmp_path / "store"))
+    runtime = Runtime(Settings(store=str(tmp_path / "store")))
     runtime.__dict__["embedder"] = embedder
     with runtime.store as store:
+        runtime.sync_scheme()
         report = runtime.pipeline().ingest_paths([str(SEEDS / "001_e6308eadd5861252.txt")])
         stats = store.stats()
         assert report.mentions > 0 and stats["mentions"] == report.mentions

@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from search.metrics import fold_to_articles, mean, mrr_at_k, ndcg_at_k, recall_at_k
+from citegraph.search.metrics import fold_to_articles, mean, mrr_at_k, ndcg_at_k, recall_at_k
 
 
 def test_ndcg_binary_relevance_by_hand():

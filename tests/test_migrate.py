@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from graph.sqlite_store import SQLiteStore
-from search.service import SearchService
+from citegraph.graph.sqlite_store import SQLiteStore
+from citegraph.search.factory import build_retriever
+from citegraph.search.service import SearchService
 from tests.test_store_contract import CONCEPTS, find_mentions
 
 CITEGRAPH = Path(sys.executable).parent / "citegraph"
@@ -62,8 +63,8 @@ def test_embedded_to_embedded_round_trip(source, tmp_path, embedder):
         for concept in CONCEPTS:
             assert target.co_occurring(concept.iri) == source.co_occurring(concept.iri)
         for mode in ("hybrid", "dense", "bm25"):
-            before = SearchService(source, embedder, mode=mode)
-            after = SearchService(target, embedder, mode=mode)
+            before = SearchService(source, embedder, build_retriever(source, mode))
+            after = SearchService(target, embedder, build_retriever(target, mode))
             for question in QUESTIONS:
                 assert after.search(question, 10) == before.search(question, 10), (mode, question)
         query = embedder.encode_query(QUESTIONS[0])
@@ -101,9 +102,9 @@ def test_embedded_to_neo4j_and_back(source, tmp_path, embedder):
     if not uri:
         pytest.skip("NEO4J_URI is not set: this round trip needs a live Neo4j "
                     "(`make test-neo4j` starts one with docker compose)")
-    from graph.neo4j_store import Neo4jStore
+    from conftest import open_neo4j
 
-    with Neo4jStore.from_env(uri) as neo4j:
+    with open_neo4j(uri) as neo4j:
         neo4j.clear()
     there = run("migrate", "--from", str(source.directory), "--to", uri)
     assert there.returncode == 0, there.stderr
@@ -112,9 +113,9 @@ def test_embedded_to_neo4j_and_back(source, tmp_path, embedder):
     with SQLiteStore(tmp_path / "back") as copy:
         assert copy.stats() == source.stats()
         for question in QUESTIONS:
-            assert (SearchService(copy, embedder).search(question, 10)
-                    == SearchService(source, embedder).search(question, 10))
-    with Neo4jStore.from_env(uri) as neo4j:
+            assert (SearchService(copy, embedder, build_retriever(copy)).search(question, 10)
+                    == SearchService(source, embedder, build_retriever(source)).search(question, 10))
+    with open_neo4j(uri) as neo4j:
         assert neo4j.stats() == source.stats()
         query = embedder.encode_query(QUESTIONS[1])
         assert ([h.passage_id for h in neo4j.vector_search(query, 3)]

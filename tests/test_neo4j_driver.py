@@ -16,11 +16,11 @@ import pytest
 from neo4j.exceptions import (AuthError, ClientError, ServiceUnavailable, SessionExpired,
                               TransientError)
 
-from graph import cypher, neo4j_store
-from graph.base import StoreError
-from graph.factory import open_store
-from graph.models import Article, Concept, Mention, Passage, SentenceVectors
-from graph.neo4j_store import Neo4jStore, lucene_query
+from citegraph.graph import cypher, neo4j_store
+from citegraph.graph.base import StoreError
+from citegraph.graph.factory import open_store
+from citegraph.graph.models import Article, Concept, Mention, Passage, SentenceVectors
+from citegraph.graph.neo4j_store import Neo4jStore, lucene_query
 
 from conftest import free_port
 
@@ -465,7 +465,10 @@ def test_real_driver_connection_failure_is_one_line(scheme):
     assert "\n" not in str(info.value)
 
 
-def test_from_env_reads_credentials_and_database(monkeypatch):
+def test_settings_from_the_environment_reach_the_driver(monkeypatch):
+    from citegraph.runtime import Runtime
+    from citegraph.settings import load_settings
+
     import neo4j
 
     made = {}
@@ -477,29 +480,29 @@ def test_from_env_reads_credentials_and_database(monkeypatch):
         return made["driver"]
 
     monkeypatch.setattr(neo4j.GraphDatabase, "driver", fake_driver)
-    monkeypatch.setenv("NEO4J_USER", "reader")
-    monkeypatch.setenv("NEO4J_PASSWORD", "s3cret")
-    monkeypatch.setenv("NEO4J_DATABASE", "papers")
-    store = open_store("neo4j+s://db.example:7687")
+    settings = load_settings(environ={"NEO4J_USER": "reader", "NEO4J_PASSWORD": "s3cret",
+                                      "NEO4J_DATABASE": "papers",
+                                      "CITEGRAPH_STORE": "neo4j+s://db.example:7687"})
+    store = Runtime(settings).store
     store.stats()
     assert made["uri"] == "neo4j+s://db.example:7687" and made["auth"] == ("reader", "s3cret")
     assert {db for _a, db, _c in made["driver"].committed} == {"papers"}
 
 
-def test_from_env_auth_failure_is_one_line_and_closes_the_driver(monkeypatch):
+def test_auth_failure_is_one_line_and_closes_the_driver(monkeypatch):
     import neo4j
 
     driver = FakeNeo4jDriver(connect_error=AuthError("The client is unauthorized"))
     monkeypatch.setattr(neo4j.GraphDatabase, "driver", lambda uri, auth=None: driver)
     with pytest.raises(StoreError, match=r"^cannot reach Neo4j at bolt://h:7687: The client is"
                                          r" unauthorized$"):
-        Neo4jStore.from_env("bolt://h:7687")
+        Neo4jStore.connect("bolt://h:7687", "neo4j", "wrong")
     assert driver.closed
 
 
 def test_invalid_uri_is_one_line():
     with pytest.raises(StoreError, match="^invalid Neo4j URI http://h:7474: expected one of"):
-        Neo4jStore.from_env("http://h:7474")
+        Neo4jStore.connect("http://h:7474")
 
 
 def test_cli_reports_unreachable_neo4j_in_one_line():

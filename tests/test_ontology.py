@@ -7,8 +7,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from ontology.labels import LabelMatcher, entries_for, label_keys, normalise
-from ontology.scheme import SHIPPED, SchemeError, load_scheme
+from citegraph.ontology.labels import LabelMatcher, entries_for, label_keys, normalise
+from citegraph.ontology.scheme import SHIPPED, SchemeError, load_scheme
 
 CX = "https://citegraph.org/scheme/cx/"
 PREFIXES = ("@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
@@ -146,13 +146,14 @@ def test_cli_reports_a_bad_scheme_in_one_line(tmp_path):
 def linked_store_dir(seed_store, embedder):
     """The seed store linked with the shipped scheme through the runtime, as ingest does."""
     from citegraph.runtime import Runtime
+    from citegraph.settings import Settings
 
     directory = seed_store.directory
     seed_store.close()
-    runtime = Runtime(str(directory))
+    runtime = Runtime(Settings(store=str(directory)))
     runtime.__dict__["embedder"] = embedder  # the session's model, not a second copy
     with runtime.store:
-        assert runtime.linker is not None
+        assert runtime.sync_scheme()
     return directory
 
 

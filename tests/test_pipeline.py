@@ -1,7 +1,7 @@
 """The ingest pipeline on the real store and model: idempotence, replacement, deletion."""
 import shutil
 
-from ingest.pipeline import IngestReport, Pipeline
+from citegraph.ingest.pipeline import IngestReport, Pipeline
 
 from conftest import SEEDS
 
@@ -78,8 +78,8 @@ def test_batch_with_duplicate_ids_keeps_the_first(tmp_path, empty_store, embedde
 def test_title_context_changes_vectors_not_passages(tmp_path, embedder):
     import numpy as np
 
-    from graph.sqlite_store import SQLiteStore
-    from ingest.readers import ArticleDraft
+    from citegraph.graph.sqlite_store import SQLiteStore
+    from citegraph.ingest.readers import ArticleDraft
 
     body = "\n\n".join(" ".join([f"Sentence {i} about queues, agents and callbacks."] * 12)
                        for i in range(3))

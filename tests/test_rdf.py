@@ -21,11 +21,11 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import SKOS
 
 from conftest import REPO
-from graph.models import Article, Concept, Mention, Passage
-from graph.rdf_export import FILE_EXTENSIONS, RDF_FORMATS, ExportError, export, iter_export
-from graph.rdf_import import RdfImportError, import_rdf
-from graph.rdf_vocab import VocabularyError
-from graph.sqlite_store import SQLiteStore
+from citegraph.graph.models import Article, Concept, Mention, Passage
+from citegraph.graph.rdf_export import FILE_EXTENSIONS, RDF_FORMATS, ExportError, export, iter_export
+from citegraph.graph.rdf_import import RdfImportError, import_rdf
+from citegraph.graph.rdf_vocab import VocabularyError
+from citegraph.graph.sqlite_store import SQLiteStore
 
 BASE = "https://kb.example.org/citegraph/"
 SCHEME = "https://example.org/seeds/scheme"

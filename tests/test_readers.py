@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from ingest.readers import ReadError, article_id_for, decode, read_file
+from citegraph.ingest.readers import ReadError, article_id_for, decode, read_file
 
 
 def write(path, content, mode="w"):

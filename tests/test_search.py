@@ -2,7 +2,8 @@
 and results carry the citation fields of DESIGN.md."""
 import pytest
 
-from search.service import SearchService
+from citegraph.search.factory import build_retriever
+from citegraph.search.service import SearchService
 
 # (question, article id prefix, text the answering passage contains)
 SEED_QUESTIONS = [
@@ -39,22 +40,22 @@ SEED_QUESTIONS = [
 
 @pytest.fixture(scope="module")
 def service(seed_store_dir, embedder):
-    from graph.sqlite_store import SQLiteStore
+    from citegraph.graph.sqlite_store import SQLiteStore
 
     store = SQLiteStore(seed_store_dir)
-    yield SearchService(store, embedder)
+    yield SearchService(store, embedder, build_retriever(store))
     store.close()
 
 
 @pytest.mark.parametrize("question,article,expected", SEED_QUESTIONS, ids=[q[0][:40] for q in SEED_QUESTIONS])
 def test_seed_question_finds_its_passage_in_top_5(service, question, article, expected):
-    results = service.search(question, k=5)["results"]
+    results = service.search(question, k=5).to_dict()["results"]
     assert any(r["article_id"].startswith(article) and expected in r["text"] for r in results), \
         [(r["passage_id"], r["text"][:60]) for r in results]
 
 
 def test_result_json_has_citation_fields(service):
-    out = service.search("Who owned the analytics at Sun Microsystems?", k=5)
+    out = service.search("Who owned the analytics at Sun Microsystems?", k=5).to_dict()
     assert out["query"] == "Who owned the analytics at Sun Microsystems?"
     assert len(out["results"]) == 5
     for rank, r in enumerate(out["results"], start=1):
@@ -70,7 +71,7 @@ def test_result_json_has_citation_fields(service):
 
 
 def test_answer_quotes_cited_passages(service):
-    out = service.search("Who owned the analytics at Sun Microsystems?", k=5)
+    out = service.search("Who owned the analytics at Sun Microsystems?", k=5).to_dict()
     answer = out["answer"]
     assert answer["citations"] and "Marissa Peterson" in answer["text"]
     for n in answer["citations"]:
@@ -80,23 +81,23 @@ def test_answer_quotes_cited_passages(service):
 
 
 def test_top_highlight_is_the_answering_sentence(service):
-    r = service.search("Who owned the analytics at Sun Microsystems?", k=1)["results"][0]
+    r = service.search("Who owned the analytics at Sun Microsystems?", k=1).to_dict()["results"][0]
     quote = r["text"][r["highlight"]["start"]:r["highlight"]["end"]]
     assert quote.startswith("Marissa Peterson")
 
 
 @pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
 def test_each_mode_ranks_the_obvious_passage_first(seed_store_dir, embedder, mode):
-    from graph.sqlite_store import SQLiteStore
+    from citegraph.graph.sqlite_store import SQLiteStore
 
     with SQLiteStore(seed_store_dir) as store:
-        results = SearchService(store, embedder, mode=mode).search(
-            "Marissa Peterson Sun Sigma analytics", k=3)["results"]
+        results = SearchService(store, embedder, build_retriever(store, mode)).search(
+            "Marissa Peterson Sun Sigma analytics", k=3).to_dict()["results"]
     assert "Marissa Peterson" in results[0]["text"]
 
 
 def test_empty_and_stopword_queries_return_nothing(service):
-    assert service.search("   ", k=5)["results"] == []
+    assert service.search("   ", k=5).to_dict()["results"] == []
     assert service.store.keyword_search("the of and", 5) == []
     before = service.store.stats()
     hits = service.store.keyword_search('"; DROP TABLE passages; -- ) OR * NEAR(', 5)

@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-pytest.importorskip("webapp.server", reason="the web app is not in this checkout")
+pytest.importorskip("citegraph.webapp.server", reason="the web app is not in this checkout")
 
 TOKEN = "s3cret-token-for-tests"
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>"\'&'
@@ -36,14 +36,15 @@ def call(url, method="GET", body=None, headers=None, raw=None):
 @pytest.fixture(scope="module")
 def server(seed_store_dir, tmp_path_factory, embedder):
     from citegraph.runtime import Runtime
-    from webapp import create_app
-    from webapp.server import BackgroundServer
+    from citegraph.settings import Settings
+    from citegraph.webapp import create_app
+    from citegraph.webapp.server import BackgroundServer
 
     store = tmp_path_factory.mktemp("security") / "store"
     shutil.copytree(seed_store_dir, store)
-    runtime = Runtime(str(store))
+    runtime = Runtime(Settings(store=str(store), token=TOKEN))
     runtime.embedder = embedder
-    app = create_app({"STORE": str(store), "TOKEN": TOKEN}, runtime=runtime)
+    app = create_app(runtime=runtime)
     with BackgroundServer(app) as s:
         yield s.url, runtime
 
@@ -83,9 +84,9 @@ def test_right_token_writes_and_comparison_is_constant_time(server, monkeypatch)
         seen.append((a, b))
         return real(a, b)
 
-    import webapp.security
+    import citegraph.webapp.security
 
-    monkeypatch.setattr(webapp.security.hmac, "compare_digest", spy)
+    monkeypatch.setattr(citegraph.webapp.security.hmac, "compare_digest", spy)
     status, _, _ = call(url + "/api/articles", "POST", article_body("tok-ok"), AUTH)
     assert status == 201
     status, _, _ = call(url + "/api/articles", "POST", article_body("tok-no"),
@@ -98,13 +99,14 @@ def test_right_token_writes_and_comparison_is_constant_time(server, monkeypatch)
 
 def test_writes_off_without_a_token(seed_store_dir, tmp_path, embedder):
     from citegraph.runtime import Runtime
-    from webapp import create_app
+    from citegraph.settings import Settings
+    from citegraph.webapp import create_app
 
     store = tmp_path / "store"
     shutil.copytree(seed_store_dir, store)
-    runtime = Runtime(str(store))
+    runtime = Runtime(Settings(store=str(store)))
     runtime.embedder = embedder
-    client = create_app({"STORE": str(store), "TOKEN": ""}, runtime=runtime).test_client()
+    client = create_app(runtime=runtime).test_client()
     response = client.post("/api/articles", json=article_body("off"), headers=AUTH)
     assert response.status_code == 403
 

@@ -1,7 +1,7 @@
 """Passage splitting: exact offsets (property test), size bounds, no heading-only passage."""
 from hypothesis import given, settings, strategies as st
 
-from ingest.splitter import MAX_TOKENS, Splitter, is_heading, sentence_spans, word_count
+from citegraph.text.splitter import MAX_TOKENS, Splitter, is_heading, sentence_spans, word_count
 
 from conftest import SEEDS
 

@@ -13,8 +13,8 @@ from collections import defaultdict
 import numpy as np
 import pytest
 
-from graph.base import GraphStore
-from graph.models import Article, Concept, Mention, Passage
+from citegraph.graph.base import GraphStore
+from citegraph.graph.models import Article, Concept, Mention, Passage
 
 EX = "http://example.org/concepts/"
 CONCEPTS = [
@@ -47,7 +47,7 @@ def find_mentions(passages: list[Passage]) -> list[Mention]:
 @pytest.fixture(scope="session")
 def seed_records(seed_store_dir):
     """[(article, passages with embeddings and sentence vectors)] of the seed articles."""
-    from graph.sqlite_store import SQLiteStore
+    from citegraph.graph.sqlite_store import SQLiteStore
 
     with SQLiteStore(seed_store_dir, readonly=True) as source:
         by_article = defaultdict(list)
@@ -67,7 +67,7 @@ def seed_records(seed_store_dir):
 @pytest.fixture(params=["sqlite", pytest.param("neo4j", marks=pytest.mark.neo4j)])
 def store(request, tmp_path):
     if request.param == "sqlite":
-        from graph.sqlite_store import SQLiteStore
+        from citegraph.graph.sqlite_store import SQLiteStore
 
         s = SQLiteStore(tmp_path / "store")
         yield s
@@ -76,9 +76,9 @@ def store(request, tmp_path):
     uri = os.environ.get("NEO4J_URI")
     if not uri:
         pytest.skip(NEO4J_SKIP)
-    from graph.neo4j_store import Neo4jStore
+    from conftest import open_neo4j
 
-    s = Neo4jStore.from_env(uri)
+    s = open_neo4j(uri)
     s.clear()
     yield s
     s.clear()

@@ -5,8 +5,8 @@ import shutil
 
 import numpy as np
 
-from graph.vectors import AdaptiveIndex, ExactIndex, measure_recall
-from graph.vectors.hnsw import HNSWIndex
+from citegraph.graph.vectors import AdaptiveIndex, ExactIndex, measure_recall
+from citegraph.graph.vectors.hnsw import HNSWIndex
 
 DIM = 384
 
@@ -145,7 +145,7 @@ def test_adaptive_cache_round_trip_and_mismatch(tmp_path):
 
 def test_store_switches_to_hnsw_with_same_results_and_reloads_cache(seed_store_dir, tmp_path,
                                                                     monkeypatch, embedder):
-    from graph.sqlite_store import SQLiteStore
+    from citegraph.graph.sqlite_store import SQLiteStore
 
     copy = tmp_path / "store"
     shutil.copytree(seed_store_dir, copy)
@@ -153,14 +153,13 @@ def test_store_switches_to_hnsw_with_same_results_and_reloads_cache(seed_store_d
     with SQLiteStore(copy) as store:
         exact_hits = store.vector_search(query, 5)
         assert store.vector_index_info()["kind"] == "exact"
-    monkeypatch.setenv("CITEGRAPH_ANN_THRESHOLD", "5")
-    with SQLiteStore(copy) as store:
+    with SQLiteStore(copy, ann_threshold=5) as store:
         ann_hits = store.vector_search(query, 5)
         info = store.vector_index_info()
     assert info["kind"] == "hnsw" and info["recall_at_10"] == 1.0
     assert [h.passage_id for h in ann_hits] == [h.passage_id for h in exact_hits]
     assert (copy / "vectors.usearch").exists()
-    with SQLiteStore(copy) as store:  # loaded from the cache, then caught up after a delete
+    with SQLiteStore(copy, ann_threshold=5) as store:  # loaded from the cache, then caught up after a delete
         gone = exact_hits[0].passage_id.split("#")[0]
         assert store.delete_article(gone)
         hits = store.vector_search(query, 5)

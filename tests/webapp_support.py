@@ -12,11 +12,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Optional
 
-from graph.models import Concept, Mention
-from graph.sqlite_store import SQLiteStore
-from ingest.cleaning import clean_text
-from ingest.pipeline import IngestReport, Pipeline
-from ingest.readers import ArticleDraft
+from citegraph.graph.models import Concept, Mention
+from citegraph.graph.sqlite_store import SQLiteStore
+from citegraph.text.cleaning import clean_text
+from citegraph.ingest.pipeline import IngestReport, Pipeline
+from citegraph.ingest.readers import ArticleDraft
 
 TOKEN = "test-token-0123456789"
 EX = "https://example.org/citegraph-test/"
@@ -90,7 +90,7 @@ def q(value: str) -> str:
 @contextmanager
 def web_server(seed_store_dir, directory, embedder):
     """A real waitress server on a free port over a fresh copy of the web test store."""
-    from webapp.server import BackgroundServer
+    from citegraph.webapp.server import BackgroundServer
 
     build_web_store(seed_store_dir, directory, embedder)
     with BackgroundServer(make_app(directory, embedder)) as running:
@@ -99,11 +99,12 @@ def web_server(seed_store_dir, directory, embedder):
 
 def make_app(store_dir, embedder, token: Optional[str] = TOKEN):
     from citegraph.runtime import Runtime
-    from webapp import create_app
+    from citegraph.settings import Settings
+    from citegraph.webapp import create_app
 
-    runtime = Runtime(str(store_dir))
+    runtime = Runtime(Settings(store=str(store_dir), token=token or ""))
     runtime.embedder = embedder  # the session's model: loaded once for every test
-    return create_app({"TOKEN": token or ""}, runtime=runtime)
+    return create_app(runtime=runtime)
 
 
 @dataclass

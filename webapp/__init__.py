@@ -3,20 +3,18 @@
 are loaded once per process, in the `Runtime` the app holds."""
 from __future__ import annotations
 
-import os
 import threading
 from typing import Optional
 
 from apiflask import APIFlask
 
-import citegraph  # noqa: F401  (thread and offline environment before numpy/torch load)
+import citegraph
 from citegraph.runtime import Runtime
+from citegraph.settings import Settings
 
 MAX_REQUEST_BYTES = 8 * 1024 * 1024  # an article of 2M characters fits; larger bodies get 413
 
 DEFAULTS = {
-    "STORE": None,            # directory or neo4j:// URI; None: CITEGRAPH_STORE or ./citegraph-data
-    "TOKEN": None,            # bearer token for writes; None: CITEGRAPH_TOKEN; empty: writes off
     "PRELOAD": True,          # load store and model at start, not on the first request
     "MAX_CONTENT_LENGTH": MAX_REQUEST_BYTES,
     "VALIDATION_ERROR_STATUS_CODE": 400,
@@ -24,23 +22,26 @@ DEFAULTS = {
 }
 
 
-def create_app(config: Optional[dict] = None, runtime: Optional[Runtime] = None) -> APIFlask:
-    from webapp import api, errors, pages, security
+def create_app(settings: Optional[Settings] = None, runtime: Optional[Runtime] = None,
+               config: Optional[dict] = None) -> APIFlask:
+    """The app over `runtime` (or a new one from `settings`); `config`: Flask settings such
+    as PRELOAD. The write token is the settings' `token` (empty: writes refused)."""
+    from citegraph.webapp import api, errors, pages, security
 
     app = APIFlask(__name__, title="Citegraph API", version=citegraph.__version__,
                    spec_path="/api/openapi.json", docs_path=None, json_errors=False)
     app.config.update(DEFAULTS)
-    from webapp.schemas import Error
+    from citegraph.webapp.schemas import Error
     # the OpenAPI document describes error bodies as they are sent (webapp/errors.py)
     app.config["HTTP_ERROR_SCHEMA"] = Error
     app.config["VALIDATION_ERROR_SCHEMA"] = Error
     app.config.update(config or {})
-    if app.config["TOKEN"] is None:
-        app.config["TOKEN"] = os.environ.get("CITEGRAPH_TOKEN", "")
+    runtime = runtime or Runtime(settings)
+    app.config["TOKEN"] = runtime.settings.token
     app.json.sort_keys = False
     # concept ids are IRIs: keep their "//" instead of redirecting to a merged path
     app.url_map.merge_slashes = False
-    app.extensions["citegraph.runtime"] = runtime or Runtime(app.config["STORE"])
+    app.extensions["citegraph.runtime"] = runtime
     app.extensions["citegraph.write_lock"] = threading.Lock()
     if app.config["PRELOAD"]:
         rt = app.extensions["citegraph.runtime"]

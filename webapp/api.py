@@ -5,16 +5,13 @@ from __future__ import annotations
 from apiflask import APIBlueprint, abort
 from flask import Response, current_app, stream_with_context, url_for
 
-from graph.base import GraphStore
-from graph.neighbourhood import concept_card, neighbourhood
-from ontology.lookup import resolve as resolve_concept
-from ingest.cleaning import clean_text
-from ingest.pipeline import IngestReport
-from ingest.readers import ArticleDraft
-from webapp import export, schemas
-from webapp.concept_search import ConceptFilter
-from webapp.schemas import json_response
-from webapp.security import token_required
+from citegraph.graph.base import GraphStore
+from citegraph.graph.cards import article_card
+from citegraph.graph.neighbourhood import concept_card, neighbourhood
+from citegraph.ontology.lookup import resolve as resolve_concept
+from citegraph.webapp import export, schemas
+from citegraph.webapp.schemas import json_response
+from citegraph.webapp.security import token_required
 
 bp = APIBlueprint("api", __name__, tag="API")
 
@@ -47,13 +44,9 @@ def healthz():
                    404: json_response(schemas.Error, "The `concept` filter names no concept.")})
 def search(query_data):
     """Answer a question with cited passages."""
-    rt = runtime()
-    retriever = rt.retriever()
-    if query_data["concept"]:
-        concept = concept_or_404(query_data["concept"])
-        retriever = ConceptFilter(retriever, rt.store, concept.iri)
-    service = rt.search_service(retriever=retriever)
-    return service.search(query_data["q"], query_data["k"])
+    concept = concept_or_404(query_data["concept"]) if query_data["concept"] else None
+    return runtime().search_service().search(
+        query_data["q"], query_data["k"], concept_iri=concept.iri if concept else None).to_dict()
 
 
 @bp.get("/api/concepts")
@@ -87,22 +80,10 @@ def concept(concept_id):
 @bp.doc(responses={200: json_response(schemas.ArticleOut, "The article.")})
 def article(article_id):
     """The cleaned article, its passages (offsets into `text`) and their concept mentions."""
-    s = store()
-    found = s.get_article(article_id)
-    if found is None:
+    card = article_card(store(), article_id)
+    if card is None:
         abort(404, f"article {article_id!r}: not found")
-    passages = s.article_passages(article_id)
-    mentions = s.passage_mentions([p.id for p in passages])
-    labels = s.concept_labels(m.iri for ms in mentions.values() for m in ms)
-    return {"id": found.id, "title": found.title, "source": found.source, "url": found.url,
-            "ingested_at": found.ingested_at, "text": found.text,
-            "passages": [{"passage_id": p.id, "ordinal": p.ordinal, "start": p.start,
-                          "end": p.end,
-                          "mentions": [{"iri": m.iri, "label": labels[m.iri], "start": m.start,
-                                        "end": m.end, "surface": m.surface,
-                                        "method": m.method, "score": m.score}
-                                       for m in mentions.get(p.id, [])]}
-                         for p in passages]}
+    return card
 
 
 @bp.post("/api/articles")
@@ -114,19 +95,13 @@ def article(article_id):
                    401: "Missing or wrong token.", 403: "Writes are disabled."})
 def add_article(json_data):
     """Ingest one article; re-posting an unchanged article is a no-op."""
-    text = clean_text(json_data["text"])
-    if not text.strip():
-        abort(400, "text: no article text after cleaning")
     article_id = json_data["id"].strip()
-    draft = ArticleDraft(article_id, json_data["title"].strip() or article_id, text,
-                         url=json_data["url"].strip(), source=json_data["source"].strip())
-    report = IngestReport()
     rt = runtime()
     with current_app.extensions["citegraph.write_lock"]:
-        pipeline = rt.pipeline()
-        pipeline.ingest_drafts([draft], report)
-        if pipeline.linker is not None and (report.new or report.changed):
-            rt.store.rebuild_cooccurrence()
+        rt.sync_scheme()  # a write links passages: the store must hold the server's scheme
+        report = rt.pipeline().ingest_text(
+            article_id, json_data["title"], json_data["text"], url=json_data["url"].strip(),
+            source=json_data["source"].strip())
     if report.failed:
         abort(400, "; ".join(reason for _where, reason in report.failed))
     status = "new" if report.new else "changed" if report.changed else "unchanged"

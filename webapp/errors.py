@@ -6,7 +6,7 @@ from apiflask import HTTPError
 from flask import render_template, request
 from werkzeug.exceptions import HTTPException
 
-from graph.base import StoreError
+from citegraph.graph.base import StoreError
 
 JSON_PREFIXES = ("/api/", "/healthz")
 UNNAMED = {"json", "query", "form", "path", "_schema"}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from graph import rdf_export
-from graph.base import GraphStore
+from citegraph.graph import rdf_export
+from citegraph.graph.base import GraphStore
 
 ExportError = rdf_export.ExportError
 

@@ -6,12 +6,12 @@ from apiflask import APIBlueprint
 from flask import abort, current_app, render_template, request
 from marshmallow import ValidationError
 
-from graph.neighbourhood import concept_card
-from ontology.lookup import resolve as resolve_concept
-from webapp.concept_search import ConceptFilter
-from webapp.errors import one_line
-from webapp.marks import segments
-from webapp.schemas import SearchQuery
+from citegraph.graph.cards import article_card
+from citegraph.graph.neighbourhood import concept_card
+from citegraph.ontology.lookup import resolve as resolve_concept
+from citegraph.webapp.errors import one_line
+from citegraph.webapp.marks import segments
+from citegraph.webapp.schemas import SearchQuery
 
 # enable_openapi=False: pages are not part of the API document
 bp = APIBlueprint("pages", __name__, enable_openapi=False)
@@ -35,15 +35,13 @@ def search_page():
         return render_template("search.html", query=request.args.get("q", "")[:200],
                                result=None, error=one_line(exc.messages)), 400
     rt = runtime()
-    retriever = rt.retriever()
     concept = None
     if params["concept"]:
         concept = resolve_concept(rt.store, params["concept"])
         if concept is None:
             abort(404, f"concept {params['concept']!r}: not found")
-        retriever = ConceptFilter(retriever, rt.store, concept.iri)
-    result = rt.search_service(retriever=retriever).search(
-        params["q"], params["k"])
+    result = rt.search_service().search(
+        params["q"], params["k"], concept_iri=concept.iri if concept else None).to_dict()
     for r in result["results"]:
         h = r["highlight"]
         r["segments"] = segments(r["text"], [(h["start"], h["end"], "answer")])
@@ -73,20 +71,18 @@ def concept_page(concept_id):
 
 @bp.get("/articles/<path:article_id>")
 def article_page(article_id):
-    store = runtime().store
-    article = store.get_article(article_id)
-    if article is None:
+    card = article_card(runtime().store, article_id)
+    if card is None:
         abort(404, f"article {article_id!r}: not found")
-    passages = store.article_passages(article_id)
-    mentions = store.passage_mentions([p.id for p in passages])
-    labels = store.concept_labels(m.iri for ms in mentions.values() for m in ms)
     sections = []
-    for p in passages:
-        spans = [(m.start, m.end, {"iri": m.iri, "label": labels[m.iri]})
-                 for m in mentions.get(p.id, [])]
-        concepts = list({m.iri: {"iri": m.iri, "label": labels[m.iri]}
-                         for m in mentions.get(p.id, [])}.values())
-        sections.append({"ordinal": p.ordinal, "segments": segments(p.text, spans),
+    for p in card["passages"]:
+        text = card["text"][p["start"]:p["end"]]
+        spans = [(m["start"], m["end"], {"iri": m["iri"], "label": m["label"]})
+                 for m in p["mentions"]]
+        concepts = list({m["iri"]: {"iri": m["iri"], "label": m["label"]}
+                         for m in p["mentions"]}.values())
+        sections.append({"ordinal": p["ordinal"], "segments": segments(text, spans),
                          "concepts": concepts})
-    safe_url = article.url if article.url.lower().startswith(("http://", "https://")) else ""
-    return render_template("article.html", article=article, sections=sections, url=safe_url)
+    url = card["url"]
+    safe_url = url if url.lower().startswith(("http://", "https://")) else ""
+    return render_template("article.html", article=card, sections=sections, url=safe_url)

@@ -7,11 +7,10 @@ from apiflask.fields import Boolean, Dict, Float, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range, Regexp
 from marshmallow import ValidationError
 
-from ingest.readers import MAX_ARTICLE_CHARS
-from search.service import MAX_K
-from webapp.export import formats as export_formats
+from citegraph.ingest.readers import MAX_ARTICLE_CHARS
+from citegraph.search.service import MAX_K, MAX_QUESTION_CHARS as MAX_QUERY_CHARS
+from citegraph.webapp.export import formats as export_formats
 
-MAX_QUERY_CHARS = 1000
 
 
 def not_blank(value: str) -> None:

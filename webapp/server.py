@@ -7,7 +7,7 @@ import threading
 import waitress
 from waitress.server import create_server
 
-from webapp import MAX_REQUEST_BYTES
+from citegraph.webapp import MAX_REQUEST_BYTES
 
 DEFAULT_THREADS = 4
 

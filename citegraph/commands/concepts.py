@@ -5,12 +5,8 @@ import json
 
 import click
 
-from citegraph.cli import EXIT_PARTIAL, fail, store_option
-from citegraph.runtime import Runtime
-
-ontology_option = click.option(
-    "--ontology", type=click.Path(dir_okay=False), envvar="CITEGRAPH_ONTOLOGY", default=None,
-    help="A SKOS scheme (Turtle, RDF/XML, JSON-LD); default: the shipped one.")
+from citegraph.commands.common import (EXIT_PARTIAL, fail, ontology_option, open_runtime,
+                                       store_option)
 
 
 @click.command("concepts")
@@ -18,7 +14,7 @@ ontology_option = click.option(
 @click.option("--json", "as_json", is_flag=True, help="One JSON array of concepts.")
 def concepts_command(store, as_json):
     """Every concept of the stored scheme with its number of mentions."""
-    with Runtime(store).store as s:
+    with open_runtime(store=store).store as s:
         rows = [{"iri": c.iri, "label": c.label, "mentions": n} for c, n in s.list_concepts()]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False))
@@ -37,10 +33,10 @@ def concepts_command(store, as_json):
               help="Passages shown, strongest mentions first.")
 def concept_command(label_or_iri, store, as_json, limit):
     """A concept by IRI or any label: definition, neighbourhood and passages."""
-    from graph.neighbourhood import concept_card
-    from ontology.lookup import resolve
+    from citegraph.graph.neighbourhood import concept_card
+    from citegraph.ontology.lookup import resolve
 
-    with Runtime(store).store as s:
+    with open_runtime(store=store).store as s:
         found = resolve(s, label_or_iri)
         if found is None:
             fail(f"concept {label_or_iri!r}: no concept has this label or IRI", EXIT_PARTIAL)
@@ -77,9 +73,9 @@ def _print_concept(view: dict) -> None:
 def suggest_command(store, limit, min_count, as_json):
     """Key phrases frequent in the corpus but in no concept label, for a taxonomist to
     consider. Nothing is added to the scheme."""
-    from ontology.suggest import suggest
+    from citegraph.ontology.suggest import suggest
 
-    with Runtime(store).store as s:
+    with open_runtime(store=store).store as s:
         suggestions = suggest(s, limit=limit, min_count=min_count)
     if as_json:
         click.echo(json.dumps([x.as_dict() for x in suggestions], ensure_ascii=False))
@@ -97,11 +93,11 @@ def suggest_command(store, limit, min_count, as_json):
 @ontology_option
 def relink_command(store, ontology):
     """Store the scheme and relink every stored passage (no re-embedding)."""
-    from ontology.sync import relink
+    from citegraph.ontology.sync import relink
 
-    from ingest.linker import ConceptLinker
+    from citegraph.ingest.linker import ConceptLinker
 
-    runtime = Runtime(store, ontology=ontology)
+    runtime = open_runtime(store=store, ontology=ontology)
     scheme = runtime.scheme  # a bad scheme fails before the store is opened
     with runtime.store as s:
         linker = ConceptLinker(scheme.concepts, runtime.embedder)

@@ -7,8 +7,7 @@ import tempfile
 
 import click
 
-from citegraph.cli import EXIT_PARTIAL, fail, store_option
-from citegraph.runtime import Runtime
+from citegraph.commands.common import EXIT_PARTIAL, fail, open_runtime, store_option
 
 
 def _table(name: str, split: str, summaries: dict[str, dict]) -> str:
@@ -23,11 +22,12 @@ def _table(name: str, split: str, summaries: dict[str, dict]) -> str:
 def _run(beir, store_dir: str, modes: list[str]):
     from tqdm import tqdm
 
-    from search.evaluation import evaluate, ingest_corpus
-    from search.retrievers import build_retriever
+    from citegraph.evaluation import evaluate, ingest_corpus
+    from citegraph.search.factory import build_retriever
 
-    runtime = Runtime(store_dir)
+    runtime = open_runtime(store=store_dir)
     with runtime.store as store:
+        runtime.sync_scheme()
         try:
             retrievers = {mode: build_retriever(store, mode) for mode in modes}
         except ValueError as exc:
@@ -57,7 +57,7 @@ def evaluate_command(beir_dir, split, as_json, store, modes):
 
     The corpus is ingested into a temporary store, or into --store (kept, so that a second
     run only checks content hashes)."""
-    from search.evaluation import EvalDataError, load_beir
+    from citegraph.evaluation import EvalDataError, load_beir
 
     mode_list = [m.strip() for m in modes.split(",") if m.strip()]
     if not mode_list:

@@ -7,11 +7,11 @@ import sys
 
 import click
 
-from citegraph.cli import EXIT_USAGE, fail, store_option
-from graph.rdf_describe import WHAT
-from graph.rdf_export import FORMATS, ExportError, export as write_export
-from graph.rdf_import import IMPORT_FORMATS, RdfImportError, import_rdf
-from graph.rdf_vocab import BASE_IRI_ENV, VocabularyError
+from citegraph.commands.common import EXIT_USAGE, fail, open_runtime, store_option
+from citegraph.graph.rdf_describe import WHAT
+from citegraph.graph.rdf_export import FORMATS, ExportError, export as write_export
+from citegraph.graph.rdf_import import IMPORT_FORMATS, RdfImportError, import_rdf
+from citegraph.graph.rdf_vocab import VocabularyError
 
 
 @click.command()
@@ -23,15 +23,16 @@ from graph.rdf_vocab import BASE_IRI_ENV, VocabularyError
 @click.option("--what", type=click.Choice(WHAT), default="all", show_default=True,
               help="concepts: the SKOS scheme; articles: articles, passages, mentions and "
                    "co-occurrence; all: both.")
-@click.option("--base-iri", envvar=BASE_IRI_ENV, default=None,
-              help="Base for minted IRIs (default http://localhost:8000/).")
+@click.option("--base-iri", default=None,
+              help="Base for minted IRIs (default: the `base_iri` setting, "
+                   "http://localhost:8000/).")
 @click.option("--with-embeddings", is_flag=True,
               help="Carry passage and sentence vectors, so import need not embed again.")
 def export(store, fmt, output, what, base_iri, with_embeddings):
     """Export the graph: Turtle, JSON-LD, N-Triples or passages as JSON Lines."""
-    from graph.factory import open_store
-
-    source = open_store(store, readonly=True)
+    runtime = open_runtime(store=store, base_iri=base_iri)
+    base_iri = runtime.settings.base_iri
+    source = runtime.open_store(runtime.settings.store, readonly=True)
     try:
         out = open(output, "w", encoding="utf-8", newline="\n") if output else sys.stdout
     except OSError as exc:
@@ -60,9 +61,7 @@ def export(store, fmt, output, what, base_iri, with_embeddings):
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def import_(file, store, fmt, as_json):
     """Import a Citegraph RDF export into an empty store."""
-    from citegraph.runtime import Runtime
-
-    runtime = Runtime(store)
+    runtime = open_runtime(store=store)
     try:
         with runtime.store:
             report = import_rdf(runtime.store, file, fmt, get_embedder=lambda: runtime.embedder)

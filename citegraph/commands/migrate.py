@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from citegraph.cli import EXIT_PARTIAL, fail
-from graph.factory import is_neo4j, open_store
+from citegraph.commands.common import EXIT_PARTIAL, fail, open_runtime
+from citegraph.graph.uri import is_neo4j
 
 
 def _same_store(a: str, b: str) -> bool:
@@ -28,11 +28,12 @@ def migrate_command(source, target, as_json):
     without re-embedding. S2 must be empty."""
     from tqdm import tqdm
 
-    from graph.migrate import migrate
+    from citegraph.graph.migrate import migrate
 
     if _same_store(source, target):
         fail("--from and --to name the same store")
-    with open_store(source, readonly=True) as src, open_store(target) as dst:
+    runtime = open_runtime()
+    with runtime.open_store(source, readonly=True) as src, runtime.open_store(target) as dst:
         report = migrate(src, dst, progress=lambda groups: tqdm(
             groups, desc="migrate", unit="article", disable=None, file=sys.stderr))
     if as_json:

@@ -21,8 +21,8 @@ from typing import Optional, Sequence
 import numpy as np
 from scipy.sparse import coo_matrix, csr_matrix
 
-from graph.keyword.base import KeywordIndex
-from graph.keyword.tokens import text_tokens, word_tokens
+from citegraph.graph.keyword.base import KeywordIndex
+from citegraph.graph.keyword.tokens import text_tokens, word_tokens
 
 K1 = 1.2
 B = 0.75

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 from typing import Callable, Optional
 
 import numpy as np
 
-from graph.vectors.base import VectorIndex
-from graph.vectors.exact import ExactIndex
+from citegraph.graph.vectors.base import VectorIndex
+from citegraph.graph.vectors.exact import ExactIndex
 
 log = logging.getLogger("citegraph.vectors")
 
@@ -26,15 +25,6 @@ MIN_RECALL = 0.95
 RECALL_QUERIES = 200
 MAX_EXPANSION = 1024
 SAVE_GROWTH = 0.02  # re-save the cached graph when it has grown by 2%
-
-
-def ann_threshold() -> int:
-    """CITEGRAPH_ANN_THRESHOLD: vectors above which HNSW is tried; 0 keeps exact always."""
-    value = os.environ.get("CITEGRAPH_ANN_THRESHOLD", "")
-    try:
-        return int(value) if value.strip() else ANN_THRESHOLD
-    except ValueError:
-        raise ValueError(f"CITEGRAPH_ANN_THRESHOLD: {value!r} is not an integer") from None
 
 
 def measure_recall(exact: ExactIndex, ann: VectorIndex, queries: int = RECALL_QUERIES,
@@ -58,9 +48,13 @@ def measure_recall(exact: ExactIndex, ann: VectorIndex, queries: int = RECALL_QU
 
 class AdaptiveIndex(VectorIndex):
     def __init__(self, dim: int = 384, threshold: Optional[int] = None,
-                 min_recall: float = MIN_RECALL, cache: Optional[Path] = None):
+                 min_recall: float = MIN_RECALL, cache: Optional[Path] = None,
+                 threads: int = 0):
+        """`threshold`: vectors above which HNSW is tried (None: ANN_THRESHOLD; 0: always
+        exact); `threads`: usearch's threads when building (0: every core)."""
         self.dim = dim
-        self.threshold = ann_threshold() if threshold is None else threshold
+        self.threshold = ANN_THRESHOLD if threshold is None else threshold
+        self.threads = threads
         self.min_recall = min_recall
         self.cache = Path(cache) if cache else None
         self.last_recall: Optional[float] = None  # of the latest HNSW build, kept or not
@@ -75,10 +69,11 @@ class AdaptiveIndex(VectorIndex):
     def _load_cache(self) -> None:
         if not (self.threshold and self.cache and self.cache.exists()):
             return
-        from graph.vectors.hnsw import HNSWIndex
+        from citegraph.graph.vectors.hnsw import HNSWIndex
 
         try:
             index = HNSWIndex.load(self.cache, self.dim)
+            index.threads = self.threads
             meta = json.loads(self._meta_path().read_text())
         except (OSError, ValueError, RuntimeError) as exc:
             log.warning("vector index cache %s unusable (%s): rebuilding", self.cache, exc)
@@ -121,11 +116,11 @@ class AdaptiveIndex(VectorIndex):
 
     # --- switching ----------------------------------------------------------------------
     def _upgrade(self) -> None:
-        from graph.vectors.hnsw import HNSWIndex
+        from citegraph.graph.vectors.hnsw import HNSWIndex
 
         exact = self._active
         log.info("building HNSW index over %d vectors", len(exact))
-        ann = HNSWIndex(self.dim)
+        ann = HNSWIndex(self.dim, threads=self.threads)
         ann.add(exact.keys(), exact.matrix)
         recall = measure_recall(exact, ann)
         while recall < self.min_recall and ann.expansion_search < MAX_EXPANSION:

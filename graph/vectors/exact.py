@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from graph.vectors.base import VectorIndex
+from citegraph.graph.vectors.base import VectorIndex
 
 
 class ExactIndex(VectorIndex):

@@ -9,25 +9,22 @@ from pathlib import Path
 
 import numpy as np
 
-from graph.vectors.base import VectorIndex
+from citegraph.graph.vectors.base import VectorIndex
 
 CONNECTIVITY = 16
 EXPANSION_ADD = 128
 EXPANSION_SEARCH = 128
 
 
-def _threads() -> int:
-    # usearch's own thread pool; same budget as the model (see DESIGN.md, Threads)
-    return int(os.environ.get("CITEGRAPH_THREADS", "0") or 0) or (os.cpu_count() or 1)
-
-
 class HNSWIndex(VectorIndex):
     kind = "hnsw"
 
-    def __init__(self, dim: int = 384, expansion_search: int = EXPANSION_SEARCH, index=None):
+    def __init__(self, dim: int = 384, expansion_search: int = EXPANSION_SEARCH, index=None,
+                 threads: int = 0):
         from usearch.index import Index
 
         self.dim = dim
+        self.threads = threads  # usearch's own pool when adding; 0: every core
         self._index = index if index is not None else Index(
             ndim=dim, metric="ip", dtype="f16", connectivity=CONNECTIVITY,
             expansion_add=EXPANSION_ADD, expansion_search=expansion_search)
@@ -48,7 +45,7 @@ class HNSWIndex(VectorIndex):
         vectors = np.asarray(vectors, dtype=np.float32).reshape(len(keys), self.dim)
         new = ~self._index.contains(keys) if len(self._index) else np.ones(len(keys), bool)
         if new.any():
-            self._index.add(keys[new], vectors[new], threads=_threads())
+            self._index.add(keys[new], vectors[new], threads=self.threads)
 
     def remove(self, keys: np.ndarray) -> None:
         if len(keys) and len(self._index):

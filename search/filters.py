@@ -2,9 +2,9 @@
 deeper list, then filtered, so scores and ranks mean what they mean without the filter."""
 from __future__ import annotations
 
-from graph.base import GraphStore
-from graph.models import Hit
-from search.retrievers import Query, Retriever
+from citegraph.graph.base import GraphStore
+from citegraph.graph.models import Hit
+from citegraph.search.retrievers import Query, Retriever
 
 POOL = 1000  # candidates examined; a mentioned passage ranked below this is not returned
 MAX_MENTIONS = 100_000

@@ -7,20 +7,15 @@ re-normalised in fp32 either way, so stored vectors are unit length.
 """
 from __future__ import annotations
 
-import os
 from functools import cached_property
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+import numpy as np
 
-import numpy as np  # noqa: E402
+from citegraph.errors import SettingsError
+from citegraph.graph.models import EMBEDDING_DIM as DIM, SentenceVectors
+from citegraph.text.splitter import CONTEXT_TOKENS, Span, sentence_spans
 
-from graph.models import SentenceVectors  # noqa: E402
-from ingest.splitter import CONTEXT_TOKENS  # noqa: E402
-
-DIM = 384
 MAX_TOKENS = 256
 
 
@@ -38,19 +33,20 @@ def cpu_has_bf16() -> bool:
     return any(f in flags.split() for f in ("avx512_bf16", "amx_bf16"))
 
 
-def resolve_precision(precision: str | None = None) -> str:
-    precision = (precision or os.environ.get("CITEGRAPH_PRECISION") or "auto").lower()
+def resolve_precision(precision: str = "auto") -> str:
+    precision = (precision or "auto").lower()
     if precision not in ("auto", "fp32", "bf16"):
-        raise ValueError(f"CITEGRAPH_PRECISION: {precision!r} is not auto, fp32 or bf16")
+        raise SettingsError(f"precision: {precision!r} is not auto, fp32 or bf16")
     if precision == "auto":
         return "bf16" if cpu_has_bf16() else "fp32"
     return precision
 
 
 class Embedder:
-    def __init__(self, precision: str | None = None, threads: int | None = None):
+    def __init__(self, precision: str = "auto", threads: int = 0):
+        """`threads`: torch threads for the model, set when it loads; 0 leaves torch's own."""
         self.precision = resolve_precision(precision)
-        self.threads = threads or int(os.environ.get("CITEGRAPH_THREADS", "0") or 0) or None
+        self.threads = threads or None
 
     @cached_property
     def model(self):
@@ -134,8 +130,6 @@ class Embedder:
         return context + "\n"
 
     def _sentence_vectors(self, text: str, prefix: str, output: dict) -> SentenceVectors:
-        from ingest.splitter import Span, sentence_spans
-
         spans = sentence_spans(text) or [Span(0, len(text))]
         length = int(output["attention_mask"].sum())
         tokens = output["token_embeddings"][:length].float().numpy()

@@ -1,13 +1,12 @@
-"""One bulk ingest at a time per embedded store: an advisory lock (`fcntl.flock`) on a file in
+"""One bulk ingest at a time per embedded store (behind `GraphStore.ingest_lock`): an advisory lock (`fcntl.flock`) on a file in
 the store directory.
 
 SQLite already makes each article's write atomic; the lock stops two ingests of overlapping
 files from embedding the same articles twice and miscounting new against changed. The kernel
 drops the lock when its process ends, however it ends, so a killed ingest never leaves a stale
 lock; the file then still names the killed process, which tells the next ingest that the
-last one did not finish (`IngestLockState.interrupted`). A second ingest waits for the first (serialises); with `CITEGRAPH_INGEST_WAIT=SECONDS`
-it waits at most that long and then refuses with one line (`0`: refuse at once).
-Stores without a directory (Neo4j) rely on their own transactions and take no lock.
+last one did not finish (`IngestLockState.interrupted`). A second ingest waits for the first (serialises); given a `wait` in seconds it waits at most
+that long and then refuses with one line (`0`: refuse at once).
 """
 from __future__ import annotations
 
@@ -19,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator, Optional
 
-from graph.base import StoreError
+from citegraph.graph.base import IngestLockState, StoreError
 
 LOCK_FILE = "ingest.lock"
 POLL_SECONDS = 0.2
@@ -29,23 +28,8 @@ class IngestLocked(StoreError):
     """Another ingest holds the store and we would not wait (longer)."""
 
 
-class IngestLockState:
-    def __init__(self, interrupted: bool = False):
-        self.interrupted = interrupted  # the previous ingest ended without finishing
-
-
 def _notify_stderr(message: str) -> None:
     print(f"citegraph: {message}", file=sys.stderr, flush=True)
-
-
-def _wait_limit() -> Optional[float]:
-    value = os.environ.get("CITEGRAPH_INGEST_WAIT", "").strip()
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        raise StoreError(f"CITEGRAPH_INGEST_WAIT: {value!r} is not a number of seconds") from None
 
 
 FINISHED = "finished"
@@ -72,15 +56,10 @@ def _try_lock(fd: int) -> bool:
 
 
 @contextmanager
-def ingest_lock(store, wait: Optional[float] = None,
-                notify: Callable[[str], None] = _notify_stderr) -> Iterator[IngestLockState]:
-    """Hold the store's ingest lock for the duration of the block. `wait`: seconds to wait
-    for another ingest (None: as long as it takes; default from CITEGRAPH_INGEST_WAIT)."""
-    directory = getattr(store, "directory", None)
-    if directory is None:
-        yield IngestLockState()
-        return
-    wait = _wait_limit() if wait is None else wait
+def directory_lock(directory: Path, wait: Optional[float] = None,
+                   notify: Callable[[str], None] = _notify_stderr) -> Iterator[IngestLockState]:
+    """Hold the ingest lock of the store in `directory` for the duration of the block.
+    `wait`: seconds to wait for another ingest (None: as long as it takes)."""
     path = Path(directory) / LOCK_FILE
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)

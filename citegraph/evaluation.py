@@ -14,17 +14,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Optional
 
-from ingest.cleaning import clean_text
-from ingest.readers import ArticleDraft
-from search.metrics import fold_to_articles, mean, mrr_at_k, ndcg_at_k, recall_at_k
-from search.retrievers import Query, Retriever
+from citegraph.errors import CitegraphError
+from citegraph.text.cleaning import clean_text
+from citegraph.ingest.readers import ArticleDraft
+from citegraph.search.metrics import fold_to_articles, mean, mrr_at_k, ndcg_at_k, recall_at_k
+from citegraph.search.retrievers import Query, Retriever
 
 MODES = ("dense", "bm25", "hybrid")
 NDCG_K, RECALL_K, MRR_K = 10, 100, 10
 PASSAGE_DEPTH = 200  # passages asked for, so that ≥ RECALL_K articles survive the folding
 
 
-class EvalDataError(Exception):
+class EvalDataError(CitegraphError):
     """A BEIR folder that cannot be read; the message names the file."""
 
 
@@ -111,7 +112,7 @@ def corpus_drafts(beir: BeirSet) -> Iterator[ArticleDraft]:
 
 
 def ingest_corpus(pipeline, beir: BeirSet):
-    from ingest.pipeline import IngestReport
+    from citegraph.ingest.pipeline import IngestReport
 
     report = IngestReport()
     pipeline.ingest_drafts(corpus_drafts(beir), report, where=str(beir.corpus))

@@ -1,0 +1,38 @@
+"""What every command shares: exit codes, one-line failures, the common options, and the
+settings the `citegraph` group loaded once (citegraph/settings.py)."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from citegraph.runtime import Runtime
+from citegraph.settings import Settings
+
+EXIT_PARTIAL = 1
+EXIT_USAGE = 2
+
+
+def fail(message: str, code: int = EXIT_USAGE):
+    click.echo(f"citegraph: {message}", err=True)
+    sys.exit(code)
+
+
+store_option = click.option("--store", default=None,
+                            help="Store directory or neo4j:// URI (default: the `store` "
+                                 "setting, ./citegraph-data).")
+ontology_option = click.option(
+    "--ontology", type=click.Path(dir_okay=False), default=None,
+    help="A SKOS scheme (Turtle, RDF/XML, JSON-LD); default: the `ontology` setting, else "
+         "the shipped one.")
+
+
+def settings(**options) -> Settings:
+    """The settings the group loaded, with this command's options (None: not given)."""
+    ctx = click.get_current_context()
+    loaded = ctx.find_root().obj
+    return (loaded if isinstance(loaded, Settings) else Settings()).but(**options)
+
+
+def open_runtime(**options) -> Runtime:
+    return Runtime(settings(**options))

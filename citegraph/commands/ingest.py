@@ -1,0 +1,68 @@
+"""Writing and counting: `ingest`, `delete`, `stats`."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from citegraph.commands.common import (EXIT_PARTIAL, EXIT_USAGE, fail, ontology_option,
+                                       open_runtime, store_option)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True)
+@store_option
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@ontology_option
+def ingest(paths, store, as_json, ontology):
+    """Ingest files or folders (.txt, .md, .html, .jsonl)."""
+    from tqdm import tqdm
+
+    runtime = open_runtime(store=store, ontology=ontology)
+    runtime.scheme  # a bad scheme fails before the store is opened
+    with runtime.store:
+        runtime.sync_scheme()
+        report = runtime.pipeline().ingest_paths(
+            list(paths), progress=lambda files: tqdm(files, desc="ingest", unit="file",
+                                                     disable=None, file=sys.stderr))
+    for where, reason in report.failed:
+        click.echo(f"citegraph: {where}: {reason}", err=True)
+    summary = report.as_dict()
+    if as_json:
+        click.echo(json.dumps(summary))
+    else:
+        click.echo("articles: {new} new, {changed} changed, {unchanged} unchanged, {failed} failed;"
+                   " passages: {passages}; mentions: {mentions}".format(**summary))
+    if report.articles_read == 0:
+        sys.exit(EXIT_PARTIAL if report.failed else EXIT_USAGE)
+    sys.exit(EXIT_PARTIAL if report.failed else 0)
+
+
+@click.command()
+@store_option
+@click.option("--json", "as_json", is_flag=True)
+def stats(store, as_json):
+    """Counts of articles, passages, concepts and mentions."""
+    with open_runtime(store=store).store as s:
+        counts = s.stats()
+    if as_json:
+        click.echo(json.dumps(counts))
+    else:
+        for name, value in counts.items():
+            click.echo(f"{name}: {value}")
+
+
+@click.command()
+@click.argument("article_id")
+@store_option
+def delete(article_id, store):
+    """Delete an article with its passages and mentions."""
+    with open_runtime(store=store).store as s:
+        if not s.delete_article(article_id):
+            fail(f"article {article_id!r}: not in the store", EXIT_PARTIAL)
+        s.rebuild_cooccurrence()
+    click.echo(f"deleted {article_id}")
+
+
+commands = [ingest, stats, delete]

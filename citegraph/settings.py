@@ -1,0 +1,185 @@
+"""The one settings object, read once at the edge (CLI, server, benchmarks) and passed down.
+
+Sources, later ones winning: the defaults below, a TOML config file (`--config FILE` or
+`CITEGRAPH_CONFIG`; keys are the field names, at the top level or under `[citegraph]`), the
+environment (`CITEGRAPH_<FIELD>`, and `NEO4J_USER` / `NEO4J_PASSWORD` / `NEO4J_DATABASE`), then
+command-line options. Nothing below the entry points reads the environment: libraries take
+the values they need as arguments. `settings_table()` renders the README's table from the
+fields, so the documentation cannot drift from the code.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Mapping, Optional
+
+from citegraph.errors import SettingsError
+
+CONFIG_ENV = "CITEGRAPH_CONFIG"
+DEFAULT_STORE = "./citegraph-data"
+PRECISIONS = ("auto", "fp32", "bf16")
+
+
+def _setting(default, env: str, doc: str, kind: type = str):
+    return field(default=default, metadata={"env": env, "doc": doc, "kind": kind})
+
+
+@dataclass(frozen=True)
+class Settings:
+    store: str = _setting(DEFAULT_STORE, "CITEGRAPH_STORE",
+                          "Store: a directory (embedded SQLite) or a `bolt://` / `neo4j://` URI.")
+    ontology: Optional[str] = _setting(None, "CITEGRAPH_ONTOLOGY",
+                                       "A SKOS scheme file (Turtle, RDF/XML, JSON-LD); "
+                                       "unset: the shipped `ontology/cx.ttl`.")
+    precision: str = _setting("auto", "CITEGRAPH_PRECISION",
+                              "Model precision: `auto` (bf16 where the CPU has native bf16, "
+                              "else fp32), `fp32` or `bf16`.")
+    threads: int = _setting(0, "CITEGRAPH_THREADS",
+                            "Torch threads for the model; 0: torch's default (the server "
+                            "uses 1 per request).", int)
+    title_context: bool = _setting(False, "CITEGRAPH_TITLE_CONTEXT",
+                                   "Embed each passage after its article's title.", bool)
+    ann_threshold: int = _setting(200_000, "CITEGRAPH_ANN_THRESHOLD",
+                                  "Vectors above which an HNSW index may replace exact "
+                                  "search (only at measured recall@10 >= 0.95); 0: always "
+                                  "exact.", int)
+    ingest_wait: Optional[float] = _setting(None, "CITEGRAPH_INGEST_WAIT",
+                                            "Seconds a second ingest waits for the store's "
+                                            "lock; unset: wait as long as it takes; 0: "
+                                            "refuse at once.", float)
+    base_iri: Optional[str] = _setting(None, "CITEGRAPH_BASE_IRI",
+                                       "Base IRI under which RDF export mints article and "
+                                       "passage IRIs; unset: `http://localhost:8000/`.")
+    token: str = _setting("", "CITEGRAPH_TOKEN",
+                          "Bearer token for writes over HTTP; empty: writes are refused.")
+    server_threads: int = _setting(4, "CITEGRAPH_SERVER_THREADS",
+                                   "Worker threads of the web server.", int)
+    neo4j_user: str = _setting("neo4j", "NEO4J_USER", "Neo4j user name.")
+    neo4j_password: Optional[str] = _setting(None, "NEO4J_PASSWORD",
+                                             "Neo4j password; unset: no authentication.")
+    neo4j_database: Optional[str] = _setting(None, "NEO4J_DATABASE",
+                                             "Neo4j database; unset: the server's default.")
+
+    def but(self, **changes) -> "Settings":
+        """A copy with `changes` applied where they are not None (command-line options)."""
+        given = {k: v for k, v in changes.items() if v is not None}
+        return replace(self, **_checked(given, "option")) if given else self
+
+
+def _convert(name: str, kind: type, value: Any, where: str):
+    if value is None:
+        return None
+    try:
+        if kind is bool:
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in ("1", "true", "yes", "on"):
+                return True
+            if text in ("0", "false", "no", "off", ""):
+                return False
+            raise ValueError
+        if kind is int:
+            if isinstance(value, bool):
+                raise ValueError
+            return int(str(value).strip())
+        if kind is float:
+            if isinstance(value, bool):
+                raise ValueError
+            return float(str(value).strip())
+        if not isinstance(value, str):
+            raise ValueError
+        return value
+    except ValueError:
+        raise SettingsError(f"{where}: {name} = {value!r} is not a valid "
+                            f"{'boolean' if kind is bool else kind.__name__}") from None
+
+
+def _checked(values: Mapping[str, Any], where: str) -> dict:
+    kinds = {f.name: f.metadata["kind"] for f in fields(Settings)}
+    out = {}
+    for name, value in values.items():
+        if name not in kinds:
+            raise SettingsError(f"{where}: unknown setting {name!r} "
+                                f"(known: {', '.join(kinds)})")
+        where_name = f"{where} {_env_name(name)}" if where == "environment" else where
+        out[name] = _convert(name, kinds[name], value, where_name)
+    precision = out.get("precision")
+    if precision is not None and str(precision).lower() not in PRECISIONS:
+        raise SettingsError(f"{where}: precision = {precision!r} is not one of "
+                            f"{', '.join(PRECISIONS)}")
+    if precision is not None:
+        out["precision"] = precision.lower()
+    for name in ("threads", "ann_threshold", "server_threads"):
+        if out.get(name) is not None and out[name] < 0:
+            raise SettingsError(f"{where}: {name} = {out[name]} must not be negative")
+    if out.get("ingest_wait") is not None:
+        out["ingest_wait"] = max(0.0, out["ingest_wait"])
+    if out.get("server_threads") == 0:
+        raise SettingsError(f"{where}: server_threads must be at least 1")
+    return out
+
+
+def _env_name(name: str) -> str:
+    return next(f.metadata["env"] for f in fields(Settings) if f.name == name)
+
+
+def _from_environment(env: Mapping[str, str]) -> dict:
+    values = {}
+    for f in fields(Settings):
+        raw = env.get(f.metadata["env"])
+        # an empty variable counts as unset, except where empty is a value of its own
+        if raw is None or (raw.strip() == "" and f.name not in ("token", "neo4j_password")):
+            continue
+        values[f.name] = raw
+    return values
+
+
+def _from_file(path: str) -> dict:
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as exc:
+        raise SettingsError(f"config {path}: {exc.strerror or exc}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"config {path}: {exc}") from None
+    section = data.get("citegraph", data)
+    if not isinstance(section, dict):
+        raise SettingsError(f"config {path}: [citegraph] must be a table")
+    return {k: v for k, v in section.items() if k != "citegraph"}
+
+
+def load_settings(config_file: Optional[str] = None,
+                  environ: Optional[Mapping[str, str]] = None, **options) -> Settings:
+    """Settings from defaults, the config file, the environment and `options` (None: not
+    given). Raises SettingsError, naming the source and the setting, on a bad value."""
+    env = os.environ if environ is None else environ
+    config_file = config_file or env.get(CONFIG_ENV) or None
+    values: dict = {}
+    if config_file:
+        values.update(_checked(_from_file(config_file), f"config {config_file}"))
+    values.update(_checked(_from_environment(env), "environment"))
+    return Settings(**values).but(**options)
+
+
+def settings_table() -> str:
+    """The Markdown table of every setting, for the README."""
+    rows = ["| setting (TOML key) | environment | default | meaning |", "|---|---|---|---|"]
+    for f in fields(Settings):
+        default = "unset" if f.default is None else f"`{f.default}`"
+        rows.append(f"| `{f.name}` | `{f.metadata['env']}` | {default} | {f.metadata['doc']} |")
+    return "\n".join(rows)
+
+
+def prepare_process() -> None:
+    """What an entry point sets in its own process before numpy or torch load.
+
+    The model comes from a package on disk, never from a hub. BLAS is kept to one thread
+    (numpy's threads fighting torch's on a small machine multiplied query latency: DESIGN.md,
+    Threads); the issue on ingest speed decides these values, they are moved here as they
+    were."""
+    for name, value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"),
+                        ("TOKENIZERS_PARALLELISM", "false"), ("OPENBLAS_NUM_THREADS", "1"),
+                        ("MKL_NUM_THREADS", "1"), ("OMP_WAIT_POLICY", "PASSIVE")):
+        os.environ.setdefault(name, value)

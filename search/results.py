@@ -1,0 +1,48 @@
+"""Typed search results: what the search service returns. The edges (CLI, API, pages)
+serialise them with `to_dict()`, which gives the result JSON of DESIGN.md."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class ConceptRef:
+    iri: str
+    label: str
+
+
+@dataclass
+class Span:
+    start: int  # offsets into the passage text
+    end: int
+
+
+@dataclass
+class ResultItem:
+    rank: int
+    score: float
+    passage_id: str
+    article_id: str
+    title: str
+    source: str
+    start: int  # offsets into the article's cleaned text
+    end: int
+    text: str
+    highlight: Span
+    concepts: list[ConceptRef] = field(default_factory=list)
+
+
+@dataclass
+class Answer:
+    text: str = ""
+    citations: list[int] = field(default_factory=list)
+
+
+@dataclass
+class SearchResult:
+    query: str
+    answer: Answer
+    results: list[ResultItem]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
