@@ -14,6 +14,8 @@ from citegraph.settings import prepare_process  # noqa: E402
 prepare_process()
 import pytest  # noqa: E402
 
+pytest_plugins = ["neo4j_support"]
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 SEEDS = SHARED / "corpus" / "seeds"
