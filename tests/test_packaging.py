@@ -43,6 +43,8 @@ def installed(tmp_path_factory):
                        cwd=root).stdout.strip())
     ours = [p for p in site.getsitepackages() if Path(p).is_dir()]
     (purelib / "test-environment-packages.pth").write_text("\n".join(ours) + "\n")
+    # the build backend too comes from the test environment (a current setuptools)
+    run([str(python), "-m", "pip", "uninstall", "--quiet", "--yes", "setuptools"], cwd=root)
     # a copy of the tree, so the build writes nothing into the checkout
     source = root / "source"
     shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(
@@ -78,3 +80,20 @@ def test_installed_command_answers_a_question(installed):
     where = run([str(env_dir / "bin" / "python"), "-c",
                  "import citegraph.graph.sqlite_store as m; print(m.__file__)"], cwd=root).stdout
     assert where.strip().startswith(str(purelib))
+
+
+def test_every_pinned_requirement_is_declared():
+    """The .pth above would hide a dependency pyproject.toml forgot: requirements.txt (what
+    the tests run with) and the declared dependencies name the same packages."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    declared = {Requirement(r).name.lower() for r in
+                tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]}
+    pinned = set()
+    for line in (REPO / "requirements.txt").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line and not line.startswith("-"):
+            pinned.add(Requirement(line).name.lower())
+    assert pinned == declared
