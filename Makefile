@@ -35,11 +35,18 @@ test: setup test-deps
 clean:
 	rm -rf $(VENV) $(DEMO_STORE)
 
-# The store contract suite and the migrate round trip against a live Neo4j, started with
-# docker compose (needs a Docker engine; uses .env, made from .env.example when missing).
-.PHONY: test-neo4j
+# A local Neo4j 5.26 without Docker (scripts/neo4j/: Java 17 and Maven): Bolt on
+# 127.0.0.1:$(NEO4J_BOLT_PORT) (default 7687), data in .neo4j-data/, auth off unless
+# NEO4J_PASSWORD is set. `neo4j-start` prints the bolt:// URI on its last line; starting twice
+# is harmless; `neo4j-stop` returns when the server has exited. `make test` starts a private
+# instance of its own on a free port (tests/neo4j_support.py), never this one.
+.PHONY: neo4j-start neo4j-stop test-neo4j
+neo4j-start:
+	@bash scripts/neo4j/neo4j.sh start
+
+neo4j-stop:
+	@bash scripts/neo4j/neo4j.sh stop
+
+# The Neo4j tests alone, against $(NEO4J_URI) when set, else a private instance.
 test-neo4j: setup
-	test -f .env || cp .env.example .env
-	docker compose up --detach --wait neo4j
-	set -a && . ./.env && set +a && NEO4J_URI=bolt://localhost:$${NEO4J_BOLT_PORT:-7687} \
-		$(BIN)/python -m pytest tests/test_store_contract.py tests/test_migrate.py -rs
+	$(BIN)/python -m pytest -m neo4j -rs

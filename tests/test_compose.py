@@ -128,14 +128,24 @@ def test_dockerfile_copies_what_exists_and_serves(dockerfile):
         if line.startswith("COPY "):
             for source in line.split()[1:-1]:
                 assert (REPO / source).exists(), source
-    packages = re.findall(r'"(\w+)\*"', (REPO / "pyproject.toml").read_text())
+    import tomllib
+
+    setuptools = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
+    folders = {"citegraph", *setuptools["package-dir"].values()}
     copied = {line.split()[1] for line in dockerfile if line.startswith("COPY ")}
-    assert set(packages) <= copied  # every package pyproject installs is in the image
+    assert folders <= copied  # every folder pyproject installs is in the image
     assert dockerfile[-1].startswith("CMD") and '"serve"' in dockerfile[-1]
 
 
-def test_makefile_has_a_neo4j_test_target():
+def test_makefile_starts_and_stops_the_local_neo4j():
     makefile = (REPO / "Makefile").read_text()
-    recipe = re.search(r"^test-neo4j:.*\n((?:\t.*\n)+)", makefile, re.MULTILINE)
-    assert recipe, "make test-neo4j"
-    assert "docker compose up" in recipe.group(1) and "NEO4J_URI=" in recipe.group(1)
+    for target, verb in (("neo4j-start", "start"), ("neo4j-stop", "stop")):
+        recipe = re.search(rf"^{target}:.*\n((?:\t.*\n)+)", makefile, re.MULTILINE)
+        assert recipe and f"scripts/neo4j/neo4j.sh {verb}" in recipe.group(1), target
+
+
+def test_compose_runs_the_neo4j_version_the_local_launcher_runs(compose):
+    """docker compose stays the production path, on the same Neo4j line as the tests."""
+    pom = (REPO / "scripts" / "neo4j" / "pom.xml").read_text()
+    version = re.search(r"<neo4j.version>(\d+\.\d+)\.\d+</neo4j.version>", pom).group(1)
+    assert compose["services"]["neo4j"]["image"] == f"neo4j:{version}-community"
