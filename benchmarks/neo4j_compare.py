@@ -1,0 +1,130 @@
+"""Neo4j beside the embedded store, each run as a user runs it (the `citegraph` command and
+server): ingest passages/s (paired whole processes, alternating), `/api/search` p50/p95 over
+the same queries (alternating between two running servers), and the recall@10 of Neo4j's
+approximate vector index against exact search over the same stored vectors.
+
+    python benchmarks/neo4j_compare.py --neo4j bolt://127.0.0.1:7687 --size 2000 --rounds 2
+    python benchmarks/neo4j_compare.py --neo4j bolt://… --search-only --embedded STORE
+
+The Neo4j database named is emptied first. `--embedded STORE` with `--search-only` copies an
+existing embedded store (e.g. a synthetic 100k one) into Neo4j with `citegraph migrate`."""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import numpy as np
+
+from _common import (CITEGRAPH, REPO, Server, build_corpus, figure, http_get, percentile,
+                     run_timed, scifact_queries)
+
+sys.path.insert(0, str(REPO))
+
+
+def neo4j_store(uri: str):
+    from citegraph.graph.neo4j_store import Neo4jStore
+
+    return Neo4jStore.connect(uri, os.environ.get("NEO4J_USER", "neo4j"),
+                              os.environ.get("NEO4J_PASSWORD"))
+
+
+def clear(uri: str) -> None:
+    with neo4j_store(uri) as store:
+        store.clear()
+
+
+def ingest_pair(uri: str, corpus: Path, rounds: int, work: Path) -> None:
+    neo, emb = [], []
+    for r in range(rounds):
+        clear(uri)
+        neo.append(run_timed([CITEGRAPH, "ingest", str(corpus), "--store", uri])[0])
+        target = work / f"embedded-{r}"
+        shutil.rmtree(target, ignore_errors=True)
+        emb.append(run_timed([CITEGRAPH, "ingest", str(corpus), "--store", str(target)])[0])
+    with neo4j_store(uri) as store:
+        passages = store.stats()["passages"]
+    figure("passages", passages)
+    figure("ingest_neo4j_s", min(neo), "s")
+    figure("ingest_embedded_s", min(emb), "s")
+    figure("ingest_neo4j_passages_per_s", passages / min(neo))
+    figure("ingest_embedded_passages_per_s", passages / min(emb))
+    figure("ingest_neo4j_over_embedded", min(neo) / min(emb))
+
+
+def search_pair(uri: str, embedded: str, queries: list[str]) -> None:
+    times = {"neo4j": [], "embedded": []}
+    with Server(uri) as neo, Server(embedded) as emb:
+        servers = {"neo4j": neo, "embedded": emb}
+        for q in queries[:10]:
+            for server in servers.values():
+                http_get(f"{server.url}/api/search?q={quote(q)}&k=10")
+        for q in queries:
+            for name, server in servers.items():
+                start = time.perf_counter()
+                status, body = http_get(f"{server.url}/api/search?q={quote(q)}&k=10")
+                times[name].append(time.perf_counter() - start)
+                if status != 200:
+                    sys.exit(f"benchmarks: {name} /api/search answered {status}: {body[:200]!r}")
+    for name, values in times.items():
+        figure(f"search_{name}_p50_ms", percentile(values, 50) * 1000, "ms")
+        figure(f"search_{name}_p95_ms", percentile(values, 95) * 1000, "ms")
+
+
+def vector_recall(uri: str, samples: int = 200, k: int = 10) -> None:
+    """Recall@k of Neo4j's vector index against exact top-k, querying with sample stored
+    vectors (each query's own passage left out of both lists)."""
+    with neo4j_store(uri) as store:
+        rows = [(p.id, p.embedding) for p in store.iter_passages(with_embeddings=True)]
+        ids = [r[0] for r in rows]
+        matrix = np.stack([r[1] for r in rows]).astype(np.float32)
+        rng = np.random.default_rng(0)
+        picked = rng.choice(len(ids), size=min(samples, len(ids)), replace=False)
+        total = 0.0
+        for i in picked:
+            scores = matrix @ matrix[i]
+            top = np.argsort(-scores)[:k + 1]
+            want = [ids[j] for j in top if j != i][:k]
+            got = [h.passage_id for h in store.vector_search(matrix[i], k + 1)
+                   if h.passage_id != ids[i]][:k]
+            total += len(set(want) & set(got)) / len(want)
+    figure("neo4j_vector_recall_at_10", total / len(picked))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--neo4j", required=True, help="bolt:// URI of a Neo4j to empty and use")
+    ap.add_argument("--size", type=int, default=2000, help="passages of SciFact to ingest")
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--search-only", action="store_true")
+    ap.add_argument("--embedded", help="with --search-only: an embedded store to copy")
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="cg-neo4j-bench-"))
+    try:
+        if args.search_only:
+            embedded = args.embedded
+            clear(args.neo4j)
+            start = time.perf_counter()
+            subprocess.run([CITEGRAPH, "migrate", "--from", embedded, "--to", args.neo4j],
+                           check=True, stdout=subprocess.DEVNULL)
+            figure("migrate_s", time.perf_counter() - start, "s")
+        else:
+            corpus = work / "corpus.jsonl"
+            figure("corpus_passages", build_corpus(args.size, corpus))
+            ingest_pair(args.neo4j, corpus, args.rounds, work)
+            embedded = str(work / f"embedded-{args.rounds - 1}")
+        search_pair(args.neo4j, embedded, scifact_queries()[:args.queries])
+        vector_recall(args.neo4j)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
