@@ -1,6 +1,7 @@
-"""The concept linker on real seed passages: precision and recall against the hand-labelled
-gold set, exact surface spans, default linking on ingest, and relinking on a scheme change
-without re-embedding."""
+"""The concept linker on real passages: precision and recall against hand-labelled gold sets
+(the demo corpus's passages, tests/data/linker_gold_demo.jsonl, always; the seed articles',
+tests/data/linker_gold.jsonl, where ../shared is there), exact surface spans, default linking
+on ingest, and relinking on a scheme change without re-embedding."""
 from __future__ import annotations
 
 import json
@@ -15,12 +16,20 @@ from citegraph.ontology.labels import label_keys, normalise
 from citegraph.ontology.scheme import load_scheme
 from citegraph.ontology.sync import apply_scheme, scheme_changed
 
-GOLD = Path(__file__).parent / "data" / "linker_gold.jsonl"
+from conftest import DEMO, needs_seeds
+
+DATA = Path(__file__).parent / "data"
 CX = "https://citegraph.org/scheme/cx/"
-# Reached on the gold set when this test was written (lexical + embedding, micro-averaged
-# over (passage, concept) pairs); the test fails if the linker falls below either.
-MIN_PRECISION = 0.98
-MIN_RECALL = 0.90
+# name: (gold file, fewest passages, least precision, least recall). The floors are what the
+# linker reached on each gold set when its test was written (lexical + embedding,
+# micro-averaged over (passage, concept) pairs); the test fails if the linker falls below
+# either. The seed gold was labelled while the scheme's alternative labels were written from
+# the same articles; the demo gold was labelled afterwards, by reading each passage against
+# the scheme (tests/data/README.md), and the linker does less well on it: see
+# test_linker_reaches_the_seed_figures_on_the_demo_gold.
+GOLD = {"demo": (DATA / "linker_gold_demo.jsonl", 39, 0.97, 0.65),
+        "seeds": (DATA / "linker_gold.jsonl", 40, 0.98, 0.90)}
+TARGET = (0.98, 0.90)
 
 
 @pytest.fixture(scope="module")
@@ -33,11 +42,15 @@ def linker(scheme, embedder):
     return ConceptLinker(scheme.concepts, embedder)
 
 
-@pytest.fixture
-def gold_pairs(seed_store):
-    passages = list(seed_store.iter_passages(with_embeddings=True))
+def load_gold(path: Path, store_dir) -> list:
+    """[(passage with its embedding, gold concept IRIs)], the passages found in the store by
+    article id and the start of their text."""
+    from citegraph.graph.sqlite_store import SQLiteStore
+
+    with SQLiteStore(store_dir, readonly=True) as store:
+        passages = list(store.iter_passages(with_embeddings=True))
     pairs = []
-    for line in GOLD.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
         found = [p for p in passages if p.article_id == record["article_id"]
                  and p.text.startswith(record["text_prefix"])]
@@ -46,12 +59,20 @@ def gold_pairs(seed_store):
     return pairs
 
 
-def test_gold_set_is_large_and_uses_scheme_concepts(gold_pairs, scheme):
-    assert len(gold_pairs) >= 40
-    assert all(g <= set(scheme.by_iri) for _p, g in gold_pairs)
+@pytest.fixture(scope="module", params=["demo", pytest.param("seeds", marks=needs_seeds)])
+def gold(request):
+    """(name of the gold set, its pairs)."""
+    store_dir = request.getfixturevalue({"demo": "demo_store_dir",
+                                         "seeds": "seed_store_dir"}[request.param])
+    return request.param, load_gold(GOLD[request.param][0], store_dir)
 
 
-def test_linker_precision_and_recall_on_gold(gold_pairs, linker):
+@pytest.fixture
+def gold_pairs(gold):
+    return gold[1]
+
+
+def precision_recall(linker, gold_pairs) -> tuple[float, float]:
     mentions = linker.link([p for p, _g in gold_pairs])
     predicted = {}
     for m in mentions:
@@ -59,9 +80,40 @@ def test_linker_precision_and_recall_on_gold(gold_pairs, linker):
     tp = sum(len(predicted.get(p.id, set()) & g) for p, g in gold_pairs)
     precision = tp / sum(len(predicted.get(p.id, set())) for p, _g in gold_pairs)
     recall = tp / sum(len(g) for _p, g in gold_pairs)
-    print(f"linker gold: precision {precision:.3f} recall {recall:.3f}")
-    assert precision >= MIN_PRECISION
-    assert recall >= MIN_RECALL
+    return precision, recall
+
+
+def test_gold_set_is_large_and_uses_scheme_concepts(gold, scheme):
+    name, pairs = gold
+    assert len(pairs) >= GOLD[name][1]
+    assert len({p.id for p, _g in pairs}) == len(pairs)
+    assert all(g <= set(scheme.by_iri) for _p, g in pairs)
+
+
+def test_demo_gold_covers_every_demo_passage(demo_store_dir):
+    from citegraph.graph.sqlite_store import SQLiteStore
+
+    pairs = load_gold(GOLD["demo"][0], demo_store_dir)
+    with SQLiteStore(demo_store_dir, readonly=True) as store:
+        assert {p.id for p, _g in pairs} == {p.id for p in store.iter_passages()}
+    assert sum(len(g) for _p, g in pairs) >= 200
+
+
+def test_linker_precision_and_recall_on_gold(gold, linker):
+    name, pairs = gold
+    precision, recall = precision_recall(linker, pairs)
+    print(f"linker gold ({name}): precision {precision:.3f} recall {recall:.3f}")
+    assert precision >= GOLD[name][2]
+    assert recall >= GOLD[name][3]
+
+
+@pytest.mark.xfail(strict=True, reason="on text its labels were not written from, the linker "
+                   "misses plain synonyms (agents, chief executive, service team, survey, "
+                   "customer experience lead) and links a few wrong senses ('new customer "
+                   "roles', 'the individual customer'); when this passes, raise the demo floors")
+def test_linker_reaches_the_seed_figures_on_the_demo_gold(demo_store_dir, linker):
+    precision, recall = precision_recall(linker, load_gold(GOLD["demo"][0], demo_store_dir))
+    assert precision >= TARGET[0] and recall >= TARGET[1]
 
 
 def test_lexical_mentions_record_exact_spans_inside_the_passage(gold_pairs, linker, scheme):
@@ -84,13 +136,13 @@ def test_embedding_mentions_are_weaker_and_above_threshold(gold_pairs, embedder,
     assert not lexical & {(m.passage_id, m.iri) for m in mentions}
 
 
-def test_scheme_change_relinks_without_reembedding(seed_store, linker, scheme, embedder,
+def test_scheme_change_relinks_without_reembedding(demo_store, linker, scheme, embedder,
                                                    tmp_path):
-    assert apply_scheme(seed_store, scheme, linker) is True
-    assert apply_scheme(seed_store, scheme, linker) is False  # unchanged: nothing to do
-    before = {p.id: p.embedding.copy() for p in seed_store.iter_passages(with_embeddings=True)}
-    assert any(m.iri == CX + "ContactCenter" for m in seed_store.iter_mentions())
-    assert seed_store.co_occurring(CX + "ContactCenter")
+    assert apply_scheme(demo_store, scheme, linker) is True
+    assert apply_scheme(demo_store, scheme, linker) is False  # unchanged: nothing to do
+    before = {p.id: p.embedding.copy() for p in demo_store.iter_passages(with_embeddings=True)}
+    assert any(m.iri == CX + "ContactCenter" for m in demo_store.iter_mentions())
+    assert demo_store.co_occurring(CX + "ContactCenter")
 
     # a user's scheme: the contact center concept removed
     text = Path(scheme.source).read_text(encoding="utf-8")
@@ -100,12 +152,12 @@ def test_scheme_change_relinks_without_reembedding(seed_store, linker, scheme, e
     custom = tmp_path / "custom.ttl"
     custom.write_text(text, encoding="utf-8")
     changed = load_scheme(custom)
-    assert scheme_changed(seed_store, changed)
-    apply_scheme(seed_store, changed, ConceptLinker(changed.concepts, embedder))
-    assert seed_store.get_concept(CX + "ContactCenter") is None
-    assert not any(m.iri == CX + "ContactCenter" for m in seed_store.iter_mentions())
-    assert not seed_store.co_occurring(CX + "ContactCenter")
-    after = {p.id: p.embedding for p in seed_store.iter_passages(with_embeddings=True)}
+    assert scheme_changed(demo_store, changed)
+    apply_scheme(demo_store, changed, ConceptLinker(changed.concepts, embedder))
+    assert demo_store.get_concept(CX + "ContactCenter") is None
+    assert not any(m.iri == CX + "ContactCenter" for m in demo_store.iter_mentions())
+    assert not demo_store.co_occurring(CX + "ContactCenter")
+    after = {p.id: p.embedding for p in demo_store.iter_passages(with_embeddings=True)}
     assert before.keys() == after.keys()
     assert all(np.array_equal(before[k], after[k]) for k in before)
 
@@ -113,13 +165,12 @@ def test_scheme_change_relinks_without_reembedding(seed_store, linker, scheme, e
 def test_ingest_links_by_default_with_the_shipped_scheme(tmp_path, embedder):
     from citegraph.runtime import Runtime
     from citegraph.settings import Settings
-    from tests.conftest import SEEDS
 
     runtime = Runtime(Settings(store=str(tmp_path / "store")))
     runtime.__dict__["embedder"] = embedder
     with runtime.store as store:
         runtime.sync_scheme()
-        report = runtime.pipeline().ingest_paths([str(SEEDS / "001_e6308eadd5861252.txt")])
+        report = runtime.pipeline().ingest_paths([str(DEMO / "chief-customer-officer-vs-cmo.txt")])
         stats = store.stats()
         assert report.mentions > 0 and stats["mentions"] == report.mentions
         assert stats["concepts"] == len(runtime.scheme.concepts)
