@@ -12,6 +12,7 @@ from typing import Callable, Iterable, Iterator, Optional
 import numpy as np
 
 from citegraph.errors import CitegraphError
+from citegraph.graph.cooccurrence import CoOccurrence, CoOccurrenceCounts
 from citegraph.graph.models import Article, Concept, Hit, Mention, Passage, SentenceVectors
 
 
@@ -105,13 +106,28 @@ class GraphStore(ABC):
     def concept_mentions(self, iri: str, limit: int = 50) -> list[Mention]:
         """Mentions of a concept, strongest first."""
 
+    # Co-occurrence (graph/cooccurrence.py) is kept by the store itself: every write that
+    # changes mentions (upsert_article, delete_article, replace_mentions, replace_concepts,
+    # clearing) updates the pair counts, per-concept totals and the number of passages with
+    # any mention in its own transaction. Weights are computed from the counts when read.
     @abstractmethod
     def rebuild_cooccurrence(self) -> None:
-        """Derive CO_OCCURS edges (weight, supporting passages) from the mentions."""
+        """Recount co-occurrence from the mentions: a repair tool (a store written by an
+        earlier version, or by hand); no normal write needs it."""
 
     @abstractmethod
+    def cooccurrence_counts(self) -> CoOccurrenceCounts:
+        """The stored co-occurrence counts (pairs, per-concept totals, passages)."""
+
+    @abstractmethod
+    def co_occurrences(self, iri: str, limit: int = 20) -> list[CoOccurrence]:
+        """The concepts co-occurring with `iri`, most shared passages first (then by IRI),
+        each with its count, supporting passages and PMI/NPMI weights."""
+
     def co_occurring(self, iri: str, limit: int = 20) -> list[tuple[str, float, list[str]]]:
-        """(other iri, weight, passage ids) for the concepts co-occurring with `iri`."""
+        """(other iri, weight = shared passages, passage ids) for the concepts co-occurring
+        with `iri`, heaviest first; `co_occurrences` has the association weights too."""
+        return [(c.other, float(c.count), c.passages) for c in self.co_occurrences(iri, limit)]
 
     # --- retrieval ---------------------------------------------------------------
     @abstractmethod

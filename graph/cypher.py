@@ -19,6 +19,10 @@ VECTOR_INDEX = "passage_embedding"
 FULLTEXT_INDEX = "passage_text"
 FULLTEXT_ANALYZER = "english"  # lower-cases, drops English stop words, stems
 TITLE_BOOST = 2.0  # weight of the article title against the passage body, as in the embedded store
+# Co-occurrence counts (graph/cooccurrence.py): CO_OCCURS {count} from the smaller IRI, each
+# concept's passages with a mention of it in CONCEPT_PASSAGES, and the passages with any
+# mention on the one node (:CoOccurrenceTotal {key: 0}).
+CONCEPT_PASSAGES = "cooccurrence_passages"
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,13 @@ def passage_id_constraint():
 @_statement()
 def concept_iri_constraint():
     return "CREATE CONSTRAINT concept_iri IF NOT EXISTS FOR (c:Concept) REQUIRE c.iri IS UNIQUE"
+
+
+@_statement()
+def cooccurrence_total_constraint():
+    """The co-occurrence total node is MERGEd by concurrent writers: one node, never two."""
+    return ("CREATE CONSTRAINT cooccurrence_total_key IF NOT EXISTS"
+            " FOR (t:CoOccurrenceTotal) REQUIRE t.key IS UNIQUE")
 
 
 @_statement()
@@ -277,6 +288,58 @@ def concept_mentions():
             " ORDER BY m.score DESC, p.id LIMIT $limit")
 
 
+# --- co-occurrence counts ----------------------------------------------------------------------
+@_statement(article_id="doc-1", ids=["doc-1#0"])
+def passage_concepts():
+    """The concepts mentioned by each of an article's passages and of the listed passages
+    (`article_id` may be null), read before and after a write to count its difference."""
+    return """
+        MATCH (p:Passage) WHERE p.article_id = $article_id OR p.id IN $ids
+        MATCH (p)-[:MENTIONS]->(c:Concept)
+        RETURN p.id AS id, collect(DISTINCT c.iri) AS iris
+    """
+
+
+@_statement(iris=["http://example.org/c1"])
+def passages_mentioning_concepts_except():
+    return """
+        MATCH (p:Passage)-[:MENTIONS]->(c:Concept) WHERE NOT c.iri IN $iris
+        RETURN DISTINCT p.id AS id
+    """
+
+
+@_statement(rows=[{"a": "http://example.org/c1", "b": "http://example.org/c2", "n": 1}])
+def add_cooccurrence_pairs():
+    """Add to the pair counts (a < b); an edge whose count reaches zero goes. The count is
+    read and written by one SET, under the edge's write lock, so no update is lost."""
+    return """
+        UNWIND $rows AS row
+        MATCH (a:Concept {iri: row.a})
+        MATCH (b:Concept {iri: row.b})
+        MERGE (a)-[r:CO_OCCURS]->(b)
+        SET r.count = coalesce(r.count, 0) + row.n
+        WITH r WHERE r.count <= 0
+        DELETE r
+    """
+
+
+@_statement(rows=[{"iri": "http://example.org/c1", "n": 1}])
+def add_concept_passages():
+    return f"""
+        UNWIND $rows AS row
+        MATCH (c:Concept {{iri: row.iri}})
+        SET c.{CONCEPT_PASSAGES} = coalesce(c.{CONCEPT_PASSAGES}, 0) + row.n
+    """
+
+
+@_statement(n=1)
+def add_mentioned_passages():
+    return f"""
+        MERGE (t:CoOccurrenceTotal {{key: 0}})
+        SET t.passages = coalesce(t.passages, 0) + $n
+    """
+
+
 @_statement()
 def delete_cooccurrence():
     return "MATCH (:Concept)-[r:CO_OCCURS]->(:Concept) DELETE r"
@@ -284,21 +347,70 @@ def delete_cooccurrence():
 
 @_statement()
 def build_cooccurrence():
-    """One CO_OCCURS edge per concept pair, from the smaller IRI; weight = shared passages."""
+    """Recount (repair): one CO_OCCURS edge per concept pair, from the smaller IRI."""
     return """
         MATCH (a:Concept)<-[:MENTIONS]-(p:Passage)-[:MENTIONS]->(b:Concept)
         WHERE a.iri < b.iri
-        WITH a, b, collect(DISTINCT p.id) AS passages
-        CREATE (a)-[:CO_OCCURS {weight: toFloat(size(passages)), passages: passages}]->(b)
+        WITH a, b, count(DISTINCT p) AS n
+        CREATE (a)-[:CO_OCCURS {count: n}]->(b)
+    """
+
+
+@_statement()
+def build_concept_passages():
+    return f"""
+        MATCH (c:Concept)
+        OPTIONAL MATCH (c)<-[:MENTIONS]-(p:Passage)
+        WITH c, count(DISTINCT p) AS n
+        SET c.{CONCEPT_PASSAGES} = n
+    """
+
+
+@_statement()
+def build_mentioned_passages():
+    return f"""
+        OPTIONAL MATCH (p:Passage) WHERE EXISTS {{ (p)-[:MENTIONS]->(:Concept) }}
+        WITH count(p) AS n
+        MERGE (t:CoOccurrenceTotal {{key: 0}})
+        SET t.passages = n
+    """
+
+
+@_statement()
+def cooccurrence_stale():
+    """True when the graph was written by an earlier version (edges without counts, or
+    mentions without the total node): it is recounted once on connect."""
+    return """
+        RETURN EXISTS { MATCH (:Concept)-[r:CO_OCCURS]->(:Concept) WHERE r.count IS NULL }
+            OR (EXISTS { MATCH (:Passage)-[:MENTIONS]->(:Concept) }
+                AND NOT EXISTS { MATCH (t:CoOccurrenceTotal) }) AS stale
+    """
+
+
+@_statement()
+def cooccurrence_counts():
+    return f"""
+        OPTIONAL MATCH (t:CoOccurrenceTotal {{key: 0}})
+        RETURN coalesce(t.passages, 0) AS passages,
+            COLLECT {{ MATCH (a:Concept)-[r:CO_OCCURS]->(b:Concept)
+                       RETURN [a.iri, b.iri, r.count] }} AS pairs,
+            COLLECT {{ MATCH (c:Concept) WHERE c.{CONCEPT_PASSAGES} > 0
+                       RETURN [c.iri, c.{CONCEPT_PASSAGES}] }} AS concepts
     """
 
 
 @_statement(iri="http://example.org/c1", limit=20)
 def co_occurring():
-    return """
-        MATCH (:Concept {iri: $iri})-[r:CO_OCCURS]-(o:Concept)
-        RETURN o.iri AS iri, r.weight AS weight, r.passages AS passages
-        ORDER BY weight DESC, iri LIMIT $limit
+    """The heaviest co-occurrences of a concept with the counts their weights come from and
+    the passages behind them."""
+    return f"""
+        MATCH (c:Concept {{iri: $iri}})-[r:CO_OCCURS]-(o:Concept)
+        WITH c, o, r.count AS count ORDER BY count DESC, o.iri LIMIT $limit
+        OPTIONAL MATCH (t:CoOccurrenceTotal {{key: 0}})
+        RETURN o.iri AS iri, count, c.{CONCEPT_PASSAGES} AS concept_passages,
+            o.{CONCEPT_PASSAGES} AS other_passages, t.passages AS passages_total,
+            [(c)<-[:MENTIONS]-(p:Passage)-[:MENTIONS]->(o) | p.id] AS passages
+        ORDER BY count DESC, iri
     """
 
 
@@ -361,7 +473,8 @@ def mentions_page():
 @_statement()
 def clear_graph():
     """Remove every Citegraph node (tests and an explicit `clear`), leaving the schema."""
-    return "MATCH (n) WHERE n:Article OR n:Passage OR n:Concept DETACH DELETE n"
+    return ("MATCH (n) WHERE n:Article OR n:Passage OR n:Concept OR n:CoOccurrenceTotal"
+            " DETACH DELETE n")
 
 
 def all_statements() -> list[Statement]:

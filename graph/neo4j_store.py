@@ -14,12 +14,15 @@ import numpy as np
 
 from citegraph.graph import cypher
 from citegraph.graph.base import GraphStore, StoreError
+from citegraph.graph.cooccurrence import (CoOccurrence, CoOccurrenceCounts, co_occurrence,
+                                          delta)
 from citegraph.graph.uri import NEO4J_SCHEMES
 from citegraph.graph.models import Article, Concept, Hit, Mention, Passage, SentenceVectors
 
 PAGE = 500  # rows a page when iterating over the whole graph
 SCHEMA = (cypher.article_id_constraint, cypher.passage_id_constraint,
-          cypher.concept_iri_constraint, cypher.passage_article_index,
+          cypher.concept_iri_constraint, cypher.cooccurrence_total_constraint,
+          cypher.passage_article_index,
           cypher.passage_vector_index, cypher.passage_fulltext_index)
 INDEX_WAIT_S = 300
 
@@ -116,6 +119,9 @@ class Neo4jStore(GraphStore):
         for build in SCHEMA:
             self._write(build())
         self._write(cypher.await_indexes(), seconds=INDEX_WAIT_S)
+        rows = self._read(cypher.cooccurrence_stale())
+        if rows and rows[0]["stale"]:  # a graph written by an earlier version
+            self.rebuild_cooccurrence()
 
     def clear(self) -> None:
         """Remove every article, passage and concept (the schema stays)."""
@@ -146,20 +152,29 @@ class Neo4jStore(GraphStore):
                 for p in passages]
         mention_rows = _mention_rows(mentions)
 
+        touched = list(dict.fromkeys(m.passage_id for m in mentions))
+
         def work(tx):
-            self._run(tx, cypher.delete_article_passages(), article_id=article.id)
+            # the article node first: its write lock keeps writers of this article apart
+            # while the co-occurrence before and after are read
             self._run(tx, cypher.merge_article(), article=record)
+            before = self._concept_sets(tx, article.id, touched)
+            self._run(tx, cypher.delete_article_passages(), article_id=article.id)
             if rows:
                 self._run(tx, cypher.create_passages(), article_id=article.id, rows=rows)
                 self._run(tx, cypher.link_passages(), article_id=article.id)
             if mention_rows:
                 self._run(tx, cypher.create_mentions(), rows=mention_rows)
+            after = self._concept_sets(tx, article.id, touched) if mention_rows else {}
+            self._add_cooccurrence(tx, delta(before, after))
 
         self._execute("write", work)
 
     def delete_article(self, article_id: str) -> bool:
         def work(tx):
+            before = self._concept_sets(tx, article_id, [])
             self._run(tx, cypher.delete_article_passages(), article_id=article_id)
+            self._add_cooccurrence(tx, delta(before, {}))
             return self._run(tx, cypher.delete_article(), id=article_id)[0]["deleted"] > 0
 
         return self._execute("write", work)
@@ -204,7 +219,13 @@ class Neo4jStore(GraphStore):
             {tuple(sorted((c.iri, r))) for c in concepts for r in c.related if r != c.iri})]
 
         def work(tx):
+            # passages losing mentions with the concepts that go
+            touched = [r["id"] for r in self._run(
+                tx, cypher.passages_mentioning_concepts_except(), iris=iris)]
+            before = self._concept_sets(tx, None, touched) if touched else {}
             self._run(tx, cypher.delete_concepts_except(), iris=iris)
+            if touched:
+                self._add_cooccurrence(tx, delta(before, self._concept_sets(tx, None, touched)))
             self._run(tx, cypher.delete_concept_links())
             if rows:
                 self._run(tx, cypher.merge_concepts(), rows=rows)
@@ -228,12 +249,16 @@ class Neo4jStore(GraphStore):
     def replace_mentions(self, passage_ids: list[str], mentions: list[Mention]) -> None:
         ids = list(passage_ids)
         rows = _mention_rows(mentions)
+        touched = list(dict.fromkeys([*ids, *(m.passage_id for m in mentions)]))
 
         def work(tx):
+            before = self._concept_sets(tx, None, touched) if touched else {}
             if ids:
                 self._run(tx, cypher.delete_passage_mentions(), ids=ids)
             if rows:
                 self._run(tx, cypher.create_mentions(), rows=rows)
+            after = self._concept_sets(tx, None, touched) if rows else {}
+            self._add_cooccurrence(tx, delta(before, after))
 
         self._execute("write", work)
 
@@ -248,16 +273,45 @@ class Neo4jStore(GraphStore):
         return [_mention(r["mention"])
                 for r in self._read(cypher.concept_mentions(), iri=iri, limit=int(limit))]
 
+    # --- co-occurrence: counts kept by the writes above (graph/cooccurrence.py) ------------
+    def _concept_sets(self, tx, article_id: Optional[str],
+                      passage_ids: list[str]) -> dict[str, set[str]]:
+        rows = self._run(tx, cypher.passage_concepts(), article_id=article_id,
+                         ids=list(passage_ids))
+        return {r["id"]: set(r["iris"]) for r in rows if r["iris"]}
+
+    def _add_cooccurrence(self, tx, change: CoOccurrenceCounts) -> None:
+        if change.pairs:
+            self._run(tx, cypher.add_cooccurrence_pairs(),
+                      rows=[{"a": a, "b": b, "n": int(n)} for (a, b), n in change.pairs.items()])
+        if change.concepts:
+            self._run(tx, cypher.add_concept_passages(),
+                      rows=[{"iri": iri, "n": int(n)} for iri, n in change.concepts.items()])
+        if change.passages:
+            self._run(tx, cypher.add_mentioned_passages(), n=int(change.passages))
+
     def rebuild_cooccurrence(self) -> None:
         def work(tx):
             self._run(tx, cypher.delete_cooccurrence())
             self._run(tx, cypher.build_cooccurrence())
+            self._run(tx, cypher.build_concept_passages())
+            self._run(tx, cypher.build_mentioned_passages())
 
         self._execute("write", work)
 
-    def co_occurring(self, iri: str, limit: int = 20) -> list[tuple[str, float, list[str]]]:
+    def cooccurrence_counts(self) -> CoOccurrenceCounts:
+        rows = self._read(cypher.cooccurrence_counts())
+        counts = CoOccurrenceCounts()
+        if rows:
+            counts.passages = int(rows[0]["passages"] or 0)
+            counts.pairs.update({(a, b): int(n) for a, b, n in rows[0]["pairs"]})
+            counts.concepts.update({iri: int(n) for iri, n in rows[0]["concepts"]})
+        return counts.prune()
+
+    def co_occurrences(self, iri: str, limit: int = 20) -> list[CoOccurrence]:
         rows = self._read(cypher.co_occurring(), iri=iri, limit=int(limit))
-        return [(r["iri"], float(r["weight"]), sorted(r["passages"])) for r in rows]
+        return [co_occurrence(r["iri"], r["count"], r["passages"], r["concept_passages"],
+                              r["other_passages"], r["passages_total"]) for r in rows]
 
     # --- retrieval ---------------------------------------------------------------------
     def vector_search(self, vector: np.ndarray, k: int) -> list[Hit]:

@@ -77,7 +77,6 @@ def import_rdf(store: GraphStore, path: str | Path, fmt: Optional[str] = None,
     for article in sorted(articles.values(), key=lambda a: a.id):
         ps, ms = by_article[article.id]
         store.upsert_article(article, sorted(ps, key=lambda p: p.ordinal), ms)
-    store.rebuild_cooccurrence()
     return report
 
 

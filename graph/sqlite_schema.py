@@ -1,7 +1,36 @@
-"""The embedded store's SQLite schema (created idempotently on open)."""
+"""The embedded store's SQLite schema (created idempotently on open).
 
-SCHEMA_VERSION = "1"
+Version 2 keeps co-occurrence as counts maintained by every write (graph/cooccurrence.py):
+`cooccur_pairs` (a < b, passages mentioning both), `cooccur_concepts` (passages mentioning
+the concept) and meta 'cooccur_passages' (passages with any mention); `cooccurs` is a view
+with the version-1 table's columns. Version 1 stores are migrated on their first writable
+open (MIGRATIONS)."""
+
+SCHEMA_VERSION = "2"
 FTS_TOKENIZE = "unicode61 remove_diacritics 2"  # the in-memory keyword index must agree
+COOCCUR_PASSAGES = "cooccur_passages"  # meta key: passages with any mention
+
+COOCCURRENCE_DDL = [
+    "CREATE TABLE IF NOT EXISTS cooccur_pairs (a TEXT NOT NULL, b TEXT NOT NULL,"
+    " n INTEGER NOT NULL, PRIMARY KEY (a, b)) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS cooccur_pairs_by_b ON cooccur_pairs(b, a)",
+    "CREATE TABLE IF NOT EXISTS cooccur_concepts (iri TEXT PRIMARY KEY,"
+    " n INTEGER NOT NULL) WITHOUT ROWID",
+    f"INSERT OR IGNORE INTO meta(key, value) VALUES ('{COOCCUR_PASSAGES}', '0')",
+    # the version-1 table's columns, for readers of the file: weight = shared passages
+    "CREATE VIEW IF NOT EXISTS cooccurs(a, b, weight, passages) AS"
+    " SELECT a, b, CAST(n AS REAL), (SELECT json_group_array(passage_id) FROM"
+    " (SELECT DISTINCT m1.passage_id FROM mentions m1 JOIN mentions m2"
+    " ON m2.passage_id = m1.passage_id WHERE m1.iri = cp.a AND m2.iri = cp.b"
+    " ORDER BY m1.passage_id)) FROM cooccur_pairs cp",
+]
+
+# version -> statements bringing a store of that version to the next; run in one write
+# transaction on open, followed by a recount of co-occurrence
+MIGRATIONS = {
+    "1": ["DROP INDEX IF EXISTS cooccurs_by_b", "DROP TABLE IF EXISTS cooccurs",
+          *COOCCURRENCE_DDL],
+}
 
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -38,8 +67,5 @@ CREATE TABLE IF NOT EXISTS mentions (
     start_char INTEGER, end_char INTEGER, surface TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS mentions_by_passage ON mentions(passage_id);
 CREATE INDEX IF NOT EXISTS mentions_by_concept ON mentions(iri, score);
-CREATE TABLE IF NOT EXISTS cooccurs (
-    a TEXT NOT NULL, b TEXT NOT NULL, weight REAL NOT NULL, passages TEXT NOT NULL,
-    PRIMARY KEY (a, b));
-CREATE INDEX IF NOT EXISTS cooccurs_by_b ON cooccurs(b);
-"""
+""" + ";\n".join(COOCCURRENCE_DDL) + ";\n"
+

@@ -20,9 +20,11 @@ import numpy as np
 
 from citegraph.graph.analysis import analyse, analysed_text, match_expression
 from citegraph.graph.base import GraphStore, StoreError
+from citegraph.graph.cooccurrence import (CoOccurrence, CoOccurrenceCounts, co_occurrence,
+                                          delta)
 from citegraph.graph.models import (EMBEDDING_DIM as DIM, Article, Concept, Hit, Mention,
                                     Passage, SentenceVectors)
-from citegraph.graph.sqlite_schema import SCHEMA, SCHEMA_VERSION
+from citegraph.graph.sqlite_schema import COOCCUR_PASSAGES, MIGRATIONS, SCHEMA, SCHEMA_VERSION
 from citegraph.graph.keyword import PostingsIndex
 from citegraph.graph.vectors import AdaptiveIndex
 
@@ -63,6 +65,7 @@ class SQLiteStore(GraphStore):
         self._index_last_rowid = 0
         self._keywords = PostingsIndex((TITLE_WEIGHT, 1.0))  # columns of passage_fts
         self._keywords_last_rowid = 0
+        self._legacy_cooccurrence = False  # a version-1 store opened read-only
         self._create_schema()
 
     # --- connections ------------------------------------------------------------
@@ -109,6 +112,8 @@ class SQLiteStore(GraphStore):
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"store {self.path}: {exc}") from None
         if version is not None:
+            if version[0] != SCHEMA_VERSION:
+                self._migrate(conn, version[0])
             return
         if self.readonly:
             raise StoreError(f"store {self.directory}: no Citegraph store there")
@@ -117,6 +122,28 @@ class SQLiteStore(GraphStore):
             "BEGIN IMMEDIATE;" + SCHEMA
             + f"INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '{SCHEMA_VERSION}');"
             "INSERT OR IGNORE INTO meta(key, value) VALUES ('version', '0'); COMMIT;")
+
+    def _migrate(self, conn: sqlite3.Connection, version: str) -> None:
+        """Bring a store made by an earlier version to this one, in one write transaction
+        (another process may be doing the same: the version is read again inside it). A
+        read-only open leaves the file alone and derives co-occurrence from the mentions."""
+        if version not in MIGRATIONS:
+            raise StoreError(f"store {self.directory}: schema version {version} is not one"
+                             f" this Citegraph knows (it writes version {SCHEMA_VERSION})")
+        if self.readonly:
+            self._legacy_cooccurrence = True
+            return
+        with self._write() as c:
+            while True:
+                version = c.execute("SELECT value FROM meta WHERE key='schema'").fetchone()[0]
+                if version == SCHEMA_VERSION:
+                    break
+                for statement in MIGRATIONS[version]:
+                    c.execute(statement)
+                version = str(int(version) + 1)
+                c.execute("UPDATE meta SET value=? WHERE key='schema'", (version,))
+                if version == SCHEMA_VERSION:
+                    self._recount_cooccurrence(c)
 
     @staticmethod
     def _bump_version(c: sqlite3.Connection) -> None:
@@ -143,6 +170,11 @@ class SQLiteStore(GraphStore):
     def upsert_article(self, article: Article, passages: list[Passage],
                        mentions: list[Mention]) -> None:
         with self._write() as c:
+            old_ids = [r[0] for r in c.execute("SELECT id FROM passages WHERE article_id=?",
+                                               (article.id,))]
+            touched = list(dict.fromkeys(
+                [*old_ids, *(p.id for p in passages), *(m.passage_id for m in mentions)]))
+            before = self._concept_sets(c, touched)
             self._delete_article(c, article.id)
             c.execute(
                 "INSERT INTO articles(id, title, source, url, content_hash, ingested_at, text)"
@@ -162,12 +194,17 @@ class SQLiteStore(GraphStore):
                 c.execute("INSERT INTO passage_fts(rowid, title, body) VALUES (?,?,?)",
                           (cur.lastrowid, title_terms, analysed_text(p.text)))
             self._insert_mentions(c, mentions)
+            self._add_cooccurrence(c, delta(before, self._concept_sets(c, touched)))
             self._bump_version(c)
 
     def delete_article(self, article_id: str) -> bool:
         with self._write() as c:
+            ids = [r[0] for r in c.execute("SELECT id FROM passages WHERE article_id=?",
+                                           (article_id,))]
+            before = self._concept_sets(c, ids)
             found = self._delete_article(c, article_id)
             if found:
+                self._add_cooccurrence(c, delta(before, {}))
                 self._bump_version(c)
         return found
 
@@ -227,7 +264,13 @@ class SQLiteStore(GraphStore):
             c.execute("CREATE TEMP TABLE IF NOT EXISTS keep_iri(iri TEXT PRIMARY KEY)")
             c.execute("DELETE FROM keep_iri")
             c.executemany("INSERT OR IGNORE INTO keep_iri VALUES (?)", [(i,) for i in keep])
+            # passages losing mentions with the concepts that go (ON DELETE CASCADE)
+            touched = [r[0] for r in c.execute(
+                "SELECT DISTINCT passage_id FROM mentions"
+                " WHERE iri NOT IN (SELECT iri FROM keep_iri)")]
+            before = self._concept_sets(c, touched)
             c.execute("DELETE FROM concepts WHERE iri NOT IN (SELECT iri FROM keep_iri)")
+            self._add_cooccurrence(c, delta(before, self._concept_sets(c, touched)))
             c.execute("DELETE FROM broader")
             c.execute("DELETE FROM related")
             c.executemany(
@@ -242,8 +285,6 @@ class SQLiteStore(GraphStore):
             c.executemany("INSERT OR IGNORE INTO related(a, b) VALUES (?,?)",
                           [tuple(sorted((k.iri, r))) for k in concepts for r in k.related
                            if r != k.iri])
-            c.execute("DELETE FROM cooccurs WHERE a NOT IN (SELECT iri FROM keep_iri)"
-                      " OR b NOT IN (SELECT iri FROM keep_iri)")
             self._bump_version(c)
 
     def _concept(self, row) -> Concept:
@@ -289,10 +330,13 @@ class SQLiteStore(GraphStore):
              for m in mentions])
 
     def replace_mentions(self, passage_ids: list[str], mentions: list[Mention]) -> None:
+        touched = list(dict.fromkeys([*passage_ids, *(m.passage_id for m in mentions)]))
         with self._write() as c:
+            before = self._concept_sets(c, touched)
             for chunk in _chunks(list(passage_ids)):
                 c.execute(f"DELETE FROM mentions WHERE passage_id IN ({_marks(chunk)})", chunk)
             self._insert_mentions(c, mentions)
+            self._add_cooccurrence(c, delta(before, self._concept_sets(c, touched)))
             self._bump_version(c)
 
     _MENTION_COLS = "passage_id, iri, score, method, start_char, end_char, surface"
@@ -313,24 +357,110 @@ class SQLiteStore(GraphStore):
             " passage_id LIMIT ?", (iri, limit))
         return [Mention(*r) for r in rows]
 
+    # --- co-occurrence: counts kept by the writes above (graph/cooccurrence.py) -----------
+    @staticmethod
+    def _concept_sets(c: sqlite3.Connection, passage_ids: list[str]) -> dict[str, set[str]]:
+        """passage id -> the concepts its mentions are of (passages without any left out)."""
+        out: dict[str, set[str]] = {}
+        for chunk in _chunks(passage_ids):
+            for pid, iri in c.execute("SELECT passage_id, iri FROM mentions"
+                                      f" WHERE passage_id IN ({_marks(chunk)})", chunk):
+                out.setdefault(pid, set()).add(iri)
+        return out
+
+    @staticmethod
+    def _add_cooccurrence(c: sqlite3.Connection, change: CoOccurrenceCounts) -> None:
+        if not change:
+            return
+        c.executemany("INSERT INTO cooccur_pairs(a, b, n) VALUES (?,?,?)"
+                      " ON CONFLICT(a, b) DO UPDATE SET n = n + excluded.n",
+                      [(a, b, n) for (a, b), n in change.pairs.items()])
+        c.executemany("DELETE FROM cooccur_pairs WHERE a=? AND b=? AND n <= 0",
+                      [pair for pair, n in change.pairs.items() if n < 0])
+        c.executemany("INSERT INTO cooccur_concepts(iri, n) VALUES (?,?)"
+                      " ON CONFLICT(iri) DO UPDATE SET n = n + excluded.n",
+                      list(change.concepts.items()))
+        c.executemany("DELETE FROM cooccur_concepts WHERE iri=? AND n <= 0",
+                      [(iri,) for iri, n in change.concepts.items() if n < 0])
+        if change.passages:
+            c.execute("UPDATE meta SET value = CAST(value AS INTEGER) + ? WHERE key=?",
+                      (change.passages, COOCCUR_PASSAGES))
+
+    @staticmethod
+    def _recount_cooccurrence(c: sqlite3.Connection) -> None:
+        c.execute("DELETE FROM cooccur_pairs")
+        c.execute("DELETE FROM cooccur_concepts")
+        c.execute("INSERT INTO cooccur_pairs(a, b, n)"
+                  " SELECT m1.iri, m2.iri, COUNT(DISTINCT m1.passage_id)"
+                  " FROM mentions m1 JOIN mentions m2"
+                  " ON m1.passage_id = m2.passage_id AND m1.iri < m2.iri"
+                  " GROUP BY m1.iri, m2.iri")
+        c.execute("INSERT INTO cooccur_concepts(iri, n)"
+                  " SELECT iri, COUNT(DISTINCT passage_id) FROM mentions GROUP BY iri")
+        c.execute("INSERT OR REPLACE INTO meta(key, value)"
+                  " SELECT ?, CAST(COUNT(DISTINCT passage_id) AS TEXT) FROM mentions",
+                  (COOCCUR_PASSAGES,))
+
     def rebuild_cooccurrence(self) -> None:
         with self._write() as c:
-            c.execute("DELETE FROM cooccurs")
-            rows = c.execute(
-                "SELECT m1.iri, m2.iri, COUNT(DISTINCT m1.passage_id),"
-                " json_group_array(DISTINCT m1.passage_id)"
-                " FROM mentions m1 JOIN mentions m2"
-                " ON m1.passage_id = m2.passage_id AND m1.iri < m2.iri"
-                " GROUP BY m1.iri, m2.iri").fetchall()
-            c.executemany("INSERT INTO cooccurs(a, b, weight, passages) VALUES (?,?,?,?)",
-                          [(a, b, float(n), ps) for a, b, n, ps in rows])
+            self._recount_cooccurrence(c)
 
-    def co_occurring(self, iri: str, limit: int = 20) -> list[tuple[str, float, list[str]]]:
-        rows = self._conn().execute(
-            "SELECT b, weight, passages FROM cooccurs WHERE a=?"
-            " UNION ALL SELECT a, weight, passages FROM cooccurs WHERE b=?"
-            " ORDER BY 2 DESC, 1 LIMIT ?", (iri, iri, limit))
-        return [(other, w, sorted(json.loads(ps))) for other, w, ps in rows]
+    def cooccurrence_counts(self) -> CoOccurrenceCounts:
+        c = self._conn()
+        if self._legacy_cooccurrence:
+            return self._derived_counts(c)
+        counts = CoOccurrenceCounts()
+        counts.pairs.update({(a, b): n for a, b, n in c.execute(
+            "SELECT a, b, n FROM cooccur_pairs")})
+        counts.concepts.update(dict(c.execute("SELECT iri, n FROM cooccur_concepts")))
+        counts.passages = int(c.execute("SELECT value FROM meta WHERE key=?",
+                                        (COOCCUR_PASSAGES,)).fetchone()[0])
+        return counts.prune()
+
+    @staticmethod
+    def _derived_counts(c: sqlite3.Connection) -> CoOccurrenceCounts:
+        """Counts straight from the mentions (a version-1 store opened read-only)."""
+        counts = CoOccurrenceCounts()
+        counts.pairs.update({(a, b): n for a, b, n in c.execute(
+            "SELECT m1.iri, m2.iri, COUNT(DISTINCT m1.passage_id) FROM mentions m1"
+            " JOIN mentions m2 ON m1.passage_id = m2.passage_id AND m1.iri < m2.iri"
+            " GROUP BY m1.iri, m2.iri")})
+        counts.concepts.update(dict(c.execute(
+            "SELECT iri, COUNT(DISTINCT passage_id) FROM mentions GROUP BY iri")))
+        counts.passages = c.execute(
+            "SELECT COUNT(DISTINCT passage_id) FROM mentions").fetchone()[0]
+        return counts.prune()
+
+    def co_occurrences(self, iri: str, limit: int = 20) -> list[CoOccurrence]:
+        c = self._conn()
+        if self._legacy_cooccurrence:
+            counts = self._derived_counts(c)
+            rows = sorted(((b if a == iri else a, n) for (a, b), n in counts.pairs.items()
+                           if iri in (a, b)), key=lambda r: (-r[1], r[0]))[:limit]
+            totals, total = counts.concepts, counts.passages
+        else:
+            rows = c.execute(
+                "SELECT o, n FROM (SELECT b AS o, n FROM cooccur_pairs WHERE a=?"
+                " UNION ALL SELECT a, n FROM cooccur_pairs WHERE b=?)"
+                " ORDER BY n DESC, o LIMIT ?", (iri, iri, limit)).fetchall()
+            if not rows:
+                return []
+            wanted = [iri, *(o for o, _n in rows)]
+            totals = {}
+            for chunk in _chunks(wanted):
+                totals.update(c.execute("SELECT iri, n FROM cooccur_concepts"
+                                        f" WHERE iri IN ({_marks(chunk)})", chunk))
+            total = int(c.execute("SELECT value FROM meta WHERE key=?",
+                                  (COOCCUR_PASSAGES,)).fetchone()[0])
+        passages: dict[str, set[str]] = {}
+        for chunk in _chunks([o for o, _n in rows]):
+            for other, pid in c.execute(
+                    "SELECT m2.iri, m1.passage_id FROM mentions m1 JOIN mentions m2"
+                    " ON m2.passage_id = m1.passage_id"
+                    f" WHERE m1.iri = ? AND m2.iri IN ({_marks(chunk)})", [iri, *chunk]):
+                passages.setdefault(other, set()).add(pid)
+        return [co_occurrence(other, n, passages.get(other, ()), totals.get(iri, 0),
+                              totals.get(other, 0), total) for other, n in rows]
 
     # --- retrieval ---------------------------------------------------------------
     def _sync_index(self) -> None:

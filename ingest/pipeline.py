@@ -139,8 +139,6 @@ class Pipeline:
         draft = ArticleDraft(article_id, title.strip() or article_id, cleaned, url=url,
                              source=source)
         self.ingest_drafts([draft], report)
-        if self.linker is not None and (report.new or report.changed):
-            self.store.rebuild_cooccurrence()
         return report
 
     def ingest_paths(self, paths: list[str], progress: Callable | None = None) -> IngestReport:
@@ -162,7 +160,6 @@ class Pipeline:
                 report.failed.append((name, str(exc)))
                 continue
             self.ingest_drafts(drafts, report, seen, where=name)
-        # after a killed ingest the co-occurrence table may predate its last writes
-        if self.linker is not None and (report.new or report.changed or after_crash):
-            self.store.rebuild_cooccurrence()
+        # co-occurrence counts are updated in each article's own transaction, so a killed
+        # ingest (after_crash) leaves them equal to its committed mentions: nothing to redo
         return report

@@ -32,5 +32,4 @@ def relink(store: GraphStore, linker) -> int:
         mentions = linker.link(batch)
         store.replace_mentions([p.id for p in batch], mentions)
         total += len(mentions)
-    store.rebuild_cooccurrence()
     return total

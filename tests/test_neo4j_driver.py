@@ -162,11 +162,12 @@ def test_schema_is_created_on_open_one_write_each():
     Neo4jStore(URI, driver, database="citegraph")
     assert driver.statements("write") == [
         "article_id_constraint", "passage_id_constraint", "concept_iri_constraint",
-        "passage_article_index", "passage_vector_index", "passage_fulltext_index",
-        "await_indexes"]
-    assert len(driver.committed) == 7  # schema changes may not share a transaction
+        "cooccurrence_total_constraint", "passage_article_index", "passage_vector_index",
+        "passage_fulltext_index", "await_indexes"]
+    assert driver.statements("read") == ["cooccurrence_stale"]
+    assert len(driver.committed) == 9  # schema changes may not share a transaction
     assert all("IF NOT EXISTS" in cypher.STATEMENTS[n]().text
-               for n in driver.statements()[:-1])
+               for n in driver.statements("write")[:-1])
     assert "384" in cypher.passage_vector_index().text
     assert "'cosine'" in cypher.passage_vector_index().text
 
@@ -187,9 +188,13 @@ def test_upsert_article_is_one_write_transaction_with_batched_rows():
     assert len(driver.committed) == 1
     access, _db, calls = driver.committed[0]
     assert access == "write"
-    assert [name for name, _ in calls] == ["delete_article_passages", "merge_article",
-                                           "create_passages", "link_passages",
-                                           "create_mentions"]
+    assert [name for name, _ in calls] == ["merge_article", "passage_concepts",
+                                           "delete_article_passages", "create_passages",
+                                           "link_passages", "create_mentions",
+                                           "passage_concepts"]
+    # co-occurrence read before and after, in the same transaction; no change, no write
+    assert driver.parameters("passage_concepts") == [{"article_id": "doc-1",
+                                                      "ids": ["doc-1#0"]}] * 2
     rows = dict(calls)["create_passages"]["rows"]
     assert [r["id"] for r in rows] == ["doc-1#0", "doc-1#1", "doc-1#2"]  # one UNWIND batch
     assert dict(calls)["merge_article"]["article"]["content_hash"] == "h1"
@@ -209,7 +214,39 @@ def test_upsert_without_passages_or_mentions_skips_empty_batches():
     store, driver = open_fake()
     article, _, _ = article_with_passages(0)
     store.upsert_article(article, [], [])
-    assert driver.statements() == ["delete_article_passages", "merge_article"]
+    assert driver.statements() == ["merge_article", "passage_concepts",
+                                   "delete_article_passages"]
+
+
+def concept_sets_before_then_after(before: list[dict], after: list[dict]):
+    """A passage_concepts response: `before` on the first read of a transaction, `after`
+    on the second (and so on, for replays)."""
+    calls = []
+
+    def respond(params):
+        calls.append(params)
+        return before if len(calls) % 2 else after
+    return respond
+
+
+def test_upsert_adds_the_cooccurrence_difference_in_its_transaction():
+    a, b, c = "http://ex.org/a", "http://ex.org/b", "http://ex.org/c"
+    store, driver = open_fake(responses={"passage_concepts": concept_sets_before_then_after(
+        [{"id": "doc-1#0", "iris": [a, b]}, {"id": "doc-1#1", "iris": [c]},
+         {"id": "doc-1#2", "iris": [a]}],
+        [{"id": "doc-1#0", "iris": [a, c]}, {"id": "doc-1#1", "iris": [c]},
+         {"id": "doc-1#2", "iris": []}])})
+    article, passages, mentions = article_with_passages(3)
+    store.upsert_article(article, passages, mentions)
+    (_access, _db, calls), = driver.committed
+    assert [n for n, _ in calls][-3:] == ["add_cooccurrence_pairs", "add_concept_passages",
+                                          "add_mentioned_passages"]
+    params = dict(calls)
+    assert sorted(map(tuple, (r.values() for r in params["add_cooccurrence_pairs"]["rows"]))) == [
+        (a, b, -1), (a, c, 1)]
+    assert sorted((r["iri"], r["n"]) for r in params["add_concept_passages"]["rows"]) == [
+        (a, -1), (b, -1), (c, 1)]
+    assert params["add_mentioned_passages"] == {"n": -1}  # doc-1#2 has no mention left
 
 
 def test_passage_without_embedding_is_refused_before_any_write():
@@ -222,7 +259,10 @@ def test_passage_without_embedding_is_refused_before_any_write():
 
 
 def test_transient_error_replays_the_whole_transaction():
-    store, driver = open_fake(failures={"create_mentions": [TransientError("deadlock")]})
+    store, driver = open_fake(
+        failures={"add_mentioned_passages": [TransientError("deadlock")]},
+        responses={"passage_concepts": concept_sets_before_then_after(
+            [], [{"id": "doc-1#0", "iris": ["http://ex.org/a"]}])})
     article, passages, mentions = article_with_passages(2)
     store.upsert_article(article, passages, mentions)
     assert len(driver.rolled_back) == 1 and len(driver.committed) == 1
@@ -261,7 +301,8 @@ def test_driver_errors_map_to_one_line(error, message):
 def test_delete_article_removes_passages_then_article():
     store, driver = open_fake(responses={"delete_article": [{"deleted": 1}]})
     assert store.delete_article("doc-1") is True
-    assert driver.committed[0][2] == [("delete_article_passages", {"article_id": "doc-1"}),
+    assert driver.committed[0][2] == [("passage_concepts", {"article_id": "doc-1", "ids": []}),
+                                      ("delete_article_passages", {"article_id": "doc-1"}),
                                       ("delete_article", {"id": "doc-1"})]
     driver.responses["delete_article"] = [{"deleted": 0}]
     assert store.delete_article("nope") is False
@@ -303,7 +344,8 @@ def test_replace_concepts_batches_concepts_broader_and_symmetric_related():
         Concept("http://ex.org/c", "C", related=["http://ex.org/b"]),
         Concept("http://ex.org/a", "A")])
     (access, _db, calls), = driver.committed
-    assert [n for n, _ in calls] == ["delete_concepts_except", "delete_concept_links",
+    assert [n for n, _ in calls] == ["passages_mentioning_concepts_except",
+                                     "delete_concepts_except", "delete_concept_links",
                                      "merge_concepts", "create_broader", "create_related"]
     params = dict(calls)
     assert params["delete_concepts_except"]["iris"] == [
@@ -312,6 +354,24 @@ def test_replace_concepts_batches_concepts_broader_and_symmetric_related():
     assert params["create_broader"]["rows"] == [
         {"narrower": "http://ex.org/b", "broader": "http://ex.org/a"}]
     assert params["create_related"]["rows"] == [{"a": "http://ex.org/b", "b": "http://ex.org/c"}]
+
+
+def test_a_graph_of_an_earlier_version_is_recounted_on_open():
+    driver = FakeNeo4jDriver(responses={"cooccurrence_stale": [{"stale": True}]})
+    Neo4jStore(URI, driver)
+    assert driver.statements()[-5:] == ["cooccurrence_stale", "delete_cooccurrence",
+                                        "build_cooccurrence", "build_concept_passages",
+                                        "build_mentioned_passages"]
+
+
+def test_cooccurrence_counts_from_rows():
+    store, driver = open_fake(responses={"cooccurrence_counts": [{
+        "passages": 3, "pairs": [["http://ex.org/a", "http://ex.org/b", 2]],
+        "concepts": [["http://ex.org/a", 3], ["http://ex.org/b", 2]]}]})
+    counts = store.cooccurrence_counts()
+    assert counts.passages == 3
+    assert counts.pairs == {("http://ex.org/a", "http://ex.org/b"): 2}
+    assert counts.concepts == {"http://ex.org/a": 3, "http://ex.org/b": 2}
 
 
 def test_concepts_mentions_and_cooccurrence_reads():
@@ -326,8 +386,9 @@ def test_concepts_mentions_and_cooccurrence_reads():
         "narrower": [{"iri": "http://ex.org/n"}],
         "passage_mentions": [{"mention": mention}],
         "concept_mentions": [{"mention": mention}],
-        "co_occurring": [{"iri": "http://ex.org/c", "weight": 2.0,
-                          "passages": ["doc-2#0", "doc-1#0"]}]})
+        "co_occurring": [{"iri": "http://ex.org/c", "count": 2, "concept_passages": 4,
+                          "other_passages": 2, "passages_total": 8,
+                          "passages": ["doc-2#0", "doc-1#0", "doc-1#0"]}]})
     (listed, count), = store.list_concepts()
     assert count == 4 and listed.related == ["http://ex.org/b", "http://ex.org/c"]
     assert store.get_concept("http://ex.org/a").alt_labels == ["aa"]
@@ -339,10 +400,16 @@ def test_concepts_mentions_and_cooccurrence_reads():
     assert driver.parameters("concept_mentions") == [{"iri": "http://ex.org/a", "limit": 5}]
     assert store.co_occurring("http://ex.org/a") == [
         ("http://ex.org/c", 2.0, ["doc-1#0", "doc-2#0"])]
+    (got,) = store.co_occurrences("http://ex.org/a")
+    assert (got.count, got.passages) == (2, ["doc-1#0", "doc-2#0"])
+    assert got.pmi == pytest.approx(np.log(2 * 8 / (4 * 2)))  # log(n_ab N / (n_a n_b))
+    assert got.npmi == pytest.approx(np.log(2) / np.log(4))
     store.rebuild_cooccurrence()
-    assert driver.statements()[-2:] == ["delete_cooccurrence", "build_cooccurrence"]
+    assert driver.statements()[-4:] == ["delete_cooccurrence", "build_cooccurrence",
+                                        "build_concept_passages", "build_mentioned_passages"]
     store.replace_mentions(["doc-1#0"], [Mention("doc-1#0", "http://ex.org/a", 1.0, "label")])
-    assert driver.statements()[-2:] == ["delete_passage_mentions", "create_mentions"]
+    assert driver.statements()[-4:] == ["passage_concepts", "delete_passage_mentions",
+                                        "create_mentions", "passage_concepts"]
     assert driver.parameters("create_mentions")[-1]["rows"][0]["start"] is None
 
 
@@ -424,6 +491,10 @@ def test_every_statement_is_exercised_by_this_file():
     """Run each store method once against the fake: together they use every statement."""
     driver = FakeNeo4jDriver(responses={
         "delete_article": [{"deleted": 1}],
+        "cooccurrence_stale": [{"stale": True}],
+        "passage_concepts": concept_sets_before_then_after(
+            [], [{"id": "doc-1#0", "iris": ["http://ex.org/a", "http://ex.org/b"]}]),
+        "passages_mentioning_concepts_except": [{"id": "doc-1#0"}],
         "stats": [{"articles": 0, "passages": 0, "concepts": 0, "mentions": 0}]})
     store = Neo4jStore(URI, driver)  # the schema statements too
     article, passages, mentions = article_with_passages(2)
@@ -444,6 +515,7 @@ def test_every_statement_is_exercised_by_this_file():
     store.passage_mentions(["doc-1#0"])
     store.concept_mentions("http://ex.org/a")
     store.rebuild_cooccurrence()
+    store.cooccurrence_counts()
     store.co_occurring("http://ex.org/a")
     store.vector_search(passages[0].embedding, 3)
     store.keyword_search("customer", 3)

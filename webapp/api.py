@@ -121,7 +121,6 @@ def delete_article(article_id):
     with current_app.extensions["citegraph.write_lock"]:
         if not s.delete_article(article_id):
             abort(404, f"article {article_id!r}: not found")
-        s.rebuild_cooccurrence()
     return {"id": article_id, "status": "deleted", "passages": 0}
 
 

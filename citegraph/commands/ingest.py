@@ -61,7 +61,6 @@ def delete(article_id, store):
     with open_runtime(store=store).store as s:
         if not s.delete_article(article_id):
             fail(f"article {article_id!r}: not in the store", EXIT_PARTIAL)
-        s.rebuild_cooccurrence()
     click.echo(f"deleted {article_id}")
 
 
