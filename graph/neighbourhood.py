@@ -3,7 +3,8 @@ both the web app and the CLI) gives the same answer.
 
 `neighbourhood` walks BROADER (both ways), RELATED and CO_OCCURS edges breadth-first to depth 1
 or 2 and returns nodes and edges, each edge with the passages that support it: for CO_OCCURS
-the passages mentioning both concepts; a scheme edge (broader, related) carries the same
+the passages mentioning both concepts, weight = their number, with PMI and NPMI beside it
+(graph/cooccurrence.py); a scheme edge (broader, related) carries the same
 passages when its two concepts also co-occur, since those are where the relation shows in text.
 """
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from typing import Optional
 
 from citegraph.graph.base import GraphStore
+from citegraph.graph.cooccurrence import CoOccurrence
 from citegraph.graph.models import Concept
 
 MAX_NODES = 60  # a depth-2 walk over a dense scheme is cut here; the page stays legible
@@ -18,20 +20,31 @@ CO_OCCURRING_LIMIT = 20
 PASSAGES_PER_EDGE = 5
 
 
-def _relations(store: GraphStore, concept: Concept) -> list[tuple[str, str, str, float, list[str]]]:
-    """(source, target, type, weight, passage ids) for every edge at `concept`."""
-    co = {other: (weight, pids)
-          for other, weight, pids in store.co_occurring(concept.iri, CO_OCCURRING_LIMIT)}
+def _relations(store: GraphStore, concept: Concept) -> list[tuple]:
+    """(source, target, type, weight, passage ids, association) for every edge at
+    `concept`; association: {"count", "pmi", "npmi"} of a co-occurrence, else None."""
+    co = {c.other: c for c in store.co_occurrences(concept.iri, CO_OCCURRING_LIMIT)}
+
+    def pids(other: str) -> list[str]:
+        return co[other].passages if other in co else []
+
     edges = []
     for broader in concept.broader:
-        edges.append((concept.iri, broader, "broader", 1.0, co.get(broader, (0, []))[1]))
+        edges.append((concept.iri, broader, "broader", 1.0, pids(broader), None))
     for narrower in store.narrower(concept.iri):
-        edges.append((narrower, concept.iri, "broader", 1.0, co.get(narrower, (0, []))[1]))
+        edges.append((narrower, concept.iri, "broader", 1.0, pids(narrower), None))
     for related in concept.related:
-        edges.append((concept.iri, related, "related", 1.0, co.get(related, (0, []))[1]))
-    for other, (weight, pids) in co.items():
-        edges.append((concept.iri, other, "co-occurs", float(weight), pids))
+        edges.append((concept.iri, related, "related", 1.0, pids(related), None))
+    for other, c in co.items():
+        edges.append((concept.iri, other, "co-occurs", float(c.count), c.passages,
+                      _association(c)))
     return edges
+
+
+def _association(c: CoOccurrence) -> dict:
+    """Weights of a co-occurrence beside `weight` (= count, shared passages): PMI and its
+    normalised form NPMI in [-1, 1] (graph/cooccurrence.py)."""
+    return {"count": c.count, "pmi": c.pmi, "npmi": c.npmi}
 
 
 def _edge_key(source: str, target: str, kind: str) -> tuple:
@@ -56,7 +69,7 @@ def neighbourhood(store: GraphStore, iri: str, depth: int = 1) -> Optional[dict]
     for level in range(1, depth + 1):
         next_frontier = []
         for concept in frontier:
-            for source, target, kind, weight, pids in _relations(store, concept):
+            for source, target, kind, weight, pids, association in _relations(store, concept):
                 other = target if source == concept.iri else source
                 if other not in concepts:
                     if len(concepts) >= MAX_NODES:
@@ -68,7 +81,8 @@ def neighbourhood(store: GraphStore, iri: str, depth: int = 1) -> Optional[dict]
                     concepts[other] = found
                     node_depth[other] = level
                     next_frontier.append(found)
-                edges.setdefault(_edge_key(source, target, kind), (source, target, kind, weight, pids))
+                edges.setdefault(_edge_key(source, target, kind),
+                                 (source, target, kind, weight, pids, association))
         frontier = next_frontier
     return {"center": center.iri, "depth": depth,
             "nodes": [{"iri": c.iri, "label": c.label, "definition": c.definition,
@@ -77,9 +91,9 @@ def neighbourhood(store: GraphStore, iri: str, depth: int = 1) -> Optional[dict]
             "truncated": truncated}
 
 
-def _edge_json(store: GraphStore, source, target, kind, weight, pids) -> dict:
+def _edge_json(store: GraphStore, source, target, kind, weight, pids, association) -> dict:
     return {"source": source, "target": target, "type": kind, "weight": weight,
-            "passage_count": len(pids),
+            **(association or {}), "passage_count": len(pids),
             "passages": passage_refs(store, pids[:PASSAGES_PER_EDGE])}
 
 
@@ -98,9 +112,9 @@ def concept_card(store: GraphStore, concept: Concept, passage_limit: int = 50) -
     `GET /api/concepts/<id>`). Passage `start`/`end` are offsets into the article text,
     mention `start`/`end` offsets into the passage text."""
     narrower = store.narrower(concept.iri)
-    co_occurring = store.co_occurring(concept.iri, CO_OCCURRING_LIMIT)
+    co_occurring = store.co_occurrences(concept.iri, CO_OCCURRING_LIMIT)
     labels = store.concept_labels([*concept.broader, *narrower, *concept.related,
-                                   *(other for other, _w, _p in co_occurring)])
+                                   *(c.other for c in co_occurring)])
 
     def ref(iri: str) -> dict:
         return {"iri": iri, "label": labels[iri]}
@@ -119,6 +133,6 @@ def concept_card(store: GraphStore, concept: Concept, passage_limit: int = 50) -
             "broader": [ref(i) for i in concept.broader],
             "narrower": [ref(i) for i in narrower],
             "related": [ref(i) for i in concept.related],
-            "co_occurring": [{**ref(other), "weight": weight, "passages": pids}
-                             for other, weight, pids in co_occurring],
+            "co_occurring": [{**ref(c.other), "weight": float(c.count), **_association(c),
+                              "passages": c.passages} for c in co_occurring],
             "passages": list(passages.values())}
