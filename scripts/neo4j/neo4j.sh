@@ -20,8 +20,9 @@
 #   JAVA_HOME / MVN      the JDK (17 or 21) and Maven to use
 #
 # The jars are resolved once into target/lib (Maven's own cache stays ~/.m2) and reused while
-# pom.xml and the sources are unchanged (a hash in target/.build-stamp). Files in the data
-# folder: neo4j.pid, neo4j.log (launcher + Neo4j's user log), logs/debug.log, data/.
+# pom.xml and the sources are unchanged (hashes in target/.build-stamp); a changed pom.xml is
+# refused while a server runs from those jars. Files in the data folder: neo4j.pid, neo4j.log
+# (launcher + Neo4j's user log; the previous one is neo4j.log.1), logs/debug.log, data/.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -43,40 +44,59 @@ note() { echo "neo4j.sh: $*" >&2; }
 
 case "$PORT" in ''|*[!0-9]*) die "NEO4J_BOLT_PORT must be a port number, not '$PORT'" ;; esac
 [ "$PORT" -ge 1 ] && [ "$PORT" -le 65535 ] || die "NEO4J_BOLT_PORT out of range: $PORT"
-mkdir -p "$DATA" 2>/dev/null || die "cannot create the data folder $DATA"
-DATA="$(cd "$DATA" && pwd)"
+DATA="$(realpath -m -- "$DATA")"
 PIDFILE="$DATA/neo4j.pid"
 LOG="$DATA/neo4j.log"
 
 # ---------------------------------------------------------------------------------------------
 # build
 
-build_hash() {
-    (cd "$HERE" && find pom.xml src -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) \
+hash_of() { # files or folders, relative to this folder
+    (cd "$HERE" && find "$@" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) \
         | sha256sum | cut -d' ' -f1
 }
 
+# launchers started from this folder's jars (any data folder)
+launchers_running() {
+    local proc
+    for proc in /proc/[0-9]*; do
+        tr '\0' '\n' 2>/dev/null <"$proc/cmdline" | grep -qxF "$MAIN_CLASS" || continue
+        tr '\0' '\n' 2>/dev/null <"$proc/cmdline" | grep -qF "$HERE/target/lib/" || continue
+        echo "${proc#/proc/}"
+    done
+}
+
 ensure_built() {
-    local stamp="$HERE/target/.build-stamp" hash
+    local stamp="$HERE/target/.build-stamp" want have=""
     mkdir -p "$HERE/target"
     exec 8>"$HERE/target/.build.lock"
     flock 8
-    hash="$(build_hash)"
-    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$hash" ] && [ -d "$HERE/target/lib" ] \
-        && [ -d "$HERE/target/classes" ]; then
+    # two lines: the pom's hash (the jar set) and the sources' hash
+    want="$(hash_of pom.xml)"$'\n'"$(hash_of src)"
+    [ ! -f "$stamp" ] || have="$(cat "$stamp")"
+    if [ "$have" = "$want" ] && [ -d "$HERE/target/lib" ] && [ -d "$HERE/target/classes" ]; then
         exec 8>&-
         return 0
     fi
     command -v "$MVN" >/dev/null 2>&1 || die "Maven ('$MVN') is not installed: apt-get install maven"
     command -v "$JAVA" >/dev/null 2>&1 || die "no java: install a JDK 17 or 21"
-    note "building the launcher (pom.xml or sources changed; the first time resolves ~125 MB of jars into ~/.m2)"
-    rm -rf "$HERE/target/lib" "$HERE/target/classes" "$stamp"
+    if [ "${have%%$'\n'*}" != "${want%%$'\n'*}" ] || [ ! -d "$HERE/target/lib" ]; then
+        # a new jar set: the old jars go, but not from under a running server
+        local pids
+        pids="$(launchers_running | paste -sd' ')"
+        [ -z "$pids" ] || die "pom.xml changed but servers run from $HERE/target/lib (pids $pids): stop them first"
+        note "building the launcher (first time or pom.xml changed: resolves ~125 MB of jars into ~/.m2, reused afterwards)"
+        rm -rf "$HERE/target/lib" "$HERE/target/classes"
+    else
+        note "recompiling the launcher (sources changed)"
+    fi
+    rm -f "$stamp"
     # compile runs copy-dependencies too (see pom.xml). Output to stderr (stdout is for the URI),
     # without the colour codes Debian's Maven 3.8 prints even in batch mode.
     if ! "$MVN" -q -B -f "$HERE/pom.xml" compile 2>&1 | sed -e 's/\x1b\[[0-9;]*m//g' >&2; then
         die "the Maven build failed (see above)"
     fi
-    echo "$hash" >"$stamp"
+    echo "$want" >"$stamp"
     exec 8>&-
 }
 
@@ -93,8 +113,8 @@ running_pid() {
     state="$(sed -e 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | cut -c1)" || return 0
     [ "$state" != Z ] || return 0
     # pid reuse: only our main class with this home
-    tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qx "$MAIN_CLASS" || return 0
-    tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qxF "$DATA" || return 0
+    tr '\0' '\n' 2>/dev/null <"/proc/$pid/cmdline" | grep -qx "$MAIN_CLASS" || return 0
+    tr '\0' '\n' 2>/dev/null <"/proc/$pid/cmdline" | grep -qxF "$DATA" || return 0
     echo "$pid"
 }
 
@@ -144,6 +164,7 @@ stop_pid() {
 }
 
 cmd_start() {
+    mkdir -p "$DATA" 2>/dev/null || die "cannot create the data folder $DATA"
     exec 9>"$DATA/.lock"
     flock -w "$((START_TIMEOUT + 30))" 9 || die "another neo4j.sh holds $DATA/.lock"
     local pid running_port
@@ -221,6 +242,10 @@ cmd_start() {
 }
 
 cmd_stop() {
+    if [ ! -d "$DATA" ]; then
+        note "not running ($DATA)"
+        return 0
+    fi
     exec 9>"$DATA/.lock"
     flock -w "$((STOP_TIMEOUT + 60))" 9 || die "another neo4j.sh holds $DATA/.lock"
     local pid
