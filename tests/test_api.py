@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Literal
 
-from conftest import free_port
+from conftest import DEMO_ARTICLES, free_port
 
 from webapp_support import (CONCEPTS, EX, TOKEN, XSS_ID, XSS_SCRIPT, build_web_store, http,
                             make_app, q)
@@ -21,9 +21,9 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture(scope="module")
-def store_dir(seed_store_dir, tmp_path_factory, embedder):
+def store_dir(demo_store_dir, tmp_path_factory, embedder):
     directory = tmp_path_factory.mktemp("web") / "store"
-    build_web_store(seed_store_dir, directory, embedder)
+    build_web_store(demo_store_dir, directory, embedder)
     return directory
 
 
@@ -44,7 +44,7 @@ def test_healthz_counts_the_store(server):
     r = get(server, "/healthz")
     assert r.status == 200
     body = r.json()
-    assert body["status"] == "ok" and body["articles"] == 6 and body["concepts"] == len(CONCEPTS)
+    assert body["status"] == "ok" and body["articles"] == DEMO_ARTICLES + 1 and body["concepts"] == len(CONCEPTS)
     assert body["mentions"] > 0
 
 
@@ -305,7 +305,7 @@ def test_citegraph_serve_answers_over_http(store_dir):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     pytest.fail("server did not start: " + proc.stderr.read())
                 time.sleep(0.5)
-        assert r.status == 200 and r.json()["articles"] == 6
+        assert r.status == 200 and r.json()["articles"] == DEMO_ARTICLES + 1
         assert r.headers["server"] == "citegraph"  # waitress, not the development server
         r = http(f"http://127.0.0.1:{port}", "GET", "/api/search?q=" + q("CRM") + "&k=2")
         assert r.status == 200 and len(r.json()["results"]) == 2

@@ -1,5 +1,5 @@
 """Schemathesis against /api/openapi.json on a real server (waitress on a free port) over a
-private copy of the seed store, writes included (the token is set): no 5xx, and every
+private copy of the demo store, writes included (the token is set): no 5xx, and every
 response matches its documented status codes, content type, headers and schema."""
 from __future__ import annotations
 
@@ -23,14 +23,14 @@ CASES = {"run": 0, "by_status": {}}
 
 
 @pytest.fixture(scope="module")
-def api_schema(seed_store_dir, tmp_path_factory, embedder):
+def api_schema(demo_store_dir, tmp_path_factory, embedder):
     from citegraph.runtime import Runtime
     from citegraph.settings import Settings
     from citegraph.webapp import create_app
     from citegraph.webapp.server import BackgroundServer
 
     store = tmp_path_factory.mktemp("fuzz") / "store"
-    shutil.copytree(seed_store_dir, store)
+    shutil.copytree(demo_store_dir, store)
     runtime = Runtime(Settings(store=str(store), token=TOKEN))
     runtime.embedder = embedder  # the session's model, not a second copy
     app = create_app(runtime=runtime)

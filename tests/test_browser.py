@@ -27,9 +27,9 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="module")
-def server(seed_store_dir, tmp_path_factory, embedder):
+def server(demo_store_dir, tmp_path_factory, embedder):
     directory = tmp_path_factory.mktemp("browser") / "store"
-    with web_server(seed_store_dir, directory, embedder) as running:
+    with web_server(demo_store_dir, directory, embedder) as running:
         yield running
 
 

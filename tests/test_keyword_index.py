@@ -1,6 +1,8 @@
 """The in-memory keyword index against SQLite FTS5's bm25(): same scores and same ranking
-(up to ties) on the seed store and on a generated store, through inserts, deletes and writes
-from a second store object on the same file (another process, as far as the store knows)."""
+(up to ties) on the demo store (and the seed store, where ../shared is there) and on generated
+stores (our synthetic articles; SciFact abstracts where ../shared/eval is there), through
+inserts, deletes and writes from a second store object on the same file (another process, as
+far as the store knows)."""
 from __future__ import annotations
 
 import gzip
@@ -18,7 +20,8 @@ from citegraph.graph.models import Article, Passage
 from citegraph.graph.sqlite_schema import SCHEMA
 from citegraph.graph.sqlite_store import SQLiteStore
 
-from conftest import EVAL
+import synthetic
+from conftest import DEMO_QUESTIONS, EVAL, needs_seeds
 
 SCIFACT = EVAL / "scifact"
 ODD_WORDS = ["café", "Café", "naïve", "Ørsted", "Straße", "ελληνικά", "東京", "façade",
@@ -58,8 +61,21 @@ def add_article(store: SQLiteStore, article_id: str, title: str, texts: list[str
                                  ingested_at="2024-01-01T00:00:00Z"), passages, [])
 
 
-@pytest.fixture(scope="module")
-def scifact():
+def synthetic_records() -> tuple[list[dict], list[str]]:
+    """1,200 records of one to six synthetic articles each (uneven lengths), with questions
+    of the demo and the synthetic module as queries."""
+    rng = random.Random(11)
+    pool = synthetic.articles(3000, seed=11)
+    records = []
+    for n in range(1200):
+        parts = rng.sample(pool, rng.randrange(1, 7))
+        records.append({"_id": f"gen-{n:04d}", "title": parts[0]["title"],
+                        "text": " ".join(part["text"] for part in parts)})
+    questions = [q for q in DEMO_QUESTIONS.read_text(encoding="utf-8").splitlines() if q]
+    return records, synthetic.QUERIES + questions + [r["title"] for r in records[:20]]
+
+
+def scifact_records() -> tuple[list[dict], list[str]]:
     if not SCIFACT.is_dir():
         pytest.skip("../shared/eval/scifact is not here")
     with gzip.open(SCIFACT / "corpus.jsonl.gz", "rt", encoding="utf-8") as f:
@@ -69,10 +85,16 @@ def scifact():
     return records, queries
 
 
+@pytest.fixture(scope="module", params=["synthetic", "scifact"])
+def generated(request):
+    """(records, queries) of a generated store: ours always, SciFact's where it is here."""
+    return synthetic_records() if request.param == "synthetic" else scifact_records()
+
+
 @pytest.fixture
-def generated_store(tmp_path, scifact):
-    """1,200 SciFact abstracts cut into passages of 40 words, with odd words sprinkled in."""
-    records, _ = scifact
+def generated_store(tmp_path, generated):
+    """1,200 records cut into passages of 40 words, with odd words sprinkled in."""
+    records, _ = generated
     rng, words_rng = np.random.default_rng(3), random.Random(3)
     store = SQLiteStore(tmp_path / "generated")
     for r in records:
@@ -85,19 +107,22 @@ def generated_store(tmp_path, scifact):
     store.close()
 
 
-def test_seed_store_ranks_as_fts5(seed_store):
-    titles = [a.title for a in seed_store.iter_articles()]
-    texts = [p.text[:80] for p in seed_store.iter_passages()][::3]
+@pytest.mark.parametrize("store_fixture", ["demo_store",
+                                           pytest.param("seed_store", marks=needs_seeds)])
+def test_real_store_ranks_as_fts5(store_fixture, request):
+    store = request.getfixturevalue(store_fixture)
+    titles = [a.title for a in store.iter_articles()]
+    texts = [p.text[:80] for p in store.iter_passages()][::3]
     queries = titles + texts + ["who owns the data platform", "customer churn and loyalty",
                                 "the of and", "zzzz unknownword", ""]
     for query in queries:
         for k in (1, 10, 50):
-            assert_same_ranking(seed_store, query, k)
-    assert seed_store.keyword_index_info()["documents"] == seed_store.stats()["passages"]
+            assert_same_ranking(store, query, k)
+    assert store.keyword_index_info()["documents"] == store.stats()["passages"]
 
 
-def test_generated_store_ranks_as_fts5_through_deletes(generated_store, scifact):
-    records, queries = scifact
+def test_generated_store_ranks_as_fts5_through_deletes(generated_store, generated):
+    records, queries = generated
     queries = queries + ODD_WORDS + ["cafe facade", "Ørsted straße 東京 cell"]
     for query in queries:
         assert_same_ranking(generated_store, query, 10)
@@ -110,19 +135,19 @@ def test_generated_store_ranks_as_fts5_through_deletes(generated_store, scifact)
     assert hits and not any(h.passage_id.split("#")[0] in gone for h in hits)
 
 
-def test_writes_from_another_process_are_searchable_without_restart(seed_store, scifact):
-    server = SQLiteStore(seed_store.directory, readonly=True)  # the serving process
+def test_writes_from_another_process_are_searchable_without_restart(demo_store):
+    server = SQLiteStore(demo_store.directory, readonly=True)  # the serving process
     rng = np.random.default_rng(0)
     assert server.keyword_search("quokkawombat", 5) == []
-    add_article(seed_store, "new-1", "Quokkawombat habits",
+    add_article(demo_store, "new-1", "Quokkawombat habits",
                 ["The quokkawombat sleeps all day.", "It eats leaves."], rng)
     hits = server.keyword_search("quokkawombat", 5)
     assert [h.passage_id for h in hits] == ["new-1#0", "new-1#1"]  # title counts for both
     assert_same_ranking(server, "quokkawombat leaves", 5)
-    add_article(seed_store, "new-1", "Other title", ["Leaves only now."], rng)  # replaced
+    add_article(demo_store, "new-1", "Other title", ["Leaves only now."], rng)  # replaced
     assert server.keyword_search("quokkawombat", 5) == []
     assert [h.passage_id for h in server.keyword_search("leaves only", 1)] == ["new-1#0"]
-    assert seed_store.delete_article("new-1")
+    assert demo_store.delete_article("new-1")
     assert server.keyword_search("leaves only now", 5) == server.fts_keyword_search(
         "leaves only now", 5)
     assert all(not h.passage_id.startswith("new-1") for h in server.keyword_search("leav", 50))

@@ -14,6 +14,7 @@ import pytest
 from citegraph.graph.sqlite_store import SQLiteStore
 from citegraph.search.factory import build_retriever
 from citegraph.search.service import SearchService
+from conftest import DEMO_ARTICLES
 from tests.test_store_contract import CONCEPTS, find_mentions
 
 CITEGRAPH = Path(sys.executable).parent / "citegraph"
@@ -26,13 +27,13 @@ def run(*args):
 
 
 @pytest.fixture
-def source(seed_store):
-    """The seed store with a concept scheme, label mentions and co-occurrence."""
-    seed_store.replace_concepts(CONCEPTS)
-    passages = list(seed_store.iter_passages())
-    seed_store.replace_mentions([p.id for p in passages], find_mentions(passages))
-    seed_store.rebuild_cooccurrence()
-    return seed_store
+def source(demo_store):
+    """The demo store with a concept scheme, label mentions and co-occurrence."""
+    demo_store.replace_concepts(CONCEPTS)
+    passages = list(demo_store.iter_passages())
+    demo_store.replace_mentions([p.id for p in passages], find_mentions(passages))
+    demo_store.rebuild_cooccurrence()
+    return demo_store
 
 
 def test_embedded_to_embedded_round_trip(source, tmp_path, embedder):
@@ -73,12 +74,12 @@ def test_embedded_to_embedded_round_trip(source, tmp_path, embedder):
         assert np.allclose([h.score for h in hits], [h.score for h in expected])
 
 
-def test_migrate_refuses_a_non_empty_target(source, seed_store_dir):
-    proc = run("migrate", "--from", str(source.directory), "--to", str(seed_store_dir))
+def test_migrate_refuses_a_non_empty_target(source, demo_store_dir):
+    proc = run("migrate", "--from", str(source.directory), "--to", str(demo_store_dir))
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
-        "citegraph: the target store is not empty (5 articles, "
-        + ", ".join(f"{n} {k}" for k, n in SQLiteStore(seed_store_dir, readonly=True)
+        f"citegraph: the target store is not empty ({DEMO_ARTICLES} articles, "
+        + ", ".join(f"{n} {k}" for k, n in SQLiteStore(demo_store_dir, readonly=True)
                     .stats().items() if k != "articles") + ")"]
 
 

@@ -143,13 +143,13 @@ def test_cli_reports_a_bad_scheme_in_one_line(tmp_path):
 
 
 @pytest.fixture
-def linked_store_dir(seed_store, embedder):
-    """The seed store linked with the shipped scheme through the runtime, as ingest does."""
+def linked_store_dir(demo_store, embedder):
+    """The demo store linked with the shipped scheme through the runtime, as ingest does."""
     from citegraph.runtime import Runtime
     from citegraph.settings import Settings
 
-    directory = seed_store.directory
-    seed_store.close()
+    directory = demo_store.directory
+    demo_store.close()
     runtime = Runtime(Settings(store=str(directory)))
     runtime.__dict__["embedder"] = embedder  # the session's model, not a second copy
     with runtime.store:
@@ -170,7 +170,11 @@ def test_contact_center_and_call_centre_resolve_to_the_same_concept(linked_store
              for label in ("contact center", "call centre", "CONTACT CENTRES")]
     assert {v["iri"] for v in views} == {CX + "ContactCenter"}
     view = views[0]
-    assert {p["article_id"] for p in view["passages"]} == {"004_2ef38c754822b559"}
+    # the articles whose text names a contact centre (contact centre, contact center, call centre)
+    assert {p["article_id"] for p in view["passages"]} == {
+        "contact-centre-customer-insight", "customer-journey-mapping",
+        "customer-segmentation-for-service", "measuring-engagement-listening-vs-engaging",
+        "voice-of-the-customer"}
     assert view["broader"] == [{"iri": CX + "CustomerService", "label": "customer service"}]
     assert view["co_occurring"] and all(r["weight"] > 0 for r in view["co_occurring"])
     for p in view["passages"]:
@@ -183,7 +187,7 @@ def test_analytics_ownership_finds_who_owns_customer_analytics(linked_store_dir)
     view = json.loads(_invoke("concept", "analytics ownership", "--store",
                               str(linked_store_dir), "--json"))
     texts = [p["text"] for p in view["passages"]]
-    assert any("owned much of the analytics" in t for t in texts)
+    assert any("Whoever owns customer analytics" in t for t in texts)
 
 
 def test_concepts_lists_counts_and_unknown_concept_fails(linked_store_dir):
@@ -192,7 +196,8 @@ def test_concepts_lists_counts_and_unknown_concept_fails(linked_store_dir):
     rows = json.loads(_invoke("concepts", "--store", str(linked_store_dir), "--json"))
     assert len(rows) >= 80
     counts = {r["label"]: r["mentions"] for r in rows}
-    assert counts["chief customer officer"] > 10 and counts["Net Promoter Score"] == 0
+    # nine demo passages name the chief customer officer (or the CCO); none a Net Promoter Score
+    assert counts["chief customer officer"] >= 9 and counts["Net Promoter Score"] == 0
     result = CliRunner().invoke(main, ["concept", "no such thing", "--store",
                                        str(linked_store_dir)])
     assert result.exit_code == 1
@@ -203,7 +208,7 @@ def test_suggest_concepts_lists_unlabelled_phrases_with_examples(linked_store_di
     out = json.loads(_invoke("suggest-concepts", "--store", str(linked_store_dir), "--json",
                              "--min-count", "2"))
     phrases = [s["phrase"].lower() for s in out]
-    assert "ibm research" in phrases
+    assert "service team" in phrases  # three times in the demo articles, in no label
     assert all(s["count"] >= 2 and s["examples"] for s in out)
     keys = {k for e in entries_for(load_scheme().concepts) for k in label_keys(e.label)}
     assert not any(normalise(p) in keys for p in phrases)

@@ -11,9 +11,9 @@ from webapp_support import EX, XSS_ID, XSS_IMG, XSS_SCRIPT, http, q, web_server
 
 
 @pytest.fixture(scope="module")
-def server(seed_store_dir, tmp_path_factory, embedder):
+def server(demo_store_dir, tmp_path_factory, embedder):
     directory = tmp_path_factory.mktemp("pages") / "store"
-    with web_server(seed_store_dir, directory, embedder) as running:
+    with web_server(demo_store_dir, directory, embedder) as running:
         yield running
 
 

@@ -1,4 +1,4 @@
-"""RDF export and import over the seed store with a small concept scheme and its mentions:
+"""RDF export and import over the demo store with a small concept scheme and its mentions:
 every format parses, the formats agree, another RDF store (pyoxigraph) answers SPARQL over
 the export as it is, the SKOS part keeps SKOS's integrity rules, and export → import →
 export gives the same graph."""
@@ -20,7 +20,7 @@ import rdflib
 from rdflib.compare import isomorphic
 from rdflib.namespace import SKOS
 
-from conftest import REPO
+from conftest import DEMO_ARTICLES, REPO
 from citegraph.graph.models import Article, Concept, Mention, Passage
 from citegraph.graph.rdf_export import FILE_EXTENSIONS, RDF_FORMATS, ExportError, export, iter_export
 from citegraph.graph.rdf_import import RdfImportError, import_rdf
@@ -69,11 +69,11 @@ def lexical_mentions(passages: list[Passage]) -> list[Mention]:
 
 
 @pytest.fixture(scope="module")
-def graph_store(seed_store_dir, tmp_path_factory):
-    """The seed store with the concept scheme, lexical mentions, a few embedding mentions
+def graph_store(demo_store_dir, tmp_path_factory):
+    """The demo store with the concept scheme, lexical mentions, a few embedding mentions
     (no span) and the co-occurrence derived from them."""
     directory = tmp_path_factory.mktemp("rdf") / "store"
-    shutil.copytree(seed_store_dir, directory)
+    shutil.copytree(demo_store_dir, directory)
     store = SQLiteStore(directory)
     store.replace_concepts(CONCEPTS)
     passages = list(store.iter_passages())
@@ -364,7 +364,7 @@ def test_cli_export_and_import(graph_store, tmp_path):
     proc = cli("import", str(out), "--store", str(imported), "--json")
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)
-    assert summary["articles"] == 5 and summary["embedded"] == 0
+    assert summary["articles"] == DEMO_ARTICLES and summary["embedded"] == 0
     proc = cli("export", "--store", str(imported), "--format", "nt", "--base-iri", BASE)
     assert isomorphic(rdflib.Graph().parse(data=proc.stdout, format="nt"),
                       rdflib.Graph().parse(data=export_text(graph_store, "nt"), format="nt"))

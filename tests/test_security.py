@@ -1,5 +1,5 @@
 """Security of the web app over a real server (waitress on a free port, a private copy of the
-seed store): the token on writes, escaping on every page, injection strings through every
+demo store): the token on writes, escaping on every page, injection strings through every
 parameter, length limits, no path to the local file system, security headers."""
 from __future__ import annotations
 
@@ -34,14 +34,14 @@ def call(url, method="GET", body=None, headers=None, raw=None):
 
 
 @pytest.fixture(scope="module")
-def server(seed_store_dir, tmp_path_factory, embedder):
+def server(demo_store_dir, tmp_path_factory, embedder):
     from citegraph.runtime import Runtime
     from citegraph.settings import Settings
     from citegraph.webapp import create_app
     from citegraph.webapp.server import BackgroundServer
 
     store = tmp_path_factory.mktemp("security") / "store"
-    shutil.copytree(seed_store_dir, store)
+    shutil.copytree(demo_store_dir, store)
     runtime = Runtime(Settings(store=str(store), token=TOKEN))
     runtime.embedder = embedder
     app = create_app(runtime=runtime)
@@ -97,13 +97,13 @@ def test_right_token_writes_and_comparison_is_constant_time(server, monkeypatch)
     assert status == 200 and runtime.store.get_article("tok-ok") is None
 
 
-def test_writes_off_without_a_token(seed_store_dir, tmp_path, embedder):
+def test_writes_off_without_a_token(demo_store_dir, tmp_path, embedder):
     from citegraph.runtime import Runtime
     from citegraph.settings import Settings
     from citegraph.webapp import create_app
 
     store = tmp_path / "store"
-    shutil.copytree(seed_store_dir, store)
+    shutil.copytree(demo_store_dir, store)
     runtime = Runtime(Settings(store=str(store)))
     runtime.embedder = embedder
     client = create_app(runtime=runtime).test_client()

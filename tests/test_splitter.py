@@ -3,7 +3,7 @@ from hypothesis import given, settings, strategies as st
 
 from citegraph.text.splitter import MAX_TOKENS, Splitter, is_heading, sentence_spans, word_count
 
-from conftest import SEEDS
+from conftest import DEMO, SEEDS, needs_seeds
 
 words = st.text(alphabet=st.characters(codec="utf-8", categories=("L", "N")), min_size=1, max_size=12)
 sentence = st.lists(words, min_size=1, max_size=40).map(lambda ws: " ".join(ws) + ".")
@@ -34,15 +34,28 @@ def test_offsets_exact_on_arbitrary_text(text):
         assert text[span.start:span.end].strip() == text[span.start:span.end] != ""
 
 
-def test_seed_passages_with_the_real_tokenizer(embedder):
+def check_passages_with_the_real_tokenizer(embedder, texts: dict[str, str]) -> None:
     splitter = Splitter(token_count=embedder.token_count)
-    for seed in SEEDS.glob("*.txt"):
-        text = seed.read_text(encoding="utf-8")
+    assert texts
+    for name, text in texts.items():
         spans = splitter.split(text)
         sizes = [word_count(text[s.start:s.end]) for s in spans]
         assert all(embedder.token_count(text[s.start:s.end]) <= MAX_TOKENS for s in spans)
-        assert not any(is_heading(text[s.start:s.end]) for s in spans[1:]), seed.name
+        assert not any(is_heading(text[s.start:s.end]) for s in spans[1:]), name
         assert max(sizes) <= 200 and sum(sizes) > 0.9 * word_count(text)
+
+
+def test_demo_passages_with_the_real_tokenizer(embedder):
+    from citegraph.ingest.readers import read_file
+
+    drafts = [d for path in sorted(DEMO.iterdir()) for d in read_file(path, None)]
+    check_passages_with_the_real_tokenizer(embedder, {d.id: d.text for d in drafts})
+
+
+@needs_seeds
+def test_seed_passages_with_the_real_tokenizer(embedder):
+    check_passages_with_the_real_tokenizer(
+        embedder, {seed.name: seed.read_text(encoding="utf-8") for seed in SEEDS.glob("*.txt")})
 
 
 def test_heading_opens_next_passage_not_a_passage_of_its_own():

@@ -1,8 +1,8 @@
 """The one GraphStore contract suite, run against every backend: the embedded SQLite store
 always, Neo4j whenever NEO4J_URI points at a live server (`make test-neo4j`).
 
-The data is real: the five seed articles with their passages, embeddings and sentence
-vectors from the session's seed store, plus a small concept scheme whose mentions are found
+The data is real: the ten articles of the demo corpus with their passages, embeddings and
+sentence vectors from the session's demo store, plus a small concept scheme whose mentions are found
 by matching labels in the passage text."""
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ import pytest
 
 from citegraph.graph.base import GraphStore
 from citegraph.graph.models import Article, Concept, Mention, Passage
+
+from conftest import DEMO_ARTICLES
 
 EX = "http://example.org/concepts/"
 CONCEPTS = [
@@ -45,11 +47,11 @@ def find_mentions(passages: list[Passage]) -> list[Mention]:
 
 
 @pytest.fixture(scope="session")
-def seed_records(seed_store_dir):
-    """[(article, passages with embeddings and sentence vectors)] of the seed articles."""
+def demo_records(demo_store_dir):
+    """[(article, passages with embeddings and sentence vectors)] of the demo articles."""
     from citegraph.graph.sqlite_store import SQLiteStore
 
-    with SQLiteStore(seed_store_dir, readonly=True) as source:
+    with SQLiteStore(demo_store_dir, readonly=True) as source:
         by_article = defaultdict(list)
         for p in source.iter_passages(with_embeddings=True):
             by_article[p.article_id].append(p)
@@ -60,7 +62,7 @@ def seed_records(seed_store_dir):
             for p in passages:
                 p.sentences = sentences.get(p.id)
             records.append((article, passages))
-    assert len(records) == 5 and all(ps for _, ps in records)
+    assert len(records) == DEMO_ARTICLES and all(ps for _, ps in records)
     return records
 
 
@@ -86,11 +88,11 @@ def store(request, tmp_path):
 
 
 @pytest.fixture
-def loaded(store: GraphStore, seed_records):
-    """The store with the concept scheme, the seed articles and their label mentions."""
+def loaded(store: GraphStore, demo_records):
+    """The store with the concept scheme, the demo articles and their label mentions."""
     store.replace_concepts(CONCEPTS)
     mentions = {}
-    for article, passages in seed_records:
+    for article, passages in demo_records:
         mentions[article.id] = find_mentions(passages)
         store.upsert_article(article, passages, mentions[article.id])
     store.rebuild_cooccurrence()
@@ -107,8 +109,8 @@ def key(m: Mention):
 
 
 # --- articles and passages -------------------------------------------------------------------
-def test_upsert_then_get(loaded, seed_records):
-    article, passages = seed_records[0]
+def test_upsert_then_get(loaded, demo_records):
+    article, passages = demo_records[0]
     assert loaded.get_article(article.id) == article
     assert loaded.article_hash(article.id) == article.content_hash
     assert loaded.article_hash("no-such-article") is None
@@ -120,26 +122,26 @@ def test_upsert_then_get(loaded, seed_records):
     assert article.text[got[1].start:got[1].end] == got[1].text
 
 
-def test_get_passages_keeps_asked_order_and_skips_unknown(loaded, seed_records):
-    a, b = seed_records[0][1][0], seed_records[3][1][2]
+def test_get_passages_keeps_asked_order_and_skips_unknown(loaded, demo_records):
+    a, b = demo_records[0][1][0], demo_records[3][1][2]
     got = loaded.get_passages([b.id, "nope#0", a.id])
     assert [(p.id, p.article_id, p.text) for p in got] == [(b.id, b.article_id, b.text),
                                                            (a.id, a.article_id, a.text)]
     assert loaded.get_passages([]) == []
 
 
-def test_article_titles_leave_text_empty(loaded, seed_records):
-    ids = [a.id for a, _ in seed_records[:2]]
+def test_article_titles_leave_text_empty(loaded, demo_records):
+    ids = [a.id for a, _ in demo_records[:2]]
     titles = loaded.article_titles(ids + ["missing"])
     assert set(titles) == set(ids)
-    for article, _ in seed_records[:2]:
+    for article, _ in demo_records[:2]:
         assert titles[article.id].title == article.title
         assert titles[article.id].text == ""
         assert titles[article.id].content_hash == article.content_hash
 
 
-def test_sentence_vectors_round_trip(loaded, seed_records):
-    passages = seed_records[1][1]
+def test_sentence_vectors_round_trip(loaded, demo_records):
+    passages = demo_records[1][1]
     got = loaded.sentence_vectors([p.id for p in passages] + ["missing#0"])
     assert set(got) == {p.id for p in passages}
     for p in passages:
@@ -147,8 +149,8 @@ def test_sentence_vectors_round_trip(loaded, seed_records):
         np.testing.assert_array_equal(got[p.id].vectors, p.sentences.vectors)
 
 
-def test_upsert_replaces_passages_and_mentions(loaded, seed_records):
-    article, passages = seed_records[4]
+def test_upsert_replaces_passages_and_mentions(loaded, demo_records):
+    article, passages = demo_records[4]
     before = loaded.stats()
     changed = Article(article.id, article.title + " (revised)", article.text, article.source,
                       article.url, "another-hash", article.ingested_at)
@@ -167,8 +169,8 @@ def test_upsert_replaces_passages_and_mentions(loaded, seed_records):
     assert not gone & {h.passage_id for h in loaded.vector_search(passages[3].embedding, 50)}
 
 
-def test_delete_leaves_no_orphans(loaded, seed_records):
-    article, passages = seed_records[2]
+def test_delete_leaves_no_orphans(loaded, demo_records):
+    article, passages = demo_records[2]
     ids = [p.id for p in passages]
     before = loaded.stats()
     assert loaded.delete_article("no-such-article") is False
@@ -191,8 +193,8 @@ def test_delete_leaves_no_orphans(loaded, seed_records):
 
 
 # --- retrieval ----------------------------------------------------------------------------------
-def test_vector_search_finds_a_passage_by_its_own_embedding(loaded, seed_records):
-    for article, passages in seed_records:
+def test_vector_search_finds_a_passage_by_its_own_embedding(loaded, demo_records):
+    for article, passages in demo_records:
         p = passages[len(passages) // 2]
         hits = loaded.vector_search(p.embedding, 5)
         assert len(hits) == 5
@@ -203,25 +205,25 @@ def test_vector_search_finds_a_passage_by_its_own_embedding(loaded, seed_records
         assert all(-1.0 - 1e-6 <= s <= 1.0 + 1e-6 for s in scores)
 
 
-def test_vector_search_scores_are_cosine_similarities(loaded, seed_records):
-    query = seed_records[0][1][0].embedding
-    embeddings = {p.id: p.embedding for _, ps in seed_records for p in ps}
+def test_vector_search_scores_are_cosine_similarities(loaded, demo_records):
+    query = demo_records[0][1][0].embedding
+    embeddings = {p.id: p.embedding for _, ps in demo_records for p in ps}
     for hit in loaded.vector_search(query, 10):
         assert hit.score == pytest.approx(float(np.dot(query, embeddings[hit.passage_id])),
                                           abs=1e-3)
 
 
-def test_vector_search_with_k_beyond_the_store(loaded, seed_records):
-    total = sum(len(ps) for _, ps in seed_records)
-    hits = loaded.vector_search(seed_records[0][1][0].embedding, total + 50)
+def test_vector_search_with_k_beyond_the_store(loaded, demo_records):
+    total = sum(len(ps) for _, ps in demo_records)
+    hits = loaded.vector_search(demo_records[0][1][0].embedding, total + 50)
     assert len(hits) == total and len({h.passage_id for h in hits}) == total
 
 
-def test_keyword_search_ranks_matching_passages(loaded, seed_records):
+def test_keyword_search_ranks_matching_passages(loaded, demo_records):
     # titles are indexed with each passage
-    texts = {p.id: (a.title + " " + p.text).lower() for a, ps in seed_records for p in ps}
+    texts = {p.id: (a.title + " " + p.text).lower() for a, ps in demo_records for p in ps}
     hits = loaded.keyword_search("CRM loyalty", 10)
-    assert hits, "both words occur in the seed articles"
+    assert hits, "both words occur in the demo articles"
     assert all("crm" in texts[h.passage_id] or "loyal" in texts[h.passage_id] for h in hits)
     scores = [h.score for h in hits]
     assert scores == sorted(scores, reverse=True) and all(s > 0 for s in scores)
@@ -278,11 +280,11 @@ def test_replace_concepts_drops_mentions_of_removed_concepts(loaded):
     assert all(other != removed for other, _, _ in loaded.co_occurring(EX + "cco"))
 
 
-def test_passage_and_concept_mentions(loaded, seed_records):
+def test_passage_and_concept_mentions(loaded, demo_records):
     expected = defaultdict(list)
     for m in all_mentions(loaded):
         expected[m.passage_id].append(m)
-    ids = [p.id for p in seed_records[0][1]] + ["missing#0"]
+    ids = [p.id for p in demo_records[0][1]] + ["missing#0"]
     got = loaded.passage_mentions(ids)
     assert set(got) == set(ids) and got["missing#0"] == []
     for pid in ids:
@@ -295,8 +297,8 @@ def test_passage_and_concept_mentions(loaded, seed_records):
     assert [key(m) for m in top] == [key(m) for m in cmo[:3]]
 
 
-def test_replace_mentions_relinks_passages(loaded, seed_records):
-    passages = seed_records[1][1]
+def test_replace_mentions_relinks_passages(loaded, demo_records):
+    passages = demo_records[1][1]
     ids = [p.id for p in passages]
     before = loaded.stats()
     old = sum(len(ms) for ms in loaded.passage_mentions(ids).values())
@@ -318,7 +320,7 @@ def test_cooccurrence_is_derived_from_mentions(loaded):
             for b in iris - {a}:
                 expected[(a, b)].add(pid)
     got = loaded.co_occurring(EX + "cmo", limit=10)
-    assert got, "CMO co-occurs with other concepts in the seed articles"
+    assert got, "CMO co-occurs with other concepts in the demo articles"
     assert {o: (w, ps) for o, w, ps in got} == {
         b: (float(len(ps)), sorted(ps)) for (a, b), ps in expected.items() if a == EX + "cmo"}
     weights = [w for _, w, _ in got]
@@ -327,9 +329,9 @@ def test_cooccurrence_is_derived_from_mentions(loaded):
 
 
 # --- whole-store views ---------------------------------------------------------------------------
-def test_stats(loaded, seed_records, store):
-    assert loaded.stats() == {"articles": 5,
-                              "passages": sum(len(ps) for _, ps in seed_records),
+def test_stats(loaded, demo_records, store):
+    assert loaded.stats() == {"articles": DEMO_ARTICLES,
+                              "passages": sum(len(ps) for _, ps in demo_records),
                               "concepts": len(CONCEPTS),
                               "mentions": len(all_mentions(loaded))}
 
@@ -342,11 +344,11 @@ def test_empty_store(store):
     assert store.keyword_search("marketing", 5) == []
 
 
-def test_iterators_return_everything(loaded, seed_records):
+def test_iterators_return_everything(loaded, demo_records):
     articles = list(loaded.iter_articles())
-    assert articles == sorted((a for a, _ in seed_records), key=lambda a: a.id)
+    assert articles == sorted((a for a, _ in demo_records), key=lambda a: a.id)
     passages = list(loaded.iter_passages(with_embeddings=True))
-    expected = sorted((p for _, ps in seed_records for p in ps),
+    expected = sorted((p for _, ps in demo_records for p in ps),
                       key=lambda p: (p.article_id, p.ordinal))
     assert [p.id for p in passages] == [p.id for p in expected]
     for got, want in zip(passages, expected):

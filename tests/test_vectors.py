@@ -143,12 +143,12 @@ def test_adaptive_cache_round_trip_and_mismatch(tmp_path):
     assert other.kind == "exact" and len(other) == 0
 
 
-def test_store_switches_to_hnsw_with_same_results_and_reloads_cache(seed_store_dir, tmp_path,
+def test_store_switches_to_hnsw_with_same_results_and_reloads_cache(demo_store_dir, tmp_path,
                                                                     monkeypatch, embedder):
     from citegraph.graph.sqlite_store import SQLiteStore
 
     copy = tmp_path / "store"
-    shutil.copytree(seed_store_dir, copy)
+    shutil.copytree(demo_store_dir, copy)
     query = embedder.encode_query("who owns the data platform")
     with SQLiteStore(copy) as store:
         exact_hits = store.vector_search(query, 5)

@@ -1,4 +1,4 @@
-"""Shared by the web app tests: a real store (the seed articles, a small concept scheme linked
+"""Shared by the web app tests: a real store (the demo corpus, a small concept scheme linked
 by exact label matches, and a hostile article) served by a real waitress server."""
 from __future__ import annotations
 
@@ -72,8 +72,8 @@ def hostile_draft() -> ArticleDraft:
                         source=f"{XSS_SCRIPT}.txt")
 
 
-def build_web_store(seed_store_dir, directory, embedder) -> None:
-    shutil.copytree(seed_store_dir, directory)
+def build_web_store(corpus_store_dir, directory, embedder) -> None:
+    shutil.copytree(corpus_store_dir, directory)
     with SQLiteStore(directory) as store:
         report = IngestReport()
         Pipeline(store, embedder).ingest_drafts([hostile_draft()], report)
@@ -88,11 +88,11 @@ def q(value: str) -> str:
 
 
 @contextmanager
-def web_server(seed_store_dir, directory, embedder):
+def web_server(corpus_store_dir, directory, embedder):
     """A real waitress server on a free port over a fresh copy of the web test store."""
     from citegraph.webapp.server import BackgroundServer
 
-    build_web_store(seed_store_dir, directory, embedder)
+    build_web_store(corpus_store_dir, directory, embedder)
     with BackgroundServer(make_app(directory, embedder)) as running:
         yield running
 
