@@ -2,8 +2,11 @@
 
 Every span satisfies `text[start:end] == passage_text`. Paragraphs are packed into passages
 of about MIN_WORDS..MAX_WORDS words; a paragraph too long for one passage is split between
-sentences; a sentence too long for the model's window is split between words. A short line
-without closing punctuation (a heading) is never a passage of its own: it opens the next one.
+sentences; a sentence too long for the model's window is split between words, and a "word"
+too long for it (Chinese or Japanese without spaces, a long URL, base64, minified JSON) between
+characters. A short line without closing punctuation (a heading) opens the next passage; where
+it cannot, it closes the previous one or stands alone. Every non-space character of the text
+lies in exactly one passage, and no passage exceeds the model's window.
 """
 from __future__ import annotations
 
@@ -15,13 +18,20 @@ MIN_WORDS = 80
 MAX_WORDS = 200
 MAX_TOKENS = 256  # the model's window; passages above it would be truncated silently
 CONTEXT_TOKENS = 24  # the most of an article's title read before a passage (embedder)
+MAX_CHARS = 2048  # a passage's characters, whatever its tokens (one [UNK] may hide 100)
+HEADING_CHARS = 150  # a heading is short in characters too (a CJK paragraph is one "word")
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+# closing quotes after the punctuation stay with their sentence (group 1 ends it)
 _SENTENCE_END = re.compile(
-    r"(?<=[.!?…])[\"”’')\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9•])"  # punctuation, then a capital
+    r"(?<=[.!?…])([\"”’')\]]*)\s+(?=[\"“‘'(\[]?[A-Z0-9•])"  # punctuation, then a capital
+    r"|(?<=[。！？])([」』）”’\"]*)\s*(?=[^\s」』）”’\"。！？])"  # CJK: no space needed
     r"|\n+(?=\S)"  # or a line break inside a paragraph (list items, quoted lines)
 )
 _WORD = re.compile(r"\S+")
+# where a run of characters is best cut: after punctuation or a URL's separators
+_SOFT_BREAK = re.compile(r"[、，。！？；：,.;:!?/&=)\]}」』）-](?=[^、，。！？；：,.;:!?/&=)\]}」』）-])")
+_CLOSING = (".", "?", "!", ":", ";", "”", '"', "。", "！", "？", "：", "；", "」", "』", "）")
 
 
 @dataclass(frozen=True)
@@ -55,7 +65,8 @@ def sentence_spans(text: str, start: int = 0, end: Optional[int] = None) -> list
     end = len(text) if end is None else end
     spans, pos = [], start
     for m in _SENTENCE_END.finditer(text, start, end):
-        s = _trimmed(text, pos, m.start())
+        quotes = m.group(1) if m.group(1) is not None else m.group(2)
+        s = _trimmed(text, pos, m.start() + len(quotes or ""))
         if s:
             spans.append(s)
         pos = m.end()
@@ -71,7 +82,8 @@ def word_count(text: str) -> int:
 
 def is_heading(text: str) -> bool:
     stripped = text.strip()
-    return word_count(stripped) <= 14 and not stripped.endswith((".", "?", "!", ":", ";", "”", '"'))
+    return (len(stripped) <= HEADING_CHARS and word_count(stripped) <= 14
+            and not stripped.endswith(_CLOSING))
 
 
 def default_token_count(text: str) -> int:
@@ -82,19 +94,23 @@ def default_token_count(text: str) -> int:
 class Splitter:
     def __init__(self, token_count: Callable[[str], int] = default_token_count,
                  min_words: int = MIN_WORDS, max_words: int = MAX_WORDS,
-                 max_tokens: int = MAX_TOKENS):
+                 max_tokens: int = MAX_TOKENS, max_chars: int = MAX_CHARS):
         self.token_count = token_count
         self.min_words = min_words
         self.max_words = max_words
         self.max_tokens = max_tokens
+        self.max_chars = max_chars
 
     def _fits(self, text: str, start: int, end: int) -> bool:
+        if end - start > self.max_chars:
+            return False
         piece = text[start:end]
         return word_count(piece) <= self.max_words and self.token_count(piece) <= self.max_tokens
 
     def _units(self, text: str) -> list[Span]:
-        """Paragraphs, with over-long ones broken into sentences and over-long sentences
-        into word runs, so that every unit fits in one passage."""
+        """Paragraphs, with over-long ones broken into sentences, over-long sentences into
+        word runs and over-long words into character runs, so that every unit fits in one
+        passage."""
         units: list[Span] = []
         for para in paragraph_spans(text):
             if self._fits(text, para.start, para.end):
@@ -111,11 +127,46 @@ class Splitter:
         words = [m.span() for m in _WORD.finditer(text, span.start, span.end)]
         runs, first = [], 0
         while first < len(words):
+            if not self._fits(text, *words[first]):
+                runs.extend(self._char_runs(text, *words[first]))
+                first += 1
+                continue
             last = first
             while last + 1 < len(words) and self._fits(text, words[first][0], words[last + 1][1]):
                 last += 1
             runs.append(Span(words[first][0], words[last][1]))
             first = last + 1
+        return runs
+
+    def _char_runs(self, text: str, start: int, end: int) -> list[Span]:
+        """A run without spaces cut into pieces that fit: about the longest prefix that
+        fits (guessed from the last piece's characters per token, then corrected), moved
+        back to a punctuation or URL separator when one is near."""
+        runs = []
+        size = self.max_chars
+        while start < end:
+            limit = min(end, start + self.max_chars)
+            cut = min(limit, start + size)
+            if self._fits(text, start, cut):
+                while cut < limit:  # the guess may be short: grow while it fits
+                    longer = min(limit, cut + max(1, (cut - start) // 8))
+                    if not self._fits(text, start, longer):
+                        break
+                    cut = longer
+            else:
+                tokens = self.token_count(text[start:cut])
+                while cut > start + 1 and not self._fits(text, start, cut):
+                    share = (self.max_tokens - 2) / max(tokens, 1)
+                    cut = start + max(1, min(int((cut - start) * share), (cut - start) * 15 // 16))
+                    tokens = self.token_count(text[start:cut])
+            size = cut - start
+            if cut < end:
+                window = max(start + 1, cut - 64)
+                soft = [m.end() for m in _SOFT_BREAK.finditer(text, window, cut)]
+                if soft:
+                    cut = soft[-1]
+            runs.append(Span(start, cut))
+            start = cut
         return runs
 
     def split(self, text: str) -> list[Span]:
@@ -133,7 +184,10 @@ class Splitter:
             if joined_fits and not opens_section and (words_now < self.min_words or heading_only):
                 current = Span(current.start, unit.end)
             elif heading_only:
-                current = unit  # a heading that cannot share a passage with its text is dropped
+                # a heading that cannot share a passage with its text: with the text before
+                # it if that fits, else alone; never lost
+                self._close(text, passages, current)
+                current = unit
             else:
                 passages.append(current)
                 current = unit
@@ -142,6 +196,12 @@ class Splitter:
                              or is_heading(text[current.start:current.end])) \
                     and self._fits(text, passages[-1].start, current.end):
                 passages[-1] = Span(passages[-1].start, current.end)
-            elif not is_heading(text[current.start:current.end]) or not passages:
+            else:
                 passages.append(current)
         return passages
+
+    def _close(self, text: str, passages: list[Span], heading: Span) -> None:
+        if passages and self._fits(text, passages[-1].start, heading.end):
+            passages[-1] = Span(passages[-1].start, heading.end)
+        else:
+            passages.append(heading)
