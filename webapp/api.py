@@ -2,8 +2,10 @@
 the result JSON of DESIGN.md."""
 from __future__ import annotations
 
+from functools import wraps
+
 from apiflask import APIBlueprint, abort
-from flask import Response, current_app, stream_with_context, url_for
+from flask import Response, current_app, request, stream_with_context, url_for
 
 from citegraph.graph.base import GraphStore
 from citegraph.graph.cards import article_card
@@ -11,9 +13,29 @@ from citegraph.graph.neighbourhood import concept_card, neighbourhood
 from citegraph.ontology.lookup import resolve as resolve_concept
 from citegraph.webapp import export, schemas
 from citegraph.webapp.schemas import json_response
+from citegraph.ingest.readers import MAX_JSON_DEPTH, json_depth
 from citegraph.webapp.security import token_required
 
 bp = APIBlueprint("api", __name__, tag="API")
+
+
+def json_body(view):
+    """A JSON body or nothing: another media type is 415, a body nested deeper than
+    MAX_JSON_DEPTH 400 (the parser recurses and would fail with RecursionError, a 500)."""
+    @wraps(view)
+    def checked(*args, **kwargs):
+        if not request.is_json:
+            abort(415, f"the body must be application/json, not "
+                       f"{request.mimetype or 'unnamed'}")
+        data = request.get_data(cache=True)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            abort(400, "the body is not UTF-8")
+        if json_depth(text) > MAX_JSON_DEPTH:
+            abort(400, f"the body is JSON nested deeper than {MAX_JSON_DEPTH} levels")
+        return view(*args, **kwargs)
+    return checked
 
 
 def runtime():
@@ -88,11 +110,13 @@ def article(article_id):
 
 @bp.post("/api/articles")
 @token_required  # before the body is parsed: no validation detail for unauthorised callers
+@json_body
 @bp.input(schemas.ArticleIn, location="json")
 @bp.doc(security="BearerToken",
         responses={201: json_response(schemas.WriteResult, "Ingested (new or changed)."),
                    200: json_response(schemas.WriteResult, "Unchanged: already stored."),
-                   401: "Missing or wrong token.", 403: "Writes are disabled."})
+                   401: "Missing or wrong token.", 403: "Writes are disabled.",
+                   415: json_response(schemas.Error, "The body is not JSON.")})
 def add_article(json_data):
     """Ingest one article; re-posting an unchanged article is a no-op."""
     article_id = json_data["id"].strip()

@@ -77,10 +77,11 @@ def init_app(app) -> None:
 
     @app.errorhandler(StoreError)
     def store_error(error: StoreError):
+        # the reason names the store's path or URI: for the log, not for the caller
         app.logger.error("store: %s", error)
         if wants_json():
-            return _json_error(503, f"store unavailable: {error}")
-        return _page_error(503, f"store unavailable: {error}")
+            return _json_error(503, "store unavailable")
+        return _page_error(503, "store unavailable")
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

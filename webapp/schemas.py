@@ -7,7 +7,8 @@ from apiflask.fields import Boolean, Dict, Float, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range, Regexp
 from marshmallow import ValidationError
 
-from citegraph.ingest.readers import MAX_ARTICLE_CHARS
+from citegraph.ingest.readers import (MAX_ARTICLE_CHARS, MAX_ID_CHARS, MAX_TITLE_CHARS,
+                                      has_surrogate, id_problem)
 from citegraph.search.service import MAX_K, MAX_QUESTION_CHARS as MAX_QUERY_CHARS
 from citegraph.webapp.export import formats as export_formats
 
@@ -16,6 +17,21 @@ from citegraph.webapp.export import formats as export_formats
 def not_blank(value: str) -> None:
     if not value.strip():
         raise ValidationError("must not be blank")
+
+
+def valid_unicode(value: str) -> None:
+    """JSON may escape a lone surrogate (`"\\ud800"`); it is no character and cannot be
+    stored or hashed."""
+    if has_surrogate(value):
+        raise ValidationError("holds a lone surrogate (not valid Unicode)")
+
+
+def article_id(value: str) -> None:
+    """The rules file ingest applies too (ingest/readers.py): not empty, not absolute, not
+    `.` or `..`, no control characters."""
+    problem = id_problem(value.strip())
+    if problem:
+        raise ValidationError(problem)
 
 
 # --- requests ---------------------------------------------------------------------------
@@ -38,14 +54,14 @@ class ExportQuery(Schema):
 
 
 class ArticleIn(Schema):
-    id = String(required=True, validate=[Length(1, 300), not_blank,
-                                         Regexp(r"^[^\x00-\x1f]*$", error="no control characters")])
-    title = String(required=True, validate=Length(0, 1000))
-    text = String(required=True, validate=[Length(1, MAX_ARTICLE_CHARS), not_blank])
+    id = String(required=True, validate=[Length(1, MAX_ID_CHARS), not_blank, article_id])
+    title = String(required=True, validate=[Length(0, MAX_TITLE_CHARS), valid_unicode])
+    text = String(required=True, validate=[Length(1, MAX_ARTICLE_CHARS), not_blank,
+                                           valid_unicode])
     url = String(load_default="", validate=[
-        Length(0, 2000),
+        Length(0, 2000), valid_unicode,
         Regexp(r"^$|^[Hh][Tt][Tt][Pp][Ss]?://", error="must be an http:// or https:// URL")])
-    source = String(load_default="api", validate=Length(0, 300))
+    source = String(load_default="api", validate=[Length(0, 300), valid_unicode])
 
 
 # --- responses --------------------------------------------------------------------------
