@@ -9,7 +9,8 @@ from typing import Callable, Iterable, Optional, Protocol
 
 from citegraph.graph.base import GraphStore
 from citegraph.graph.models import Article, Mention, Passage
-from citegraph.ingest.readers import ArticleDraft, ReadError, discover, read_file
+from citegraph.ingest.readers import (ArticleDraft, ReadError, check_id, discover,
+                                      has_surrogate, limit_title, read_file)
 from citegraph.text.cleaning import clean_text
 from citegraph.text.splitter import Splitter
 
@@ -71,10 +72,23 @@ class Pipeline:
         self.ingest_wait = ingest_wait  # seconds to wait for another bulk ingest; None: no limit
 
     # --- building blocks -------------------------------------------------------------
-    def prepare(self, draft: ArticleDraft, report: IngestReport) -> Optional[_Pending]:
+    def prepare(self, draft: ArticleDraft, report: IngestReport,
+                replace: bool = True) -> Optional[_Pending]:
+        """The article's passages, or None when it is stored unchanged. Unless `replace`,
+        an id that holds an article from another source is refused (ReadError)."""
+        for name in ("title", "url", "text", "source"):
+            if has_surrogate(getattr(draft, name)):
+                raise ReadError(f"{name} holds a lone surrogate (not valid Unicode)")
+        draft.title = limit_title(draft.title) or draft.id
         digest = content_hash(draft)
-        stored = self.store.article_hash(draft.id)
-        if stored == digest:
+        head = self.store.article_titles([draft.id]).get(draft.id)
+        if head is not None and not replace and not same_source(head.source, draft.source):
+            raise ReadError(
+                f"article id {draft.id!r} already holds {head.source or 'another article'}"
+                f" (not from {draft.source}); not replaced: --replace replaces it,"
+                " --id-prefix keeps both")
+        stored = head.content_hash if head is not None else None
+        if stored == digest and (head.source == draft.source or not draft.source):
             report.unchanged += 1
             report.article_ids.append(draft.id)
             return None
@@ -106,17 +120,29 @@ class Pipeline:
 
     # --- entry points --------------------------------------------------------------
     def ingest_drafts(self, drafts: Iterable[ArticleDraft], report: IngestReport,
-                      seen: Optional[set[str]] = None, where: str = "") -> None:
-        seen = set() if seen is None else seen
+                      seen: Optional[dict[str, str]] = None, where: str = "",
+                      replace: bool = True, id_prefix: str = "") -> None:
+        """Drafts embedded in batches and stored one article per transaction. A draft that
+        cannot be stored (a bad id, a duplicate in this batch, an id held by another source
+        when not `replace`) is reported in `report.failed` and the others go on."""
+        seen = {} if seen is None else seen
         pending: list[_Pending] = []
         size = 0
         for draft in drafts:
-            if draft.id in seen:
-                report.failed.append((where or draft.source or draft.id,
-                                      f"duplicate article id {draft.id!r} in this batch"))
+            place = where or draft.source or draft.id
+            try:
+                if id_prefix:
+                    draft.id = id_prefix + draft.id
+                check_id(draft.id)
+                origin = draft.source or place
+                if draft.id in seen:
+                    raise ReadError(f"duplicate article id {draft.id!r} in this batch"
+                                    f" (already read from {seen[draft.id]})")
+                seen[draft.id] = origin
+                item = self.prepare(draft, report, replace=replace)
+            except ReadError as exc:
+                report.failed.append((place, str(exc)))
                 continue
-            seen.add(draft.id)
-            item = self.prepare(draft, report)
             if item is None:
                 continue
             pending.append(item)
@@ -141,16 +167,24 @@ class Pipeline:
         self.ingest_drafts([draft], report)
         return report
 
-    def ingest_paths(self, paths: list[str], progress: Callable | None = None) -> IngestReport:
-        """One bulk ingest at a time per store (see ingest/lock.py)."""
+    def ingest_paths(self, paths: list[str], progress: Callable | None = None, *,
+                     replace: bool = False, id_prefix: str = "",
+                     follow_symlinks: bool = False) -> IngestReport:
+        """One bulk ingest at a time per store (see ingest/lock.py). A file whose id holds an
+        article from another source is refused unless `replace`; `id_prefix` goes before
+        every id read (`teamB/`); symlinks out of a named folder are followed only when
+        `follow_symlinks`."""
+        prefix = normalise_prefix(id_prefix)
         with self.store.ingest_lock(self.ingest_wait) as lock:
-            return self._ingest_paths(paths, progress, lock.interrupted)
+            return self._ingest_paths(paths, progress, lock.interrupted, replace, prefix,
+                                      follow_symlinks)
 
     def _ingest_paths(self, paths: list[str], progress: Callable | None,
-                      after_crash: bool) -> IngestReport:
+                      after_crash: bool, replace: bool = False, id_prefix: str = "",
+                      follow_symlinks: bool = False) -> IngestReport:
         report = IngestReport()
-        seen: set[str] = set()
-        files = list(discover(paths))
+        seen: dict[str, str] = {}
+        files = list(discover(paths, follow_symlinks=follow_symlinks))
         iterator = progress(files) if progress else files
         for path, root in iterator:
             name = str(path)
@@ -159,7 +193,31 @@ class Pipeline:
             except ReadError as exc:
                 report.failed.append((name, str(exc)))
                 continue
-            self.ingest_drafts(drafts, report, seen, where=name)
+            self.ingest_drafts(drafts, report, seen, where=name, replace=replace,
+                               id_prefix=id_prefix)
         # co-occurrence counts are updated in each article's own transaction, so a killed
         # ingest (after_crash) leaves them equal to its committed mentions: nothing to redo
         return report
+
+
+def normalise_prefix(prefix: str) -> str:
+    """`teamB` and `teamB/` both put ids under `teamB/`; a prefix that could not start an
+    id is refused (ReadError)."""
+    prefix = (prefix or "").strip()
+    if not prefix:
+        return ""
+    prefix = prefix.rstrip("/") + "/"
+    check_id(prefix + "x")
+    if prefix.split("/")[0] in (".", ".."):
+        raise ReadError(f"id prefix {prefix!r} starts with '.' or '..'")
+    return prefix
+
+
+def same_source(stored: str, new: str) -> bool:
+    """Whether a stored article's `source` names the file now read as `new`. Stores written
+    before sources became labels hold the path as it was given (absolute or relative to the
+    working folder then): such a path ending in the label is the same file."""
+    if not stored or not new or stored == new:
+        return True
+    legacy = stored.replace("\\", "/")
+    return legacy.endswith("/" + new) and ("/" in new)

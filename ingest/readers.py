@@ -3,6 +3,12 @@
 Every reader returns `ArticleDraft`s (id, title, cleaned text, url, source) or raises
 `ReadError` with a one-line reason. Article ids are stable: a JSONL record's `_id`/`id`,
 otherwise the file's path relative to the folder it was found in, without its extension.
+`source` is a label, never a server path: the folder's name and the file's path inside it
+(`teamA/notes.txt`), or for a file named directly its folder's name and its own.
+
+Every reader is linear in its input (no regex that can backtrack over a whole line; size
+limits are applied to the bytes before anything else), and every record is checked for what
+would break a later step (lone surrogates, ids that are not labels, huge titles).
 """
 from __future__ import annotations
 
@@ -20,6 +26,9 @@ from citegraph.text.cleaning import clean_text, markdown_to_text
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # larger files are refused, not truncated
 MAX_ARTICLE_CHARS = 2_000_000
+MAX_TITLE_CHARS = 1000  # the API's limit too (webapp/schemas.py); longer titles are cut
+MAX_ID_CHARS = 1000
+MAX_JSON_DEPTH = 100  # JSONL records nested deeper are refused before they are parsed
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
 
 
@@ -36,12 +45,69 @@ class ArticleDraft:
     source: str = ""
 
 
+# --- what every record must satisfy ----------------------------------------------------
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
+def has_surrogate(text: str) -> bool:
+    """A lone surrogate (JSON `"\\ud800"`) cannot be stored or hashed as UTF-8."""
+    return _SURROGATE.search(text) is not None
+
+
+def id_problem(article_id: str) -> str | None:
+    """Why `article_id` cannot be an article id, or None. Ids are labels that also appear in
+    URLs and passage ids: never empty, absolute, `.`/`..`, or holding control characters."""
+    if not article_id or not article_id.strip():
+        return "is empty"
+    if len(article_id) > MAX_ID_CHARS:
+        return f"is {len(article_id):,} characters, over the {MAX_ID_CHARS:,} limit"
+    if article_id.startswith("/"):
+        return "starts with '/'"
+    if article_id.strip() in (".", ".."):
+        return f"is {article_id.strip()!r}"
+    if _CONTROL.search(article_id):
+        return "holds a control character"
+    if has_surrogate(article_id):
+        return "holds a lone surrogate (not valid Unicode)"
+    return None
+
+
+def check_id(article_id: str) -> str:
+    problem = id_problem(article_id)
+    if problem:
+        raise ReadError(f"article id {_show(article_id)} {problem}")
+    return article_id
+
+
+def _show(value: str, limit: int = 80) -> str:
+    """A value quoted for a one-line message: escaped, and cut when long."""
+    shown = repr(value[:limit]) if len(value) <= limit else repr(value[:limit]) + "…"
+    return shown.encode("ascii", "backslashreplace").decode("ascii")
+
+
+def limit_title(title: str) -> str:
+    """One line of at most MAX_TITLE_CHARS characters (cut at a word where one is near)."""
+    title = " ".join(_CONTROL.sub(" ", title).split())
+    if len(title) <= MAX_TITLE_CHARS:
+        return title
+    cut = title[:MAX_TITLE_CHARS - 1]
+    space = cut.rfind(" ", MAX_TITLE_CHARS - 100)
+    return (cut[:space] if space > 0 else cut).rstrip() + "…"
+
+
 def decode(data: bytes, name: str) -> str:
     """UTF-8 (with or without BOM) or UTF-16 with a BOM; binary data is refused."""
     if not data.strip():
         raise ReadError("empty file")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = data.decode("utf-16")
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            why = "odd number of bytes" if len(data) % 2 else exc.reason
+            raise ReadError(f"not valid UTF-16 ({why}, at byte {exc.start:,})") from None
+        if not text.strip("\ufeff \t\r\n"):
+            raise ReadError("empty file")
     else:
         if b"\x00" in data[:8192]:
             raise ReadError("binary data, not text")
@@ -60,9 +126,9 @@ def decode(data: bytes, name: str) -> str:
 
 
 def _title_and_body(text: str, fallback: str) -> tuple[str, str]:
-    first = next((line.strip() for line in text.split("\n") if line.strip()), "")
+    first = next((line.strip() for line in text.split("\n", 50) if line.strip()), "")
     title = first if 0 < len(first) <= 300 else fallback
-    return title, text
+    return limit_title(title), text
 
 
 def _require_text(text: str) -> str:
@@ -74,56 +140,86 @@ def _require_text(text: str) -> str:
     return text
 
 
+def _require_size(text: str) -> str:
+    """The article limit, checked on the decoded text before any cleaning runs (cleaning
+    only removes, so a text over the limit now would be over it afterwards too, bar
+    markup)."""
+    if len(text) > 2 * MAX_ARTICLE_CHARS:
+        raise ReadError(f"article text is {len(text):,} characters, over the "
+                        f"{MAX_ARTICLE_CHARS:,} limit")
+    return text
+
+
 def read_txt(data: bytes, article_id: str, source: str) -> list[ArticleDraft]:
-    text = _require_text(clean_text(decode(data, source)))
+    text = _require_text(clean_text(_require_size(decode(data, source))))
     title, text = _title_and_body(text, article_id)
     return [ArticleDraft(article_id, title, text, source=source)]
 
 
-_FRONT_TITLE = re.compile(r"^---\n(?:.*\n)*?title:\s*[\"']?(.+?)[\"']?\s*\n(?:.*\n)*?---\n")
+def front_matter_title(raw: str) -> str | None:
+    """`title:` of a YAML front matter block (`---` lines at the top), read line by line."""
+    if not raw.startswith("---\n"):
+        return None
+    end = raw.find("\n---\n", 3)
+    if end < 0:
+        return None
+    for line in raw[4:end + 1].split("\n"):
+        if line.startswith("title:"):
+            value = line[len("title:"):].strip()
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+                value = value[1:-1]
+            return value.strip() or None
+    return None
 
 
 def read_markdown(data: bytes, article_id: str, source: str) -> list[ArticleDraft]:
-    raw = decode(data, source).replace("\r\n", "\n")
-    front = _FRONT_TITLE.match(raw)
+    raw = _require_size(decode(data, source)).replace("\r\n", "\n")
+    front = front_matter_title(raw)
     text = _require_text(clean_text(markdown_to_text(raw)))
     title, text = _title_and_body(text, article_id)
     if front:
-        title = front.group(1).strip()
+        title = limit_title(front)
     return [ArticleDraft(article_id, title, text, source=source)]
 
 
 def read_html(data: bytes, article_id: str, source: str) -> list[ArticleDraft]:
     import trafilatura  # heavy import, only when HTML is read
 
-    html = decode(data, source)
-    text = trafilatura.extract(html, include_comments=True, include_tables=True,
-                               include_formatting=False, favor_recall=True, deduplicate=False)
+    html = _require_size(decode(data, source))
+    try:
+        text = trafilatura.extract(html, include_comments=True, include_tables=True,
+                                   include_formatting=False, favor_recall=True,
+                                   deduplicate=False)
+        meta = trafilatura.extract_metadata(html) if text and text.strip() else None
+    except RecursionError:
+        raise ReadError("HTML nested too deeply to read") from None
     if not text or not text.strip():
         raise ReadError("no article text found in the HTML")
-    meta = trafilatura.extract_metadata(html)
     text = _require_text(clean_text(text))
     title = (meta.title if meta and meta.title else "") or _title_and_body(text, article_id)[0]
     url = (meta.url if meta and meta.url else "") or ""
-    return [ArticleDraft(article_id, title.strip(), text, url=url, source=source)]
+    return [ArticleDraft(article_id, limit_title(title) or article_id, text,
+                         url=url[:2000], source=source)]
 
 
 def read_jsonl(data: bytes, article_id: str, source: str,
-               on_error: Callable[[str, str], None] | None = None) -> list[ArticleDraft]:
-    """One article per line; a bad line is reported through `on_error` and skipped."""
+               on_error: Callable[[str, str], None] | None = None,
+               where: str | None = None) -> list[ArticleDraft]:
+    """One article per line; a bad line is reported through `on_error` (as `where:line`)
+    and skipped, the other lines are read."""
     text = decode(data, source)
+    where = where or source
     drafts: list[ArticleDraft] = []
     seen: set[str] = set()
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
-        where = f"{source}:{number}"
         try:
             drafts.append(_jsonl_record(line, seen))
         except ReadError as exc:
             if on_error is None:
                 raise ReadError(f"line {number}: {exc}") from None
-            on_error(where, str(exc))
+            on_error(f"{where}:{number}", str(exc))
     if not drafts:
         raise ReadError("no valid records")
     for d in drafts:
@@ -131,17 +227,47 @@ def read_jsonl(data: bytes, article_id: str, source: str,
     return drafts
 
 
+def json_depth(line: str) -> int:
+    """The deepest nesting of `[`/`{` in a JSON text, outside strings (below
+    MAX_JSON_DEPTH: an upper bound of it); linear, no parsing (the parser itself recurses
+    and would fail with RecursionError on deep input)."""
+    if line.count("[") + line.count("{") <= MAX_JSON_DEPTH:
+        return line.count("[") + line.count("{")  # cannot be deeper than that
+    # strings out first: a quoted bracket does not nest (escaped quotes stay inside)
+    bare = _JSON_STRING.sub('""', line)
+    depth = deepest = 0
+    for ch in _JSON_BRACKETS.findall(bare):
+        if ch in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+        else:
+            depth -= 1
+    return deepest
+
+
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_JSON_BRACKETS = re.compile(r"[\[\]{}]")
+
+
 def _jsonl_record(line: str, seen: set[str]) -> ArticleDraft:
+    if json_depth(line) > MAX_JSON_DEPTH:
+        raise ReadError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
         raise ReadError(f"invalid JSON ({exc.msg})") from None
+    except RecursionError:
+        raise ReadError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels") from None
     if not isinstance(record, dict):
         raise ReadError("a record must be a JSON object")
     rid = record.get("_id", record.get("id"))
-    if rid is None or str(rid).strip() == "":
+    if rid is None or (isinstance(rid, str) and rid.strip() == ""):
         raise ReadError("missing field '_id' or 'id'")
-    rid = str(rid).strip()
+    if not isinstance(rid, (str, int)) or isinstance(rid, bool):
+        raise ReadError(f"field '_id'/'id' must be a string or a number, not "
+                        f"{type(rid).__name__}")
+    rid = check_id(str(rid).strip())
     if rid in seen:
         raise ReadError(f"duplicate id {rid!r} in this file")
     body = record.get("text")
@@ -153,9 +279,17 @@ def _jsonl_record(line: str, seen: set[str]) -> ArticleDraft:
     title = title.strip() if isinstance(title, str) else ""
     url = record.get("url")
     url = url.strip() if isinstance(url, str) else ""
-    cleaned = _require_text(clean_text(body))
+    for name, value in (("text", body), ("title", title), ("url", url)):
+        if has_surrogate(value):
+            at = _SURROGATE.search(value).start()
+            raise ReadError(f"field {name!r} holds a lone surrogate at character {at:,} "
+                            "(not valid Unicode)")
+    if len(url) > 2000:
+        raise ReadError(f"field 'url' is {len(url):,} characters, over the 2,000 limit")
+    cleaned = _require_text(clean_text(_require_size(body)))
     seen.add(rid)
-    return ArticleDraft(rid, title or _title_and_body(cleaned, rid)[0], cleaned, url=url)
+    return ArticleDraft(rid, limit_title(title) or _title_and_body(cleaned, rid)[0], cleaned,
+                        url=url)
 
 
 READERS = {".txt": read_txt, ".md": read_markdown, ".markdown": read_markdown,
@@ -168,20 +302,46 @@ def article_id_for(path: Path, root: Path | None) -> str:
     return rel.with_suffix("").as_posix()
 
 
-def discover(paths: list[str]) -> Iterator[tuple[Path, Path | None]]:
+def source_label(path: Path, root: Path | None) -> str:
+    """What `source` says of a file: the folder's name and the path inside it, or the
+    named file's folder name and its own; never the server's path above that."""
+    if root is not None:
+        base = Path(os.path.abspath(root)).name
+        rel = path.relative_to(root).as_posix()
+        return f"{base}/{rel}" if base else rel
+    parent = Path(os.path.abspath(path)).parent.name
+    return f"{parent}/{path.name}" if parent else path.name
+
+
+class Skipped(ReadError):
+    """A file found but deliberately not read (a symlink out of the folder)."""
+
+
+def discover(paths: list[str], follow_symlinks: bool = False
+             ) -> Iterator[tuple[Path, Path | None]]:
     """(file, root folder or None) for every file named or found below a named folder, in
-    a stable order. Unreadable folders and symlink loops surface as errors on read."""
+    a stable order. Unreadable folders and symlink loops surface as errors on read. Below a
+    folder, a symlink whose target lies outside it is yielded as a `Skipped` error (not
+    followed) unless `follow_symlinks`."""
     for name in paths:
         p = Path(name)
         if p.is_dir():
             seen_dirs: set = set()
-            for f in _walk(p, seen_dirs):
+            inside = None if follow_symlinks else os.path.realpath(p)
+            for f in _walk(p, seen_dirs, inside):
                 yield f, p
         else:
             yield p, None
 
 
-def _walk(folder: Path, seen_dirs: set) -> Iterator[Path]:
+def _outside(entry: Path, inside: str | None) -> bool:
+    if inside is None or not entry.is_symlink():
+        return False
+    target = os.path.realpath(entry)
+    return os.path.commonpath([inside, target]) != inside
+
+
+def _walk(folder: Path, seen_dirs: set, inside: str | None) -> Iterator[Path]:
     try:
         key = folder.resolve()
         if key in seen_dirs:
@@ -194,10 +354,16 @@ def _walk(folder: Path, seen_dirs: set) -> Iterator[Path]:
     for entry in entries:
         if entry.name.startswith("."):
             continue
-        if entry.is_dir():
-            yield from _walk(entry, seen_dirs)
+        if _outside(entry, inside):
+            yield _SkippedPath(entry)
+        elif entry.is_dir():
+            yield from _walk(entry, seen_dirs, inside)
         else:
             yield entry
+
+
+class _SkippedPath(type(Path())):
+    """A path found but not to be read; read_file reports it."""
 
 
 def _too_big(size: int) -> ReadError:
@@ -236,6 +402,9 @@ def _read_bytes(path: Path) -> bytes:
 
 def read_file(path: Path, root: Path | None,
               on_record_error: Callable[[str, str], None] | None = None) -> list[ArticleDraft]:
+    if isinstance(path, _SkippedPath):
+        raise Skipped("symlink to outside the folder: not followed (--follow-symlinks "
+                      "follows it)")
     suffix = path.suffix.lower()
     if path.is_dir():
         raise ReadError("folder could not be read")
@@ -245,6 +414,8 @@ def read_file(path: Path, root: Path | None,
                         f"(supported: {', '.join(SUFFIXES)})")
     data = _read_bytes(path)
     article_id = article_id_for(path, root)
+    source = source_label(path, root)
     if reader is read_jsonl:
-        return read_jsonl(data, article_id, str(path), on_record_error)
-    return reader(data, article_id, str(path))
+        return read_jsonl(data, article_id, source, on_record_error, where=str(path))
+    check_id(article_id)
+    return reader(data, article_id, source)

@@ -15,19 +15,39 @@ from citegraph.commands.common import (EXIT_PARTIAL, EXIT_USAGE, fail, ontology_
 @store_option
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @ontology_option
-def ingest(paths, store, as_json, ontology):
-    """Ingest files or folders (.txt, .md, .html, .jsonl)."""
+@click.option("--replace", is_flag=True,
+              help="Let a file replace a stored article with the same id that came from "
+                   "another file (refused by default).")
+@click.option("--id-prefix", default="", metavar="PREFIX",
+              help="Put PREFIX/ before every article id read (two folders with the same "
+                   "layout side by side: --id-prefix teamB).")
+@click.option("--follow-symlinks", is_flag=True,
+              help="Follow symlinks that lead out of a named folder (skipped by default).")
+def ingest(paths, store, as_json, ontology, replace, id_prefix, follow_symlinks):
+    """Ingest files or folders (.txt, .md, .html, .jsonl).
+
+    An article's id is the file's path inside the folder given, without its extension
+    (a JSONL record's `_id`/`id`). A file whose id already holds an article from another
+    file is refused, naming both, unless --replace."""
     from tqdm import tqdm
 
+    from citegraph.ingest.pipeline import normalise_prefix
+    from citegraph.ingest.readers import ReadError
+
+    try:
+        id_prefix = normalise_prefix(id_prefix)
+    except ReadError as exc:
+        fail(f"--id-prefix: {exc}")
     runtime = open_runtime(store=store, ontology=ontology)
     runtime.scheme  # a bad scheme fails before the store is opened
     with runtime.store:
         runtime.sync_scheme()
         report = runtime.pipeline().ingest_paths(
             list(paths), progress=lambda files: tqdm(files, desc="ingest", unit="file",
-                                                     disable=None, file=sys.stderr))
+                                                     disable=None, file=sys.stderr),
+            replace=replace, id_prefix=id_prefix, follow_symlinks=follow_symlinks)
     for where, reason in report.failed:
-        click.echo(f"citegraph: {where}: {reason}", err=True)
+        click.echo(f"citegraph: {one_line(where)}: {one_line(reason)}", err=True)
     summary = report.as_dict()
     if as_json:
         click.echo(json.dumps(summary))
@@ -62,6 +82,13 @@ def delete(article_id, store):
         if not s.delete_article(article_id):
             fail(f"article {article_id!r}: not in the store", EXIT_PARTIAL)
     click.echo(f"deleted {article_id}")
+
+
+def one_line(text: str) -> str:
+    """A file name or reason as one printable line (a name may hold a line break)."""
+    return "".join(ch if ch.isprintable() or ch == " " else
+                   ch.encode("unicode_escape", "backslashreplace").decode("ascii")
+                   for ch in str(text)) if not str(text).isprintable() else str(text)
 
 
 commands = [ingest, stats, delete]
