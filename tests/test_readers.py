@@ -88,3 +88,68 @@ def test_latin1_and_utf16_decode():
 
 def test_article_id_for_a_named_file_is_its_stem(tmp_path):
     assert article_id_for(tmp_path / "x" / "note.md", None) == "note"
+
+
+# --- hostile input: linear readers, records checked ---------------------------------------
+BAIT = ["lt", "image", "link", "emphasis", "strong", "heading", "front", "backticks",
+        "html-nest", "html-lt"]
+
+
+@pytest.mark.parametrize("kind", BAIT)
+@pytest.mark.parametrize("suffix", [".md", ".txt", ".html"])
+def test_readers_are_linear_on_regex_bait(tmp_path, kind, suffix):
+    """200 KB built to make a backtracking regex quadratic (156 KB of "<" took the Markdown
+    reader 54 s). Linear readers take well under a second here; the bound leaves room for a
+    loaded two-core machine, and 20x the input must not cost more than ~20x + slack."""
+    import time
+
+    from adversarial import hostile_text
+
+    def timed(size: int) -> float:
+        f = write(tmp_path / f"bait{size}{suffix}", hostile_text(kind, size))
+        started = time.process_time()  # CPU time: other jobs on the machine do not count
+        try:
+            read_file(f, None)
+        except ReadError:
+            pass  # refusing is fine; hanging is not
+        return time.process_time() - started
+
+    small, large = timed(10_000), timed(200_000)
+    assert large < 5.0, f"{kind}{suffix}: {large:.1f} s CPU for 200 KB"
+    assert large < 40 * small + 1.0, (small, large)
+
+
+def test_utf16_of_odd_length_is_refused_with_reason(tmp_path):
+    f = write(tmp_path / "odd.txt", "Odd\n\ntext".encode("utf-16") + b"!", "wb")
+    with pytest.raises(ReadError, match="UTF-16"):
+        read_file(f, None)
+
+
+def test_jsonl_surrogates_depth_and_ids_are_per_record(tmp_path):
+    lines = ['{"id": "a", "text": "bad \\ud800"}', "[" * 50_000 + "]" * 50_000,
+             json.dumps({"id": "/x", "text": "t"}), json.dumps({"id": "ok", "text": "good",
+                                                               "title": "T" * 5000})]
+    f = write(tmp_path / "r.jsonl", "\n".join(lines))
+    errors = []
+    [draft] = read_file(f, None, on_record_error=lambda w, r: errors.append((w, r)))
+    assert draft.id == "ok" and len(draft.title) <= 1000
+    assert [w for w, _ in errors] == [f"{f}:1", f"{f}:2", f"{f}:3"]
+    assert "surrogate" in errors[0][1] and "nested" in errors[1][1] and "'/'" in errors[2][1]
+
+
+def test_source_is_a_label_not_a_server_path(tmp_path):
+    (tmp_path / "team" / "sub").mkdir(parents=True)
+    f = write(tmp_path / "team" / "sub" / "n.txt", "T\n\nbody")
+    [draft] = read_file(f, tmp_path / "team")
+    assert draft.source == "team/sub/n.txt" and draft.id == "sub/n"
+    [draft] = read_file(f, None)
+    assert draft.source == "sub/n.txt"
+
+
+def test_markdown_headings_and_front_matter_still_read():
+    from citegraph.text.cleaning import markdown_to_text
+    from citegraph.ingest.readers import front_matter_title
+
+    assert markdown_to_text("## Title ##\n# C#\ntext").split("\n")[:2] == ["Title", "C#"]
+    assert front_matter_title('---\nlayout: x\ntitle: "Quoted"\n---\nbody') == "Quoted"
+    assert front_matter_title("---\ntitle: never closed\n") is None
