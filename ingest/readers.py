@@ -27,7 +27,7 @@ from citegraph.text.cleaning import clean_text, markdown_to_text
 MAX_FILE_BYTES = 20 * 1024 * 1024  # larger files are refused, not truncated
 MAX_ARTICLE_CHARS = 2_000_000
 MAX_TITLE_CHARS = 1000  # the API's limit too (webapp/schemas.py); longer titles are cut
-MAX_ID_CHARS = 1000
+MAX_ID_CHARS = 300  # ids travel in URLs and passage ids
 MAX_JSON_DEPTH = 100  # JSONL records nested deeper are refused before they are parsed
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
 

@@ -208,6 +208,10 @@ def build_corpus(root: Path) -> dict:
     # names
     put("names/tab\tin name.txt", "Tab name\n\n" + PROSE, "control-in-name",
         Refused("names/tab\tin name.txt", "control character"))
+    put(os.fsdecode(b"names/latin1-\xe9t\xe9.txt"), "Not UTF-8 name\n\n" + PROSE,
+        "non-utf8-name", Refused(os.fsdecode(b"names/latin1-\xe9t\xe9.txt"), "surrogate"))
+    deep = "names/" + ("d" * 100 + "/") * 3 + "long.txt"
+    put(deep, "Long path\n\n" + PROSE, "long-name", Refused(deep, "over the 300 limit"))
     put("names/ünïcödé name.txt", "Unicode name\n\n" + PROSE, "unicode-name",
         Stored("names/ünïcödé name", contains("Reliable ingest")))
 

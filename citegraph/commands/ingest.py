@@ -84,11 +84,14 @@ def delete(article_id, store):
     click.echo(f"deleted {article_id}")
 
 
-def one_line(text: str) -> str:
-    """A file name or reason as one printable line (a name may hold a line break)."""
-    return "".join(ch if ch.isprintable() or ch == " " else
-                   ch.encode("unicode_escape", "backslashreplace").decode("ascii")
-                   for ch in str(text)) if not str(text).isprintable() else str(text)
+def one_line(text) -> str:
+    """A file name or reason as one printable line: a name may hold a line break, or bytes
+    that are not UTF-8 (decoded as lone surrogates)."""
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+                   for ch in text)
 
 
 commands = [ingest, stats, delete]
