@@ -259,7 +259,7 @@ def post(server, body: bytes, content_type: str = "application/json"):
     (b'{"id": "d", "title": "t", "text": "x", "deep": ' + b"[" * 5000 + b"]" * 5000 + b"}",
      400, "nested"),
     (b'{"id": "", "title": "t", "text": "x"}', 400, "id"),
-    (b'{"id": "/etc/passwd", "title": "t", "text": "x"}', 400, "starts with '/'"),
+    (b'{"id": "/etc/passwd", "title": "t", "text": "x"}', 400, "start with '/'"),
     (b'{"id": "..", "title": "t", "text": "x"}', 400, "'..'"),
     (b'{"id": ".", "title": "t", "text": "x"}', 400, "'.'"),
     (b'{"id": "a\\u0007b", "title": "t", "text": "x"}', 400, "control character"),

@@ -8,7 +8,7 @@ from apiflask.validators import Length, OneOf, Range, Regexp
 from marshmallow import ValidationError
 
 from citegraph.ingest.readers import (MAX_ARTICLE_CHARS, MAX_ID_CHARS, MAX_TITLE_CHARS,
-                                      has_surrogate, id_problem)
+                                      has_surrogate)
 from citegraph.search.service import MAX_K, MAX_QUESTION_CHARS as MAX_QUERY_CHARS
 from citegraph.webapp.export import formats as export_formats
 
@@ -24,14 +24,6 @@ def valid_unicode(value: str) -> None:
     stored or hashed."""
     if has_surrogate(value):
         raise ValidationError("holds a lone surrogate (not valid Unicode)")
-
-
-def article_id(value: str) -> None:
-    """The rules file ingest applies too (ingest/readers.py): not empty, not absolute, not
-    `.` or `..`, no control characters."""
-    problem = id_problem(value.strip())
-    if problem:
-        raise ValidationError(problem)
 
 
 # --- requests ---------------------------------------------------------------------------
@@ -53,11 +45,20 @@ class ExportQuery(Schema):
                     metadata={"description": "turtle, json-ld, nt or passages-jsonl"})
 
 
+# the id rules of ingest (ingest/readers.py id_problem) as a pattern, so that the OpenAPI
+# document states them: not blank, not absolute, not `.` or `..`, no control characters
+ID_PATTERN = r"^(?!/)(?!\s*\.{1,2}\s*$)(?=[^\x00-\x1f\x7f]*\S)[^\x00-\x1f\x7f]+$"
+NOT_BLANK = r"^\s*\S"
+
+
 class ArticleIn(Schema):
-    id = String(required=True, validate=[Length(1, MAX_ID_CHARS), not_blank, article_id])
+    id = String(required=True, validate=[
+        Length(1, MAX_ID_CHARS), valid_unicode,
+        Regexp(ID_PATTERN, error="must not be blank, start with '/', be '.' or '..', or hold "
+                                 "a control character")])
     title = String(required=True, validate=[Length(0, MAX_TITLE_CHARS), valid_unicode])
-    text = String(required=True, validate=[Length(1, MAX_ARTICLE_CHARS), not_blank,
-                                           valid_unicode])
+    text = String(required=True, validate=[Length(1, MAX_ARTICLE_CHARS), valid_unicode,
+                                           Regexp(NOT_BLANK, error="must not be blank")])
     url = String(load_default="", validate=[
         Length(0, 2000), valid_unicode,
         Regexp(r"^$|^[Hh][Tt][Tt][Pp][Ss]?://", error="must be an http:// or https:// URL")])
