@@ -75,7 +75,9 @@ class Neo4jStore(GraphStore):
                              + ", ".join(NEO4J_SCHEMES))
         auth = (user, password) if password is not None else None
         try:
-            driver = GraphDatabase.driver(uri, auth=auth)
+            # the server's notices (e.g. "property key does not exist" on an empty database)
+            # are not for our users: the driver would log each one to stderr
+            driver = GraphDatabase.driver(uri, auth=auth, notifications_min_severity="OFF")
         except (ConfigurationError, ValueError) as exc:
             raise StoreError(f"invalid Neo4j URI {uri}: {_first_line(exc)}") from None
         try:

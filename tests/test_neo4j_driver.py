@@ -545,7 +545,7 @@ def test_settings_from_the_environment_reach_the_driver(monkeypatch):
 
     made = {}
 
-    def fake_driver(uri, auth=None):
+    def fake_driver(uri, auth=None, **config):
         made.update(uri=uri, auth=auth, driver=FakeNeo4jDriver(
             responses={"stats": [{"articles": 0, "passages": 0, "concepts": 0,
                                   "mentions": 0}]}))
@@ -565,7 +565,7 @@ def test_auth_failure_is_one_line_and_closes_the_driver(monkeypatch):
     import neo4j
 
     driver = FakeNeo4jDriver(connect_error=AuthError("The client is unauthorized"))
-    monkeypatch.setattr(neo4j.GraphDatabase, "driver", lambda uri, auth=None: driver)
+    monkeypatch.setattr(neo4j.GraphDatabase, "driver", lambda uri, auth=None, **config: driver)
     with pytest.raises(StoreError, match=r"^cannot reach Neo4j at bolt://h:7687: The client is"
                                          r" unauthorized$"):
         Neo4jStore.connect("bolt://h:7687", "neo4j", "wrong")
