@@ -68,6 +68,18 @@ def concept_iri_constraint():
 
 
 @_statement()
+def passage_sequence_constraint():
+    """The keyword-index key sequence is MERGEd by concurrent writers: one node, never two."""
+    return ("CREATE CONSTRAINT passage_sequence_key IF NOT EXISTS"
+            " FOR (s:PassageSequence) REQUIRE s.key IS UNIQUE")
+
+
+@_statement()
+def passage_seq_index():
+    return "CREATE INDEX passage_seq IF NOT EXISTS FOR (p:Passage) ON (p.seq)"
+
+
+@_statement()
 def cooccurrence_total_constraint():
     """The co-occurrence total node is MERGEd by concurrent writers: one node, never two."""
     return ("CREATE CONSTRAINT cooccurrence_total_key IF NOT EXISTS"
@@ -128,7 +140,7 @@ def merge_article():
 
 @_statement(article_id="doc-1",
             rows=[{"id": "doc-1#0", "ordinal": 0, "title": "Title", "text": "Text", "start": 0,
-                   "end": 4, "embedding": _VECTOR, "sentence_spans": "[[0, 4]]",
+                   "end": 4, "embedding": _VECTOR, "sentence_spans": "[[0, 4]]", "seq": 1,
                    "sentence_vectors": b"\x00\x00"}])
 def create_passages():
     """The embedding is stored through the vector procedure, as a float32 array that the
@@ -137,7 +149,8 @@ def create_passages():
         MATCH (a:Article {id: $article_id})
         UNWIND $rows AS row
         CREATE (a)-[:HAS_PASSAGE]->(p:Passage {id: row.id, article_id: $article_id,
-            ordinal: row.ordinal, title: row.title, text: row.text, start: row.start,
+            seq: row.seq, ordinal: row.ordinal, title: row.title, text: row.text,
+            start: row.start,
             end: row.end, sentence_spans: row.sentence_spans,
             sentence_vectors: row.sentence_vectors})
         WITH p, row
@@ -428,6 +441,53 @@ def vector_search():
 def keyword_search():
     return (f"CALL db.index.fulltext.queryNodes('{FULLTEXT_INDEX}', $query)"
             " YIELD node, score RETURN node.id AS id, score ORDER BY score DESC LIMIT $k")
+
+
+# --- the in-memory keyword index (graph/keyword), as the embedded store keeps it ----------------
+@_statement(count=2)
+def reserve_passage_seqs():
+    """`count` new keys for the keyword index: increasing, never reused (a running process's
+    index needs increasing keys). The sequence node's write lock, held to commit, makes
+    writers commit their keys in order, so a reader never skips one. `clear` keeps it."""
+    return """
+        MERGE (s:PassageSequence {key: 0})
+        SET s.next = coalesce(s.next, 0) + $count
+        RETURN s.next - $count AS first
+    """
+
+
+@_statement()
+def keyword_sync_state():
+    return """
+        OPTIONAL MATCH (s:PassageSequence {key: 0})
+        RETURN coalesce(s.next, 0) AS next, COUNT { (:Passage) } AS passages
+    """
+
+
+@_statement()
+def passage_seqs():
+    return "MATCH (p:Passage) WHERE p.seq IS NOT NULL RETURN collect(p.seq) AS seqs"
+
+
+@_statement(after=0, limit=500)
+def keyword_rows():
+    return """
+        MATCH (p:Passage) WHERE p.seq > $after
+        WITH p ORDER BY p.seq LIMIT $limit
+        RETURN p.seq AS seq, p.id AS id, p.title AS title, p.text AS text
+    """
+
+
+@_statement(limit=500)
+def passages_without_seq():
+    """Passages written by a version without keyword keys, a page at a time."""
+    return ("MATCH (p:Passage) WHERE p.seq IS NULL"
+            " RETURN p.id AS id ORDER BY p.article_id, p.ordinal LIMIT $limit")
+
+
+@_statement(rows=[{"id": "doc-1#0", "seq": 1}])
+def set_passage_seqs():
+    return "UNWIND $rows AS row MATCH (p:Passage {id: row.id}) SET p.seq = row.seq"
 
 
 # --- whole-store views ---------------------------------------------------------------------

@@ -8,11 +8,14 @@ A transaction's work function only reads what it was given, so a retry replays i
 from __future__ import annotations
 
 import json
+import threading
 from typing import Callable, Iterable, Iterator, Optional
 
 import numpy as np
 
 from citegraph.graph import cypher
+from citegraph.graph.analysis import analyse, analysed_text
+from citegraph.graph.keyword import PostingsIndex
 from citegraph.graph.base import GraphStore, StoreError
 from citegraph.graph.cooccurrence import (CoOccurrence, CoOccurrenceCounts, co_occurrence,
                                           delta)
@@ -20,8 +23,10 @@ from citegraph.graph.uri import NEO4J_SCHEMES
 from citegraph.graph.models import Article, Concept, Hit, Mention, Passage, SentenceVectors
 
 PAGE = 500  # rows a page when iterating over the whole graph
+SYNC_PAGE = 5000  # passages read a page at a time into the keyword index
 SCHEMA = (cypher.article_id_constraint, cypher.passage_id_constraint,
           cypher.concept_iri_constraint, cypher.cooccurrence_total_constraint,
+          cypher.passage_sequence_constraint, cypher.passage_seq_index,
           cypher.passage_article_index,
           cypher.passage_vector_index, cypher.passage_fulltext_index)
 INDEX_WAIT_S = 300
@@ -60,6 +65,11 @@ class Neo4jStore(GraphStore):
         self.uri = uri
         self.database = database or None
         self._driver = driver
+        self._keywords = PostingsIndex((cypher.TITLE_BOOST, 1.0))  # columns: title, text
+        self._keyword_ids: dict[int, str] = {}  # key -> passage id
+        self._keyword_last = 0
+        self._keyword_state: Optional[tuple[int, int]] = None
+        self._keyword_lock = threading.Lock()
         if create_schema:
             self.create_schema()
 
@@ -124,6 +134,16 @@ class Neo4jStore(GraphStore):
         rows = self._read(cypher.cooccurrence_stale())
         if rows and rows[0]["stale"]:  # a graph written by an earlier version
             self.rebuild_cooccurrence()
+        self._key_unkeyed_passages()
+
+    def _key_unkeyed_passages(self) -> None:
+        """Keyword-index keys for passages written by an earlier version."""
+        while ids := [r["id"] for r in self._read(cypher.passages_without_seq(), limit=PAGE)]:
+            def work(tx, ids=ids):
+                first = self._run(tx, cypher.reserve_passage_seqs(), count=len(ids))[0]["first"]
+                self._run(tx, cypher.set_passage_seqs(),
+                          rows=[{"id": pid, "seq": first + i + 1} for i, pid in enumerate(ids)])
+            self._execute("write", work)
 
     def clear(self) -> None:
         """Remove every article, passage and concept (the schema stays)."""
@@ -163,7 +183,9 @@ class Neo4jStore(GraphStore):
             before = self._concept_sets(tx, article.id, touched)
             self._run(tx, cypher.delete_article_passages(), article_id=article.id)
             if rows:
-                self._run(tx, cypher.create_passages(), article_id=article.id, rows=rows)
+                first = self._run(tx, cypher.reserve_passage_seqs(), count=len(rows))[0]["first"]
+                keyed = [dict(row, seq=first + i + 1) for i, row in enumerate(rows)]
+                self._run(tx, cypher.create_passages(), article_id=article.id, rows=keyed)
                 self._run(tx, cypher.link_passages(), article_id=article.id)
             if mention_rows:
                 self._run(tx, cypher.create_mentions(), rows=mention_rows)
@@ -324,11 +346,50 @@ class Neo4jStore(GraphStore):
         return [Hit(r["id"], 2.0 * float(r["score"]) - 1.0) for r in rows]
 
     def keyword_search(self, query: str, k: int) -> list[Hit]:
+        """BM25 exactly as the embedded store scores it (graph/keyword: FTS5's bm25() over
+        our analyser's terms, title weight 2), from an in-memory index kept in step with the
+        graph. Neo4j's own full-text index (Lucene's BM25 and analyser) ranked differently
+        enough to move answers; it still answers the rare query the index cannot."""
+        if k <= 0:
+            return []
+        self._sync_keywords()
+        found = self._keywords.search(list(dict.fromkeys(analyse(query))), k)
+        if found is None:
+            return self.fulltext_search(query, k)
+        return [Hit(self._keyword_ids[int(key)], float(score))
+                for key, score in zip(found[0].tolist(), found[1].tolist())]
+
+    def fulltext_search(self, query: str, k: int) -> list[Hit]:
+        """Neo4j's own full-text index (Lucene BM25, English analyser)."""
         expression = lucene_query(query)
         if not expression or k <= 0:
             return []
         rows = self._read(cypher.keyword_search(), query=expression, k=int(k))
         return [Hit(r["id"], float(r["score"])) for r in rows]
+
+    def _sync_keywords(self) -> None:
+        """Bring the in-memory keyword index to the graph: passages gone are removed, new
+        ones (keys above the last seen) added. Writes by other processes are seen too."""
+        state = self._read(cypher.keyword_sync_state())[0]
+        key = (int(state["next"]), int(state["passages"]))
+        if key == self._keyword_state:
+            return
+        with self._keyword_lock:
+            if key == self._keyword_state:
+                return
+            present = np.asarray(self._read(cypher.passage_seqs())[0]["seqs"], dtype=np.int64)
+            gone = np.setdiff1d(self._keywords.keys(), present)
+            self._keywords.remove(gone)
+            for seq in gone.tolist():
+                self._keyword_ids.pop(seq, None)
+            while rows := self._read(cypher.keyword_rows(), after=self._keyword_last,
+                                     limit=SYNC_PAGE):
+                keys = np.array([r["seq"] for r in rows], dtype=np.int64)
+                self._keywords.add(keys, ([analysed_text(r["title"] or "") for r in rows],
+                                          [analysed_text(r["text"] or "") for r in rows]))
+                self._keyword_ids.update((int(r["seq"]), r["id"]) for r in rows)
+                self._keyword_last = int(keys[-1])
+            self._keyword_state = key
 
     # --- whole-store views -----------------------------------------------------------------
     def stats(self) -> dict[str, int]:

@@ -108,7 +108,7 @@ class FakeNeo4jDriver:
     """A fake of neo4j.Driver: sessions, managed transactions, programmed responses."""
 
     def __init__(self, responses=None, failures=None, connect_error=None):
-        self.responses = responses or {}
+        self.responses = {"reserve_passage_seqs": [{"first": 0}], **(responses or {})}
         self.failures = failures or {}
         self.connect_error = connect_error
         self.committed: list[tuple[str, str, list]] = []
@@ -162,10 +162,11 @@ def test_schema_is_created_on_open_one_write_each():
     Neo4jStore(URI, driver, database="citegraph")
     assert driver.statements("write") == [
         "article_id_constraint", "passage_id_constraint", "concept_iri_constraint",
-        "cooccurrence_total_constraint", "passage_article_index", "passage_vector_index",
-        "passage_fulltext_index", "await_indexes"]
-    assert driver.statements("read") == ["cooccurrence_stale"]
-    assert len(driver.committed) == 9  # schema changes may not share a transaction
+        "cooccurrence_total_constraint", "passage_sequence_constraint", "passage_seq_index",
+        "passage_article_index", "passage_vector_index", "passage_fulltext_index",
+        "await_indexes"]
+    assert driver.statements("read") == ["cooccurrence_stale", "passages_without_seq"]
+    assert len(driver.committed) == 12  # schema changes may not share a transaction
     assert all("IF NOT EXISTS" in cypher.STATEMENTS[n]().text
                for n in driver.statements("write")[:-1])
     assert "384" in cypher.passage_vector_index().text
@@ -189,7 +190,8 @@ def test_upsert_article_is_one_write_transaction_with_batched_rows():
     access, _db, calls = driver.committed[0]
     assert access == "write"
     assert [name for name, _ in calls] == ["merge_article", "passage_concepts",
-                                           "delete_article_passages", "create_passages",
+                                           "delete_article_passages", "reserve_passage_seqs",
+                                           "create_passages",
                                            "link_passages", "create_mentions",
                                            "passage_concepts"]
     # co-occurrence read before and after, in the same transaction; no change, no write
@@ -197,6 +199,8 @@ def test_upsert_article_is_one_write_transaction_with_batched_rows():
                                                       "ids": ["doc-1#0"]}] * 2
     rows = dict(calls)["create_passages"]["rows"]
     assert [r["id"] for r in rows] == ["doc-1#0", "doc-1#1", "doc-1#2"]  # one UNWIND batch
+    assert [r["seq"] for r in rows] == [1, 2, 3]  # keyword-index keys reserved in the write
+    assert driver.parameters("reserve_passage_seqs") == [{"count": 3}]
     assert dict(calls)["merge_article"]["article"]["content_hash"] == "h1"
     first = rows[0]
     assert isinstance(first["embedding"], list) and len(first["embedding"]) == 384
@@ -359,9 +363,18 @@ def test_replace_concepts_batches_concepts_broader_and_symmetric_related():
 def test_a_graph_of_an_earlier_version_is_recounted_on_open():
     driver = FakeNeo4jDriver(responses={"cooccurrence_stale": [{"stale": True}]})
     Neo4jStore(URI, driver)
-    assert driver.statements()[-5:] == ["cooccurrence_stale", "delete_cooccurrence",
+    assert driver.statements()[-6:] == ["cooccurrence_stale", "delete_cooccurrence",
                                         "build_cooccurrence", "build_concept_passages",
-                                        "build_mentioned_passages"]
+                                        "build_mentioned_passages", "passages_without_seq"]
+
+
+def test_passages_of_an_earlier_version_get_keyword_keys_on_open():
+    pages = [[{"id": "doc-1#0"}, {"id": "doc-1#1"}], []]
+    driver = FakeNeo4jDriver(responses={"passages_without_seq": lambda p: pages.pop(0),
+                                        "reserve_passage_seqs": [{"first": 7}]})
+    Neo4jStore(URI, driver)
+    assert driver.parameters("set_passage_seqs") == [
+        {"rows": [{"id": "doc-1#0", "seq": 8}, {"id": "doc-1#1", "seq": 9}]}]
 
 
 def test_cooccurrence_counts_from_rows():
@@ -425,14 +438,39 @@ def test_vector_search_sends_floats_and_reports_cosine():
     assert store.vector_search(query, 0) == []
 
 
-def test_keyword_search_passes_an_escaped_lucene_query_as_a_parameter():
+def test_keyword_search_scores_as_the_embedded_store_from_synced_rows():
+    from citegraph.graph.keyword import PostingsIndex
+
+    rows = [{"seq": 1, "id": "doc-1#0", "title": "Churn", "text": "customer churn fell"},
+            {"seq": 2, "id": "doc-2#0", "title": "Brand", "text": "brand awareness grew"}]
+    state = {"next": 2, "passages": 2}
+    store, driver = open_fake(responses={
+        "keyword_sync_state": lambda p: [dict(state)],
+        "passage_seqs": lambda p: [{"seqs": [r["seq"] for r in rows]}],
+        "keyword_rows": lambda p: [r for r in rows if r["seq"] > p["after"]][:p["limit"]]})
+    hits = store.keyword_search("customer churn", 5)
+    reference = PostingsIndex((2.0, 1.0))
+    reference.add(np.array([1, 2]), (["churn", "brand"], ["custom churn fell", "brand awar grew"]))
+    keys, scores = reference.search(["custom", "churn"], 5)
+    assert [h.passage_id for h in hits] == ["doc-1#0"] and keys.tolist() == [1]
+    assert hits[0].score == pytest.approx(float(scores[0]))
+    rows.pop(0)  # another process deleted a passage and wrote one
+    rows.append({"seq": 3, "id": "doc-3#0", "title": "Churn again", "text": "churn rose"})
+    state.update(next=3, passages=2)
+    assert [h.passage_id for h in store.keyword_search("churn", 5)] == ["doc-3#0"]
+    calls = len(driver.parameters("keyword_rows"))
+    store.keyword_search("churn", 5)  # nothing changed: no rows read again
+    assert len(driver.parameters("keyword_rows")) == calls
+
+
+def test_fulltext_search_passes_an_escaped_lucene_query_as_a_parameter():
     store, driver = open_fake(responses={"keyword_search": [{"id": "doc-1#0", "score": 3.5}]})
-    hits = store.keyword_search('C++ AND title:"x" (OR) NOT*', 5)
+    hits = store.fulltext_search('C++ AND title:"x" (OR) NOT*', 5)
     assert hits[0].passage_id == "doc-1#0" and hits[0].score == 3.5
     (params,) = driver.parameters("keyword_search")
     terms = r'c\+\+ OR and OR title\:\"x\" OR \(or\) OR not\*'
     assert params == {"query": f"text:({terms}) OR title:({terms})^2", "k": 5}
-    assert store.keyword_search("   ", 5) == []
+    assert store.fulltext_search("   ", 5) == []
     assert len(driver.parameters("keyword_search")) == 1
 
 
@@ -495,6 +533,12 @@ def test_every_statement_is_exercised_by_this_file():
         "passage_concepts": concept_sets_before_then_after(
             [], [{"id": "doc-1#0", "iris": ["http://ex.org/a", "http://ex.org/b"]}]),
         "passages_mentioning_concepts_except": [{"id": "doc-1#0"}],
+        "passages_without_seq": (lambda pages: lambda p: pages.pop(0) if pages else [])(
+            [[{"id": "doc-0#0"}]]),
+        "keyword_sync_state": [{"next": 1, "passages": 1}],
+        "passage_seqs": [{"seqs": [1]}],
+        "keyword_rows": lambda p: [{"seq": 1, "id": "doc-1#0", "title": "T",
+                                    "text": "customer"}] if p["after"] < 1 else [],
         "stats": [{"articles": 0, "passages": 0, "concepts": 0, "mentions": 0}]})
     store = Neo4jStore(URI, driver)  # the schema statements too
     article, passages, mentions = article_with_passages(2)
@@ -519,6 +563,7 @@ def test_every_statement_is_exercised_by_this_file():
     store.co_occurring("http://ex.org/a")
     store.vector_search(passages[0].embedding, 3)
     store.keyword_search("customer", 3)
+    store.fulltext_search("customer", 3)
     store.stats()
     list(store.iter_articles())
     list(store.iter_passages())
