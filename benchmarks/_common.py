@@ -68,9 +68,10 @@ def build_corpus(size: int, path: Path) -> int:
 
 
 def run_timed(argv: list[str], env: dict | None = None, stdout=subprocess.DEVNULL) -> tuple[float, int]:
-    """Run a whole process; its wall seconds and peak RSS in MiB (wait4's ru_maxrss)."""
+    """Run a whole process in `env` (default: `clean_env()`); its wall seconds and peak RSS in
+    MiB (wait4's ru_maxrss)."""
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, env={**os.environ, **(env or {})}, stdout=stdout,
+    proc = subprocess.Popen(argv, env=clean_env() if env is None else env, stdout=stdout,
                             stderr=subprocess.PIPE)
     # read stderr in the background so a chatty child cannot block on a full pipe
     import threading
@@ -87,11 +88,22 @@ def run_timed(argv: list[str], env: dict | None = None, stdout=subprocess.DEVNUL
     return wall, usage.ru_maxrss // 1024
 
 
-def thread_env(threads: int) -> dict:
-    """The same thread budget for Citegraph and the bare baseline (DESIGN.md, Threads)."""
-    return {"OMP_NUM_THREADS": str(threads), "CITEGRAPH_THREADS": str(threads),
-            "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1",
-            "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+# Variables that Citegraph's entry point sets for itself or that a benchmark could use to
+# tilt either side: thread counts, BLAS and OpenMP settings, our own settings.
+_OURS = ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+         "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "TOKENIZERS_PARALLELISM",
+         "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+
+
+def clean_env(**extra: str) -> dict:
+    """The environment a user or a peer starts a process in: this one without any thread,
+    BLAS or Citegraph variable, plus `extra` (given explicitly, named in the figures). Both
+    sides of every ratio run in it: the bare baseline with library defaults, Citegraph as its
+    command line sets itself up."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in _OURS and not k.startswith("CITEGRAPH_")}
+    env.update(extra)
+    return env
 
 
 def free_port() -> int:
@@ -114,19 +126,24 @@ def http_get(url: str, timeout: float = 30.0) -> tuple[int, bytes]:
 
 
 class Server:
-    """`citegraph serve` as a child process on a free port, the production path. Records
-    seconds to /healthz answering (`ready_s`) and to the first search answered (`first_search_s`:
-    the model and the vector index loaded)."""
+    """`citegraph serve` as a child process on a free port, the production path, started as
+    a user starts it (`clean_env()`: the server picks its own threads) unless `threads` or
+    `env` say otherwise. Records seconds to /healthz answering (`ready_s`) and to the first
+    search answered (`first_search_s`: the model and the vector index loaded)."""
 
-    def __init__(self, store: str, threads: int = 1, server_threads: int = 8):
+    def __init__(self, store: str, threads: int = 0, server_threads: int = 8,
+                 env: dict | None = None):
         self.store, self.threads, self.server_threads = store, threads, server_threads
+        self.env = env or {}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
 
     def __enter__(self) -> "Server":
         from urllib.parse import quote
 
-        env = {**os.environ, **thread_env(self.threads)}
+        env = clean_env(**self.env)
+        if self.threads:
+            env["CITEGRAPH_THREADS"] = str(self.threads)
         start = time.perf_counter()
         self.proc = subprocess.Popen(
             [CITEGRAPH, "serve", "--store", self.store, "--port", str(self.port),

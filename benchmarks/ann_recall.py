@@ -5,17 +5,14 @@ its kind, its recall@10 against exact search, and search latency of exact vs HNS
 """
 from __future__ import annotations
 
+import argparse
 import os
+import sys
+import time
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+import numpy as np
 
-import argparse  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-
-import numpy as np  # noqa: E402
-
-from _common import REPO, figure, percentile  # noqa: E402
+from _common import REPO, figure, percentile
 
 sys.path.insert(0, str(REPO))
 

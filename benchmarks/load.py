@@ -43,7 +43,7 @@ def main() -> None:
     ap.add_argument("--store", required=True)
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--seconds", type=float, default=60)
-    ap.add_argument("--threads", type=int, default=1, help="torch threads in the server")
+    ap.add_argument("--threads", type=int, default=0, help="inference threads in the server; 0: its own choice")
     args = ap.parse_args()
     queries = scifact_queries()
     latencies: list[float] = []

@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _common import CITEGRAPH, Server, build_corpus, figure, run_timed, thread_env
+from _common import CITEGRAPH, Server, build_corpus, clean_env, figure, run_timed
 
 HERE = Path(__file__).resolve().parent
 
@@ -36,7 +36,7 @@ def main() -> None:
         tmp = Path(tempfile.mkdtemp(prefix="cg-bench-mem-", dir=work))
         build_corpus(size, tmp / "corpus.jsonl")
         _, rss = run_timed([CITEGRAPH, "ingest", str(tmp / "corpus.jsonl"), "--store",
-                            str(tmp / "store")], thread_env(1))
+                            str(tmp / "store")], clean_env())
         figure(f"ingest_{size}_peak_rss", rss, "MiB")
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -21,7 +21,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("CITEGRAPH_THREADS", "1")
 
-import citegraph  # noqa: E402,F401  (thread and offline environment)
+from citegraph.settings import prepare_process  # noqa: E402
+
+prepare_process()  # what the command line sets for itself (offline, C++ runtime)
 from citegraph.graph.sqlite_store import SQLiteStore  # noqa: E402
 from citegraph.embedding import Embedder  # noqa: E402
 from citegraph.ingest.pipeline import Pipeline  # noqa: E402

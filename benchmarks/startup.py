@@ -15,7 +15,7 @@ from _common import Server, figure, http_get
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--store", required=True)
-    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=0, help="inference threads; 0: the server's own")
     args = ap.parse_args()
     with Server(args.store, threads=args.threads) as server:
         passages = json.loads(http_get(server.url + "/healthz")[1])["passages"]

@@ -29,7 +29,8 @@ class Runtime:
     def embedder(self):
         from citegraph.embedding import Embedder
 
-        return Embedder(self.settings.precision, self.settings.threads)
+        s = self.settings
+        return Embedder(s.precision, s.threads, backend=s.backend, cache_dir=s.model_cache)
 
     @cached_property
     def scheme(self):

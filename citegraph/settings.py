@@ -10,6 +10,7 @@ fields, so the documentation cannot drift from the code.
 from __future__ import annotations
 
 import os
+import sys
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Mapping, Optional
@@ -19,6 +20,7 @@ from citegraph.errors import SettingsError
 CONFIG_ENV = "CITEGRAPH_CONFIG"
 DEFAULT_STORE = "./citegraph-data"
 PRECISIONS = ("auto", "fp32", "bf16")
+BACKENDS = ("auto", "torch", "openvino")
 
 
 def _setting(default, env: str, doc: str, kind: type = str):
@@ -35,8 +37,16 @@ class Settings:
     precision: str = _setting("auto", "CITEGRAPH_PRECISION",
                               "Model precision: `auto` (bf16 where the CPU has native bf16, "
                               "else fp32), `fp32` or `bf16`.")
+    backend: str = _setting("auto", "CITEGRAPH_BACKEND",
+                            "Model runtime: `auto` (OpenVINO where it is installed and the CPU "
+                            "suits it, else PyTorch), `torch` (sentence-transformers as is) or "
+                            "`openvino` (the packaged weights converted once, kept in "
+                            "`model_cache`).")
+    model_cache: Optional[str] = _setting(None, "CITEGRAPH_MODEL_CACHE",
+                                          "Folder for the converted model, shared by every "
+                                          "store of the user; unset: `~/.cache/citegraph`.")
     threads: int = _setting(0, "CITEGRAPH_THREADS",
-                            "Torch threads for the model; 0: torch's default (the server "
+                            "Inference threads for the model; 0: the runtime's default (the server "
                             "uses 1 per request).", int)
     title_context: bool = _setting(False, "CITEGRAPH_TITLE_CONTEXT",
                                    "Embed each passage after its article's title.", bool)
@@ -111,6 +121,12 @@ def _checked(values: Mapping[str, Any], where: str) -> dict:
                             f"{', '.join(PRECISIONS)}")
     if precision is not None:
         out["precision"] = precision.lower()
+    backend = out.get("backend")
+    if backend is not None and str(backend).lower() not in BACKENDS:
+        raise SettingsError(f"{where}: backend = {backend!r} is not one of "
+                            f"{', '.join(BACKENDS)}")
+    if backend is not None:
+        out["backend"] = backend.lower()
     for name in ("threads", "ann_threshold", "server_threads"):
         if out.get(name) is not None and out[name] < 0:
             raise SettingsError(f"{where}: {name} = {out[name]} must not be negative")
@@ -175,11 +191,22 @@ def settings_table() -> str:
 def prepare_process() -> None:
     """What an entry point sets in its own process before numpy or torch load.
 
-    The model comes from a package on disk, never from a hub. BLAS is kept to one thread
-    (numpy's threads fighting torch's on a small machine multiplied query latency: DESIGN.md,
-    Threads); the issue on ingest speed decides these values, they are moved here as they
-    were."""
+    The model comes from a package on disk, never from a hub. No BLAS thread variables: the
+    model's own libraries keep their threads (MKL_NUM_THREADS=1 halved PyTorch inference),
+    and exact vector search limits numpy's BLAS to one thread around its own product only
+    (threadpoolctl, graph/vectors/exact.py), where BLAS threads fought the model's on a small
+    machine. OMP_WAIT_POLICY=PASSIVE keeps idle OpenMP threads from spinning on cores that
+    the server's other requests need."""
     for name, value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"),
-                        ("TOKENIZERS_PARALLELISM", "false"), ("OPENBLAS_NUM_THREADS", "1"),
-                        ("MKL_NUM_THREADS", "1"), ("OMP_WAIT_POLICY", "PASSIVE")):
+                        ("TOKENIZERS_PARALLELISM", "false"), ("OMP_WAIT_POLICY", "PASSIVE")):
         os.environ.setdefault(name, value)
+    # usearch's extension carries a static C++ runtime whose unique symbols, when it loads
+    # before the shared one, shadow libstdc++'s: OpenVINO then cannot parse a model file.
+    # Loading the shared runtime first, globally, keeps one set (torch happened to do it).
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL("libstdc++.so.6", mode=ctypes.RTLD_GLOBAL)
+        except OSError:
+            pass

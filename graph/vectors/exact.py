@@ -4,9 +4,40 @@ The matrix grows by doubling its capacity, so loading a large store in chunks an
 passages one article at a time both cost amortised O(1) copies per vector."""
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
+
 import numpy as np
 
 from citegraph.graph.vectors.base import VectorIndex
+
+_blas_lock = threading.Lock()
+_blas_state: dict = {"controller": None, "users": 0, "limiter": None}
+
+
+@contextmanager
+def single_threaded_blas():
+    """numpy's BLAS on one thread for the enclosed product only (threadpoolctl), instead of
+    process-wide BLAS variables: on a small machine a threaded product fought the model's own
+    threads for the cores and multiplied query latency, while a process-wide MKL limit halved
+    the model. Counted, so that concurrent searches restore the original limit once, last."""
+    with _blas_lock:
+        state = _blas_state
+        if state["users"] == 0:
+            if state["controller"] is None:
+                from threadpoolctl import ThreadpoolController
+
+                state["controller"] = ThreadpoolController()
+            state["limiter"] = state["controller"].limit(limits=1, user_api="blas")
+        state["users"] += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            state["users"] -= 1
+            if state["users"] == 0:
+                state["limiter"].restore_original_limits()
+                state["limiter"] = None
 
 
 class ExactIndex(VectorIndex):
@@ -62,7 +93,8 @@ class ExactIndex(VectorIndex):
         if n == 0 or k <= 0:
             empty = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32))
             return [empty for _ in range(len(vectors))]
-        scores = np.asarray(vectors, dtype=np.float32) @ self.matrix.T
+        with single_threaded_blas():
+            scores = np.asarray(vectors, dtype=np.float32) @ self.matrix.T
         k = min(k, n)
         out = []
         for row in scores:
