@@ -50,5 +50,4 @@ def migrate(source: GraphStore, target: GraphStore,
     for article in source.iter_articles():  # articles too short to have passages
         if article.id not in copied:
             target.upsert_article(article, [], [])
-    target.rebuild_cooccurrence()
     return MigrationReport(counts, target.stats())

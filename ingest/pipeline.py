@@ -175,12 +175,14 @@ class Pipeline:
         every id read (`teamB/`); symlinks out of a named folder are followed only when
         `follow_symlinks`."""
         prefix = normalise_prefix(id_prefix)
-        with self.store.ingest_lock(self.ingest_wait) as lock:
-            return self._ingest_paths(paths, progress, lock.interrupted, replace, prefix,
-                                      follow_symlinks)
+        # co-occurrence counts are updated in each article's own transaction, so an ingest
+        # killed earlier (the lock's `interrupted`) left them equal to its committed mentions:
+        # nothing to redo here
+        with self.store.ingest_lock(self.ingest_wait):
+            return self._ingest_paths(paths, progress, replace, prefix, follow_symlinks)
 
     def _ingest_paths(self, paths: list[str], progress: Callable | None,
-                      after_crash: bool, replace: bool = False, id_prefix: str = "",
+                      replace: bool = False, id_prefix: str = "",
                       follow_symlinks: bool = False) -> IngestReport:
         report = IngestReport()
         seen: dict[str, str] = {}
@@ -195,8 +197,6 @@ class Pipeline:
                 continue
             self.ingest_drafts(drafts, report, seen, where=name, replace=replace,
                                id_prefix=id_prefix)
-        # co-occurrence counts are updated in each article's own transaction, so a killed
-        # ingest (after_crash) leaves them equal to its committed mentions: nothing to redo
         return report
 
 
