@@ -216,14 +216,16 @@ def delete_concept_links():
 
 
 @_statement(rows=[{"iri": "http://example.org/c1", "label": "Label", "alt_labels": ["alt"],
-                   "hidden_labels": [], "definition": "", "scheme": ""}])
+                   "hidden_labels": [], "definition": "", "scheme": "", "language": "en",
+                   "extra": "[]", "scheme_triples": "[]"}])
 def merge_concepts():
     return """
         UNWIND $rows AS row
         MERGE (c:Concept {iri: row.iri})
         SET c.label = row.label, c.alt_labels = row.alt_labels,
             c.hidden_labels = row.hidden_labels, c.definition = row.definition,
-            c.scheme = row.scheme
+            c.scheme = row.scheme, c.language = row.language, c.extra = row.extra,
+            c.scheme_triples = row.scheme_triples
     """
 
 
@@ -234,6 +236,7 @@ def create_broader():
         MATCH (n:Concept {iri: row.narrower})
         MATCH (b:Concept {iri: row.broader})
         MERGE (n)-[:BROADER]->(b)
+    """`extra` and `scheme_triples` are JSON lists of [predicate, value, tag] (graph/models.py)."""
     """
 
 
@@ -249,7 +252,8 @@ def create_related():
 
 
 _CONCEPT_RETURN = """
-    RETURN c {.iri, .label, .alt_labels, .hidden_labels, .definition, .scheme} AS concept,
+    RETURN c {.iri, .label, .alt_labels, .hidden_labels, .definition, .scheme, .language,
+              .extra, .scheme_triples} AS concept,
         [(c)-[:BROADER]->(b:Concept) | b.iri] AS broader,
         [(c)-[:RELATED]-(r:Concept) | r.iri] AS related,
         COUNT { (c)<-[:MENTIONS]-(:Passage) } AS mentions

@@ -65,6 +65,14 @@ class Concept:
     scheme: str = ""
     broader: list[str] = field(default_factory=list)  # IRIs
     related: list[str] = field(default_factory=list)  # IRIs
+    # The language tag of label, alt/hidden labels and definition ("" untagged).
+    language: str = ""
+    # Every other triple of the concept, so that export loses nothing: [predicate, value,
+    # tag] with tag "<>" (value is an IRI), "@xx" (language), "^^IRI" (datatype) or "".
+    extra: list = field(default_factory=list)
+    # The triples of the concept's scheme (title, creator, dates...) in the same form,
+    # carried by one concept of each scheme (the first by IRI); empty on the others.
+    scheme_triples: list = field(default_factory=list)
 
 
 @dataclass

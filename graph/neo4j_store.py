@@ -237,7 +237,10 @@ class Neo4jStore(GraphStore):
         iris = [c.iri for c in concepts]
         rows = [{"iri": c.iri, "label": c.label, "alt_labels": list(c.alt_labels),
                  "hidden_labels": list(c.hidden_labels), "definition": c.definition,
-                 "scheme": c.scheme} for c in concepts]
+                 "scheme": c.scheme, "language": c.language,
+                 "extra": json.dumps(c.extra, ensure_ascii=False),
+                 "scheme_triples": json.dumps(c.scheme_triples, ensure_ascii=False)}
+                for c in concepts]
         broader = [{"narrower": c.iri, "broader": b} for c in concepts for b in c.broader]
         related = [dict(zip("ab", pair)) for pair in sorted(
             {tuple(sorted((c.iri, r))) for c in concepts for r in c.related if r != c.iri})]
@@ -452,7 +455,9 @@ def _concept(row: dict) -> Concept:
                    alt_labels=list(c.get("alt_labels") or []),
                    hidden_labels=list(c.get("hidden_labels") or []),
                    definition=c.get("definition") or "", scheme=c.get("scheme") or "",
-                   broader=sorted(row["broader"]), related=sorted(set(row["related"])))
+                   broader=sorted(row["broader"]), related=sorted(set(row["related"])),
+                   language=c.get("language") or "", extra=json.loads(c.get("extra") or "[]"),
+                   scheme_triples=json.loads(c.get("scheme_triples") or "[]"))
 
 
 def _mention(row: dict) -> Mention:

@@ -53,34 +53,57 @@ def describe_scheme(concepts: Iterable[Concept], minter: IriMinter) -> Iterator[
         for b in c.broader:
             narrower.setdefault(b, []).append(c.iri)
     schemes: dict[str, list[str]] = {}
+    recorded: dict[str, list] = {}  # a scheme's own triples, carried by one of its concepts
     for c in concepts:
         scheme = c.scheme or str(minter.scheme())
         schemes.setdefault(scheme, [])
         if not c.broader:
             schemes[scheme].append(c.iri)
+        if c.scheme_triples:
+            recorded.setdefault(scheme, []).extend(c.scheme_triples)
     for scheme, tops in schemes.items():
-        yield (URIRef(check_iri(scheme, "concept scheme")),
-               [(RDF.type, SKOS.ConceptScheme)]
-               + [(SKOS.hasTopConcept, URIRef(t)) for t in sorted(tops)])
+        pairs = [(RDF.type, SKOS.ConceptScheme)]
+        triples = recorded.get(scheme, [])
+        pairs += [pair for pair in map(extra_pair, triples) if pair not in pairs]
+        if not any(p == str(SKOS.hasTopConcept) for p, _v, _t in triples):
+            pairs += [(SKOS.hasTopConcept, URIRef(t)) for t in sorted(tops)]
+        yield URIRef(check_iri(scheme, "concept scheme")), pairs
     for c in concepts:
         yield describe_concept(c, narrower.get(c.iri, []), minter)
 
 
+def extra_pair(triple) -> tuple[URIRef, object]:
+    """A stored [predicate, value, tag] (graph/models.py Concept.extra) as a pair."""
+    predicate, value, tag = triple
+    if tag == "<>":
+        obj = URIRef(check_iri(value, f"object of {predicate}"))
+    elif tag.startswith("@"):
+        obj = Literal(value, lang=tag[1:])
+    elif tag.startswith("^^"):
+        obj = Literal(value, datatype=URIRef(tag[2:]))
+    else:
+        obj = Literal(value)
+    return URIRef(check_iri(predicate, "predicate")), obj
+
+
 def describe_concept(c: Concept, narrower: list[str], minter: IriMinter) -> Description:
     scheme = URIRef(c.scheme or str(minter.scheme()))
-    pairs = [(RDF.type, SKOS.Concept), (SKOS.prefLabel, Literal(c.label))]
-    pairs += [(SKOS.altLabel, Literal(a)) for a in c.alt_labels]
-    pairs += [(SKOS.hiddenLabel, Literal(h)) for h in c.hidden_labels]
+    lang = c.language or None
+    pairs = [(RDF.type, SKOS.Concept), (SKOS.prefLabel, Literal(c.label, lang=lang))]
+    pairs += [(SKOS.altLabel, Literal(a, lang=lang)) for a in c.alt_labels]
+    pairs += [(SKOS.hiddenLabel, Literal(h, lang=lang)) for h in c.hidden_labels]
     if c.definition:
-        pairs.append((SKOS.definition, Literal(c.definition)))
+        pairs.append((SKOS.definition, Literal(c.definition, lang=lang)))
     pairs.append((SKOS.inScheme, scheme))
-    if not c.broader:
+    extra = [extra_pair(t) for t in c.extra]
+    if not c.broader and not any(p == SKOS.topConceptOf for p, _o in extra):
         pairs.append((SKOS.topConceptOf, scheme))
     pairs += [(SKOS.broader, URIRef(check_iri(b, f"concept {c.iri} broader")))
               for b in c.broader]
     pairs += [(SKOS.narrower, URIRef(n)) for n in sorted(narrower)]
     pairs += [(SKOS.related, URIRef(check_iri(r, f"concept {c.iri} related")))
               for r in c.related]
+    pairs += [pair for pair in extra if pair not in pairs]
     return URIRef(check_iri(c.iri, "concept")), pairs
 
 

@@ -6,7 +6,7 @@ the concept) and meta 'cooccur_passages' (passages with any mention); `cooccurs`
 with the version-1 table's columns. Version 1 stores are migrated on their first writable
 open (MIGRATIONS)."""
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 FTS_TOKENIZE = "unicode61 remove_diacritics 2"  # the in-memory keyword index must agree
 COOCCUR_PASSAGES = "cooccur_passages"  # meta key: passages with any mention
 
@@ -25,11 +25,20 @@ COOCCURRENCE_DDL = [
     " ORDER BY m1.passage_id)) FROM cooccur_pairs cp",
 ]
 
+# Version 3: concepts keep their language, their other triples and their scheme's triples
+# (JSON lists of [predicate, value, tag]), so that RDF export loses nothing.
+CONCEPT_EXTRA_DDL = [
+    "ALTER TABLE concepts ADD COLUMN language TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE concepts ADD COLUMN extra TEXT NOT NULL DEFAULT '[]'",
+    "ALTER TABLE concepts ADD COLUMN scheme_triples TEXT NOT NULL DEFAULT '[]'",
+]
+
 # version -> statements bringing a store of that version to the next; run in one write
 # transaction on open, followed by a recount of co-occurrence
 MIGRATIONS = {
     "1": ["DROP INDEX IF EXISTS cooccurs_by_b", "DROP TABLE IF EXISTS cooccurs",
           *COOCCURRENCE_DDL],
+    "2": CONCEPT_EXTRA_DDL,
 }
 
 SCHEMA = f"""
@@ -50,7 +59,9 @@ CREATE VIRTUAL TABLE IF NOT EXISTS passage_fts USING fts5(
     title, body, tokenize = '{FTS_TOKENIZE}');
 CREATE TABLE IF NOT EXISTS concepts (
     iri TEXT PRIMARY KEY, label TEXT NOT NULL, alt_labels TEXT NOT NULL,
-    hidden_labels TEXT NOT NULL, definition TEXT NOT NULL, scheme TEXT NOT NULL);
+    hidden_labels TEXT NOT NULL, definition TEXT NOT NULL, scheme TEXT NOT NULL,
+    language TEXT NOT NULL DEFAULT '', extra TEXT NOT NULL DEFAULT '[]',
+    scheme_triples TEXT NOT NULL DEFAULT '[]');
 CREATE TABLE IF NOT EXISTS broader (
     narrower TEXT NOT NULL REFERENCES concepts(iri) ON DELETE CASCADE,
     broader TEXT NOT NULL REFERENCES concepts(iri) ON DELETE CASCADE,

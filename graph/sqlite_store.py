@@ -274,12 +274,16 @@ class SQLiteStore(GraphStore):
             c.execute("DELETE FROM broader")
             c.execute("DELETE FROM related")
             c.executemany(
-                "INSERT INTO concepts(iri, label, alt_labels, hidden_labels, definition, scheme)"
-                " VALUES (?,?,?,?,?,?) ON CONFLICT(iri) DO UPDATE SET label=excluded.label,"
+                "INSERT INTO concepts(iri, label, alt_labels, hidden_labels, definition, scheme,"
+                " language, extra, scheme_triples) VALUES (?,?,?,?,?,?,?,?,?)"
+                " ON CONFLICT(iri) DO UPDATE SET label=excluded.label,"
                 " alt_labels=excluded.alt_labels, hidden_labels=excluded.hidden_labels,"
-                " definition=excluded.definition, scheme=excluded.scheme",
+                " definition=excluded.definition, scheme=excluded.scheme,"
+                " language=excluded.language, extra=excluded.extra,"
+                " scheme_triples=excluded.scheme_triples",
                 [(k.iri, k.label, json.dumps(k.alt_labels), json.dumps(k.hidden_labels),
-                  k.definition, k.scheme) for k in concepts])
+                  k.definition, k.scheme, k.language, json.dumps(k.extra, ensure_ascii=False),
+                  json.dumps(k.scheme_triples, ensure_ascii=False)) for k in concepts])
             c.executemany("INSERT OR IGNORE INTO broader(narrower, broader) VALUES (?,?)",
                           [(k.iri, b) for k in concepts for b in k.broader])
             c.executemany("INSERT OR IGNORE INTO related(a, b) VALUES (?,?)",
@@ -288,21 +292,33 @@ class SQLiteStore(GraphStore):
             self._bump_version(c)
 
     def _concept(self, row) -> Concept:
-        iri, label, alt, hidden, definition, scheme = row
+        iri, label, alt, hidden, definition, scheme, language, extra, scheme_triples = row
         c = self._conn()
         broader = [r[0] for r in c.execute("SELECT broader FROM broader WHERE narrower=?", (iri,))]
         related = [r[0] for r in c.execute(
             "SELECT b FROM related WHERE a=? UNION SELECT a FROM related WHERE b=?", (iri, iri))]
         return Concept(iri, label, json.loads(alt), json.loads(hidden), definition, scheme,
-                       sorted(broader), sorted(related))
+                       sorted(broader), sorted(related), language or "",
+                       json.loads(extra or "[]"), json.loads(scheme_triples or "[]"))
 
-    _CONCEPT_COLS = "iri, label, alt_labels, hidden_labels, definition, scheme"
+    @property
+    def _CONCEPT_COLS(self) -> str:
+        """The concept columns; a store of schema version 2 opened read-only has no
+        language, extra or scheme_triples column yet (defaults are read in their place)."""
+        cols = getattr(self, "_concept_cols", None)
+        if cols is None:
+            have = {r[1] for r in self._conn().execute("PRAGMA table_info(concepts)")}
+            cols = "iri, label, alt_labels, hidden_labels, definition, scheme, " + ", ".join(
+                name if name in have else f"{default} AS {name}" for name, default in
+                (("language", "''"), ("extra", "'[]'"), ("scheme_triples", "'[]'")))
+            self._concept_cols = cols
+        return cols
 
     def list_concepts(self) -> list[tuple[Concept, int]]:
         rows = self._conn().execute(
             f"SELECT {self._CONCEPT_COLS}, (SELECT COUNT(*) FROM mentions m WHERE m.iri=c.iri)"
             " FROM concepts c ORDER BY label").fetchall()
-        return [(self._concept(r[:6]), r[6]) for r in rows]
+        return [(self._concept(r[:9]), r[9]) for r in rows]
 
     def get_concept(self, iri: str) -> Optional[Concept]:
         row = self._conn().execute(

@@ -127,13 +127,39 @@ class LabelMatch:
     end: int
 
 
+SKOS_NS = "http://www.w3.org/2004/02/skos/core#"
+_EXTRA_KINDS = {SKOS_NS + "prefLabel": "label", SKOS_NS + "altLabel": "alt_label",
+                SKOS_NS + "hiddenLabel": "hidden_label"}
+
+
+def concept_labels_by_kind(c) -> list[tuple[str, str, str | None]]:
+    """(kind, label, language) of every pref/alt/hidden label of a Concept, in every
+    language: the main ones and those kept among its extra triples."""
+    lang = getattr(c, "language", "") or None
+    out = [("label", c.label, lang)]
+    out += [("alt_label", a, lang) for a in c.alt_labels]
+    out += [("hidden_label", h, lang) for h in c.hidden_labels]
+    for predicate, value, tag in getattr(c, "extra", []) or []:
+        kind = _EXTRA_KINDS.get(predicate)
+        if kind and tag != "<>" and not tag.startswith("^^"):
+            out.append((kind, value, tag[1:] or None))
+    return out
+
+
+def concept_labels(c) -> list[tuple[str, str | None]]:
+    return [(label, lang) for _kind, label, lang in concept_labels_by_kind(c)]
+
+
 def entries_for(concepts) -> list[LabelEntry]:
-    """Label entries of `graph.models.Concept` records: pref, alt and hidden labels."""
+    """Label entries of `graph.models.Concept` records: pref, alt and hidden labels of every
+    language (multilingual matching)."""
     out = []
     for c in concepts:
-        for kind, labels in (("label", [c.label]), ("alt_label", c.alt_labels),
-                             ("hidden_label", c.hidden_labels)):
-            out += [LabelEntry(c.iri, lab, kind, is_case_sensitive(lab)) for lab in labels]
+        seen = set()
+        for kind, lab, _lang in concept_labels_by_kind(c):
+            if (kind, lab) not in seen:
+                seen.add((kind, lab))
+                out.append(LabelEntry(c.iri, lab, kind, is_case_sensitive(lab)))
     return out
 
 

@@ -15,7 +15,9 @@ from typing import Optional
 
 from citegraph.errors import CitegraphError
 from citegraph.graph.models import Concept
-from citegraph.ontology.labels import label_keys
+from citegraph.ontology.checks import (LABEL_KINDS, ConceptFacts, Finding, SchemeFacts,
+                                       check)
+from citegraph.ontology.labels import concept_labels, label_keys
 
 SHIPPED = Path(__file__).resolve().parent / "cx.ttl"
 LANGUAGES = ("en", None)  # preferred language first; untagged literals are accepted
@@ -23,6 +25,12 @@ LANGUAGES = ("en", None)  # preferred language first; untagged literals are acce
 _FORMATS = {".ttl": "turtle", ".turtle": "turtle", ".n3": "n3", ".nt": "nt",
             ".rdf": "xml", ".xml": "xml", ".owl": "xml", ".jsonld": "json-ld",
             ".json": "json-ld"}
+
+
+def _structural():
+    from rdflib.namespace import SKOS
+
+    return frozenset({SKOS.broader, SKOS.narrower, SKOS.related})
 
 
 class SchemeError(CitegraphError):
@@ -36,6 +44,7 @@ class Scheme:
         self.concepts = concepts
         self.source = source
         self.by_iri = {c.iri: c for c in concepts}
+        self.warnings: list[str] = []  # qSKOS-style findings, one line each
 
     def fingerprint(self) -> str:
         """A digest of the concepts as stored, to tell whether a store holds this scheme."""
@@ -49,7 +58,8 @@ def concepts_fingerprint(concepts: list[Concept]) -> str:
 
 def _canonical(c: Concept) -> dict:
     d = asdict(c)
-    for key in ("alt_labels", "hidden_labels", "broader", "related"):
+    for key in ("alt_labels", "hidden_labels", "broader", "related", "extra",
+                "scheme_triples"):
         d[key] = sorted(d[key])
     return d
 
@@ -67,6 +77,36 @@ def load_scheme(path: Optional[str | Path] = None) -> Scheme:
         raise SchemeError(f"{path}: empty file, no SKOS concepts")
     graph = _parse(path, text)
     return _build(path, text, graph)
+
+
+def inspect_scheme(path: str | Path) -> tuple[list[str], list[str]]:
+    """(errors, warnings) of a scheme file, one line each, every finding rather than the
+    first: what `citegraph scheme check` prints. A file that cannot be read or parsed, or
+    whose concepts lack labels or link outside the scheme, is one error."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8") if not path.is_dir() else None
+    except (OSError, UnicodeDecodeError) as exc:
+        return [f"{path}: {getattr(exc, 'strerror', None) or exc}"], []
+    if text is None:
+        return [f"{path}: a directory, not a scheme file"], []
+    try:
+        scheme = load_scheme(path)
+        return [], scheme.warnings
+    except SchemeError as exc:
+        first = str(exc)
+    if not text.strip():
+        return [first], []
+    try:
+        graph = _parse(path, text)
+        facts, iris = facts_of(graph)
+        where = _Locator(path, text, graph)
+        _structure_errors(facts, iris, where)
+    except SchemeError:
+        return [first], []
+    findings = check(facts, label_keys)
+    errors = [f.line(where) for f in findings if f.level == "error"] or [first]
+    return errors, [f.line(where) for f in findings if f.level == "warning"]
 
 
 def _parse(path: Path, text: str):
@@ -100,107 +140,169 @@ def _first_line(exc: Exception) -> str:
     return " ".join(str(message).split())[:200]
 
 
-def _literal(graph, subject, predicate, many: bool = False):
-    """Literals in the preferred language (English, else untagged)."""
-    values = list(graph.objects(subject, predicate))
+def _tag(term) -> str:
+    """How an extra object is written down: "<>" an IRI, "@xx" a language, "^^IRI" a
+    datatype, "" a plain literal."""
+    from rdflib import Literal
+    from rdflib.namespace import XSD
+
+    if not isinstance(term, Literal):
+        return "<>"
+    if term.language:
+        return "@" + term.language
+    if term.datatype is not None and term.datatype != XSD.string:
+        return "^^" + str(term.datatype)
+    return ""
+
+
+def _triples(graph, subject, skip) -> list[list[str]]:
+    """(predicate, value, tag) of every triple of `subject` that `skip` does not claim;
+    blank-node objects are left out (they have no name to write back)."""
+    from rdflib import BNode
+
+    out = []
+    for p, o in graph.predicate_objects(subject):
+        if isinstance(o, BNode) or skip(p, o):
+            continue
+        out.append([str(p), str(o), _tag(o)])
+    return sorted(out)
+
+
+def _labels(graph, subject, predicate) -> list[tuple[str, Optional[str]]]:
+    from rdflib import Literal
+
+    return sorted({(str(v), v.language) for v in graph.objects(subject, predicate)
+                   if isinstance(v, Literal)}, key=lambda x: (x[1] or "", x[0]))
+
+
+def _main_language(prefs) -> Optional[str]:
+    languages = {lang for _t, lang in prefs}
     for lang in LANGUAGES:
-        chosen = [str(v) for v in values if getattr(v, "language", None) == lang]
-        if chosen:
-            return sorted(chosen) if many else chosen
-    return [] if many else []
+        if lang in languages:
+            return lang
+    return sorted(languages)[0]
+
+
+def _scheme_labelled(graph, s) -> bool:
+    from rdflib import RDFS
+    from rdflib.namespace import SKOS
+
+    return any(True for p in (SKOS.prefLabel, RDFS.label)
+               for _ in graph.objects(s, p))
+
+
+def facts_of(graph) -> tuple[SchemeFacts, list[str]]:
+    """The checkable facts of a parsed scheme and its concept IRIs (sorted)."""
+    from rdflib import RDF, URIRef
+    from rdflib.namespace import SKOS
+
+    schemes = sorted(s for s in graph.subjects(RDF.type, SKOS.ConceptScheme)
+                     if isinstance(s, URIRef))
+    subjects = set(graph.subjects(RDF.type, SKOS.Concept))
+    subjects |= set(graph.subjects(SKOS.prefLabel, None)) - set(schemes)
+    iris = sorted(str(s) for s in subjects if isinstance(s, URIRef))
+    tops = {str(c) for c in graph.objects(None, SKOS.hasTopConcept)}
+    tops |= {str(c) for c in graph.subjects(SKOS.topConceptOf, None)}
+    facts = SchemeFacts({}, {str(s): _scheme_labelled(graph, s) for s in schemes})
+    for iri in iris:
+        s = URIRef(iri)
+        facts.concepts[iri] = ConceptFacts(
+            labels={kind: _labels(graph, s, SKOS[kind]) for kind in LABEL_KINDS},
+            top=iri in tops)
+    for a, b in graph.subject_objects(SKOS.broader):
+        facts.concepts.setdefault(str(a), ConceptFacts()).broader.add(str(b))
+    for a, b in graph.subject_objects(SKOS.narrower):
+        facts.concepts.setdefault(str(b), ConceptFacts()).broader.add(str(a))
+    for a, b in graph.subject_objects(SKOS.related):
+        if a != b:
+            facts.concepts.setdefault(str(a), ConceptFacts()).related.add(str(b))
+            facts.concepts.setdefault(str(b), ConceptFacts()).related.add(str(a))
+    return facts, iris
+
+
+def _structure_errors(facts: SchemeFacts, iris: list[str], where) -> None:
+    known = set(iris)
+    for iri in iris:
+        if not facts.concepts[iri].labels.get("prefLabel"):
+            raise SchemeError(f"{where(iri)}: concept {iri} has no skos:prefLabel")
+    for iri, c in sorted(facts.concepts.items()):
+        for kind, targets in (("skos:broader", c.broader), ("skos:related", c.related)):
+            for target in sorted(targets):
+                if iri not in known or target not in known:
+                    missing = target if iri in known else iri
+                    raise SchemeError(f"{where(iri if iri in known else target)}: "
+                                      f"{kind} link {iri} -> {target}: {missing} is not a "
+                                      "concept of the scheme")
 
 
 def _build(path: Path, text: str, graph) -> Scheme:
     from rdflib import RDF, URIRef
     from rdflib.namespace import SKOS
 
-    subjects = set(graph.subjects(RDF.type, SKOS.Concept))
-    subjects |= set(graph.subjects(SKOS.prefLabel, None)) - set(
-        graph.subjects(RDF.type, SKOS.ConceptScheme))
-    subjects = {s for s in subjects if isinstance(s, URIRef)}
-    if not subjects:
+    facts, iris = facts_of(graph)
+    if not iris:
         raise SchemeError(f"{path}: no skos:Concept found")
-    scheme_iri = next(iter(sorted(str(s) for s in graph.subjects(RDF.type, SKOS.ConceptScheme))),
-                      str(path))
     where = _Locator(path, text, graph)
+    _structure_errors(facts, iris, where)
+    findings = check(facts, label_keys)
+    errors = [f for f in findings if f.level == "error"]
+    if errors:
+        raise SchemeError(f"{where(errors[0].subject)}: {errors[0].rule}: {errors[0].message}")
+    schemes = sorted(facts.schemes)
+    scheme_iri = schemes[0] if schemes else str(path)
     concepts: dict[str, Concept] = {}
-    for s in sorted(subjects, key=str):
-        iri = str(s)
-        prefs = _literal(graph, s, SKOS.prefLabel)
-        if not prefs:
-            raise SchemeError(f"{where(iri)}: concept {iri} has no skos:prefLabel")
-        if len(prefs) > 1:
-            raise SchemeError(f"{where(iri)}: concept {iri} has {len(prefs)} skos:prefLabel "
-                              f"values in one language: {', '.join(sorted(prefs))}")
-        definition = _literal(graph, s, SKOS.definition)
+    structural = _structural()
+    for iri in iris:
+        s, c = URIRef(iri), facts.concepts[iri]
+        in_schemes = sorted(str(x) for x in graph.objects(s, SKOS.inScheme) if str(x) in schemes)
+        own_scheme = in_schemes[0] if in_schemes else (scheme_iri if schemes else "")
+        lang = _main_language(c.labels["prefLabel"])
+        main = {kind: [t for t, tag in c.labels[kind] if tag == lang] for kind in LABEL_KINDS}
+        definitions = sorted(str(v) for v in graph.objects(s, SKOS.definition)
+                             if getattr(v, "language", None) == lang)
+        kept = {(SKOS.prefLabel, x) for x in main["prefLabel"]}
+        kept |= {(SKOS.altLabel, x) for x in main["altLabel"]}
+        kept |= {(SKOS.hiddenLabel, x) for x in main["hiddenLabel"]}
+        kept |= {(SKOS.definition, x) for x in definitions[:1]}
+
+        def skip(p, o, lang=lang, kept=kept, own_scheme=own_scheme, structural=structural):
+            if p in structural or (p == RDF.type and o == SKOS.Concept):
+                return True
+            if p == SKOS.inScheme and str(o) == own_scheme:
+                return True
+            return getattr(o, "language", None) == lang and (p, str(o)) in kept
+
         concepts[iri] = Concept(
-            iri=iri, label=prefs[0],
-            alt_labels=_literal(graph, s, SKOS.altLabel, many=True),
-            hidden_labels=_literal(graph, s, SKOS.hiddenLabel, many=True),
-            definition=definition[0] if definition else "", scheme=scheme_iri)
-    _add_links(graph, concepts, where)
+            iri=iri, label=main["prefLabel"][0], alt_labels=main["altLabel"],
+            hidden_labels=main["hiddenLabel"],
+            definition=definitions[0] if definitions else "", scheme=own_scheme,
+            broader=sorted(c.broader), related=sorted(c.related - {iri}),
+            language=lang or "", extra=_triples(graph, s, skip))
+    for scheme in schemes:  # the scheme's own triples ride on its first concept
+        carrier = next((c for c in concepts.values() if c.scheme == scheme), None)
+        if carrier is not None:
+            carrier.scheme_triples = _triples(graph, URIRef(scheme), lambda p, o: False)
     _check_labels(concepts, where)
-    _check_cycles(concepts, where)
-    return Scheme(scheme_iri, list(concepts.values()), str(path))
-
-
-def _add_links(graph, concepts: dict[str, Concept], where) -> None:
-    from rdflib.namespace import SKOS
-
-    broader: dict[str, set[str]] = {i: set() for i in concepts}
-    related: dict[str, set[str]] = {i: set() for i in concepts}
-    for a, b in graph.subject_objects(SKOS.broader):
-        broader.setdefault(str(a), set()).add(str(b))
-    for a, b in graph.subject_objects(SKOS.narrower):
-        broader.setdefault(str(b), set()).add(str(a))
-    for a, b in graph.subject_objects(SKOS.related):
-        related.setdefault(str(a), set()).add(str(b))
-        related.setdefault(str(b), set()).add(str(a))
-    for kind, links in (("skos:broader", broader), ("skos:related", related)):
-        for iri, targets in links.items():
-            for target in targets:
-                if iri not in concepts or target not in concepts:
-                    missing = target if iri in concepts else iri
-                    raise SchemeError(f"{where(iri if iri in concepts else target)}: "
-                                      f"{kind} link {iri} -> {target}: {missing} is not a "
-                                      "concept of the scheme")
-    for iri, c in concepts.items():
-        c.broader = sorted(broader[iri])  # a concept broader than itself is a cycle
-        c.related = sorted(related[iri] - {iri})
+    result = Scheme(scheme_iri, list(concepts.values()), str(path))
+    result.warnings = [f.line(where) for f in findings if f.level == "warning"]
+    return result
 
 
 def _check_labels(concepts: dict[str, Concept], where) -> None:
-    owner: dict[str, tuple[str, str]] = {}
+    """Two concepts may not share a label (after normalisation) in one language: the linker
+    could not tell them apart."""
+    owner: dict[tuple, tuple[str, str]] = {}
     for iri, c in concepts.items():
-        for label in [c.label, *c.alt_labels, *c.hidden_labels]:
+        for label, lang in concept_labels(c):
             for key in label_keys(label):
-                other = owner.get(key)
+                other = owner.get((key, lang))
                 if other and other[0] != iri:
                     raise SchemeError(
                         f"{where(iri)}: concept {iri}: label {label!r} clashes with label "
                         f"{other[1]!r} of concept {other[0]} ({where(other[0])})")
-                owner.setdefault(key, (iri, label))
+                owner.setdefault((key, lang), (iri, label))
         if not label_keys(c.label):
             raise SchemeError(f"{where(iri)}: concept {iri}: prefLabel {c.label!r} has no words")
-
-
-def _check_cycles(concepts: dict[str, Concept], where) -> None:
-    state: dict[str, int] = {}  # 1 on the current path, 2 done
-
-    def visit(iri: str, path: list[str]) -> None:
-        state[iri] = 1
-        for up in concepts[iri].broader:
-            if state.get(up) == 1:
-                cycle = path[path.index(up):] + [iri, up] if up in path else [iri, up]
-                raise SchemeError(f"{where(up)}: concept {up}: skos:broader cycle "
-                                  + " -> ".join(dict.fromkeys(cycle)) + f" -> {up}")
-            if state.get(up) is None:
-                visit(up, path + [iri])
-        state[iri] = 2
-
-    for iri in sorted(concepts):
-        if iri not in state:
-            visit(iri, [])
 
 
 class _Locator:
