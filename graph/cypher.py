@@ -219,6 +219,7 @@ def delete_concept_links():
                    "hidden_labels": [], "definition": "", "scheme": "", "language": "en",
                    "extra": "[]", "scheme_triples": "[]"}])
 def merge_concepts():
+    """`extra` and `scheme_triples` are JSON lists of [predicate, value, tag] (graph/models.py)."""
     return """
         UNWIND $rows AS row
         MERGE (c:Concept {iri: row.iri})
@@ -236,7 +237,6 @@ def create_broader():
         MATCH (n:Concept {iri: row.narrower})
         MATCH (b:Concept {iri: row.broader})
         MERGE (n)-[:BROADER]->(b)
-    """`extra` and `scheme_triples` are JSON lists of [predicate, value, tag] (graph/models.py)."""
     """
 
 
