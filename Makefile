@@ -17,6 +17,7 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	touch $(STAMP)
 
 setup: $(STAMP)
+	bash tools/web-assets/install.sh
 
 demo: setup
 	$(BIN)/citegraph ingest demo/corpus --store $(DEMO_STORE)

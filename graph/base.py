@@ -70,6 +70,13 @@ class GraphStore(ABC):
     def article_titles(self, article_ids: Iterable[str]) -> dict[str, Article]:
         """Article records (text left empty) for the given ids."""
 
+    @abstractmethod
+    def list_articles(self, limit: int = 20, offset: int = 0,
+                      sort: str = "date") -> tuple[int, list[tuple[Article, int]]]:
+        """(number of articles, one page of (article with its text left empty, number of
+        passages)). `sort`: "date", newest first (the ingest time until articles carry a
+        date of their own), or "title", A to Z ignoring ASCII case; ties by id."""
+
     # --- concepts and mentions -------------------------------------------------
     @abstractmethod
     def replace_concepts(self, concepts: list[Concept]) -> None:

@@ -186,6 +186,22 @@ def article_titles():
     return f"MATCH (a:Article) WHERE a.id IN $ids RETURN a {_ARTICLE_HEAD} AS article"
 
 
+@_statement(by_title=False, offset=0, limit=20)
+def article_listing():
+    """The number of articles and one page of them with their passage counts: newest
+    ingested first, or by title ignoring case ($by_title); ties by id. One row always."""
+    return f"""
+        RETURN COUNT {{ (:Article) }} AS total, COLLECT {{
+            MATCH (a:Article)
+            WITH a ORDER BY CASE WHEN $by_title THEN toLower(a.title) END,
+                CASE WHEN $by_title THEN null ELSE a.ingested_at END DESC, a.id
+            SKIP $offset LIMIT $limit
+            RETURN a {{.id, .title, .source, .url, .content_hash, .ingested_at,
+                passages: COUNT {{ (a)-[:HAS_PASSAGE]->(:Passage) }}}}
+        }} AS articles
+    """
+
+
 @_statement(article_id="doc-1")
 def article_passages():
     return (f"MATCH (p:Passage {{article_id: $article_id}}) RETURN p {_PASSAGE} AS passage"

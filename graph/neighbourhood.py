@@ -9,7 +9,9 @@ passages when its two concepts also co-occur, since those are where the relation
 """
 from __future__ import annotations
 
-from typing import Optional
+import re
+import unicodedata
+from typing import Iterable, Optional
 
 from citegraph.graph.base import GraphStore
 from citegraph.graph.cooccurrence import CoOccurrence
@@ -18,6 +20,52 @@ from citegraph.graph.models import Concept
 MAX_NODES = 60  # a depth-2 walk over a dense scheme is cut here; the page stays legible
 CO_OCCURRING_LIMIT = 20
 PASSAGES_PER_EDGE = 5
+
+
+# --- short concept ids ------------------------------------------------------------------
+# A concept's short, stable id for URLs and JSON ("ContactCenter" for
+# https://citegraph.org/scheme/cx/ContactCenter): the IRI's local name when it is URL-safe and
+# no other concept has it, else a slug of the prefLabel ("contact-center"), numbered on a clash.
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.~-]*\Z")
+
+
+def local_name(iri: str) -> str:
+    return re.split(r"[#/:]", iri.rstrip("#/"))[-1]
+
+
+def slug(label: str) -> str:
+    text = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80] or "concept"
+
+
+def short_ids(concepts: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """iri → short id for (iri, prefLabel) pairs; the same scheme always gives the same ids,
+    and no two concepts share one."""
+    concepts = sorted(dict(concepts).items())
+    names: dict[str, int] = {}
+    for iri, _label in concepts:
+        names[local_name(iri)] = names.get(local_name(iri), 0) + 1
+    out: dict[str, str] = {}
+    for iri, _label in concepts:
+        name = local_name(iri)
+        if names[name] == 1 and _SAFE_NAME.match(name):
+            out[iri] = name
+    taken = set(out.values())
+    for iri, label in concepts:
+        if iri in out:
+            continue
+        base = candidate = slug(label)
+        n = 2
+        while candidate in taken:
+            candidate, n = f"{base}-{n}", n + 1
+        out[iri] = candidate
+        taken.add(candidate)
+    return out
+
+
+def concept_ids(store: GraphStore) -> dict[str, str]:
+    """iri → short id of every stored concept."""
+    return short_ids((c.iri, c.label) for c in store.iter_concepts())
 
 
 def _relations(store: GraphStore, concept: Concept) -> list[tuple]:
@@ -53,9 +101,10 @@ def _edge_key(source: str, target: str, kind: str) -> tuple:
 
 
 def neighbourhood(store: GraphStore, iri: str, depth: int = 1) -> Optional[dict]:
-    """{"center", "depth", "nodes": [{iri, label, definition, depth}], "edges": [{source,
-    target, type, weight, passage_count, passages: [{passage_id, article_id, title, text}]}],
-    "truncated"} or None when the concept is unknown."""
+    """{"center", "depth", "nodes": [{id, iri, label, definition, depth, mentions}],
+    "edges": [{source, target, type, weight, passage_count, passages: [{passage_id,
+    article_id, ordinal, title, text, start, end}]}], "truncated"} or None when the concept
+    is unknown; co-occurs edges add count, pmi and npmi. `id` is the concept's short id."""
     if depth not in (1, 2):
         raise ValueError(f"depth: {depth!r} is not 1 or 2")
     center = store.get_concept(iri)
@@ -84,9 +133,14 @@ def neighbourhood(store: GraphStore, iri: str, depth: int = 1) -> Optional[dict]
                 edges.setdefault(_edge_key(source, target, kind),
                                  (source, target, kind, weight, pids, association))
         frontier = next_frontier
+    listed = store.list_concepts()
+    ids = short_ids((c.iri, c.label) for c, _count in listed)
+    mentions = {c.iri: count for c, count in listed}
     return {"center": center.iri, "depth": depth,
-            "nodes": [{"iri": c.iri, "label": c.label, "definition": c.definition,
-                       "depth": node_depth[c.iri]} for c in concepts.values()],
+            "nodes": [{"id": ids.get(c.iri, c.iri), "iri": c.iri, "label": c.label,
+                       "definition": c.definition, "depth": node_depth[c.iri],
+                       "mentions": mentions.get(c.iri, 0)}
+                      for c in concepts.values()],
             "edges": [_edge_json(store, *edge) for edge in edges.values()],
             "truncated": truncated}
 
@@ -115,9 +169,10 @@ def concept_card(store: GraphStore, concept: Concept, passage_limit: int = 50) -
     co_occurring = store.co_occurrences(concept.iri, CO_OCCURRING_LIMIT)
     labels = store.concept_labels([*concept.broader, *narrower, *concept.related,
                                    *(c.other for c in co_occurring)])
+    ids = concept_ids(store)
 
     def ref(iri: str) -> dict:
-        return {"iri": iri, "label": labels[iri]}
+        return {"id": ids.get(iri, iri), "iri": iri, "label": labels[iri]}
 
     mentions = store.concept_mentions(concept.iri, passage_limit)
     by_passage = {p["passage_id"]: p for p in passage_refs(store, [m.passage_id for m in mentions])}
@@ -128,7 +183,8 @@ def concept_card(store: GraphStore, concept: Concept, passage_limit: int = 50) -
                                                        "score": m.score, "mentions": []})
             entry["mentions"].append({"start": m.start, "end": m.end, "surface": m.surface,
                                       "score": m.score, "method": m.method})
-    return {"iri": concept.iri, "label": concept.label, "alt_labels": concept.alt_labels,
+    return {"id": ids.get(concept.iri, concept.iri), "iri": concept.iri,
+            "label": concept.label, "alt_labels": concept.alt_labels,
             "definition": concept.definition, "scheme": concept.scheme,
             "broader": [ref(i) for i in concept.broader],
             "narrower": [ref(i) for i in narrower],

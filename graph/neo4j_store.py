@@ -214,6 +214,14 @@ class Neo4jStore(GraphStore):
         rows = self._read(cypher.article_titles(), ids=ids)
         return {r["article"]["id"]: _article(r["article"]) for r in rows}
 
+    def list_articles(self, limit: int = 20, offset: int = 0,
+                      sort: str = "date") -> tuple[int, list[tuple[Article, int]]]:
+        if sort not in ("date", "title"):
+            raise ValueError(f"sort: {sort!r} is not one of date, title")
+        row = self._read(cypher.article_listing(), by_title=sort == "title",
+                         offset=max(0, int(offset)), limit=max(0, int(limit)))[0]
+        return int(row["total"]), [(_article(a), int(a["passages"])) for a in row["articles"]]
+
     def article_passages(self, article_id: str) -> list[Passage]:
         return [_passage(r["passage"])
                 for r in self._read(cypher.article_passages(), article_id=article_id)]

@@ -231,6 +231,21 @@ class SQLiteStore(GraphStore):
             out.update((r[0], Article(*r)) for r in rows)
         return out
 
+    _ARTICLE_ORDER = {"date": "a.ingested_at DESC, a.id", "title": "lower(a.title), a.id"}
+
+    def list_articles(self, limit: int = 20, offset: int = 0,
+                      sort: str = "date") -> tuple[int, list[tuple[Article, int]]]:
+        if sort not in self._ARTICLE_ORDER:
+            raise ValueError(f"sort: {sort!r} is not one of {', '.join(self._ARTICLE_ORDER)}")
+        c = self._conn()
+        total = c.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        rows = c.execute(
+            "SELECT a.id, a.title, '', a.source, a.url, a.content_hash, a.ingested_at,"
+            " (SELECT COUNT(*) FROM passages p WHERE p.article_id = a.id) FROM articles a"
+            f" ORDER BY {self._ARTICLE_ORDER[sort]} LIMIT ? OFFSET ?",
+            (max(0, int(limit)), max(0, int(offset))))
+        return total, [(Article(*r[:7]), r[7]) for r in rows]
+
     _PASSAGE_COLS = "id, article_id, ordinal, text, start_char, end_char"
 
     def article_passages(self, article_id: str) -> list[Passage]:

@@ -525,6 +525,22 @@ def test_stats_and_paged_iterators(monkeypatch):
     assert driver.statements()[-1] == "clear_graph"
 
 
+def test_article_listing_pages_with_passage_counts():
+    head = {"id": "b", "title": "B", "source": "s", "url": "", "content_hash": "h",
+            "ingested_at": "2024-01-01T00:00:00Z", "passages": 3}
+    store, driver = open_fake(responses={
+        "article_listing": [{"total": 5, "articles": [head]}]})
+    total, page = store.list_articles(limit=1, offset=1, sort="title")
+    assert total == 5 and [(a.id, a.title, a.text, n) for a, n in page] == [("b", "B", "", 3)]
+    assert driver.parameters("article_listing") == [
+        {"by_title": True, "offset": 1, "limit": 1}]
+    store.list_articles(limit=-3, offset=-1)
+    assert driver.parameters("article_listing")[-1] == {"by_title": False, "offset": 0,
+                                                        "limit": 0}
+    with pytest.raises(ValueError):
+        store.list_articles(sort="size")
+
+
 def test_every_statement_is_exercised_by_this_file():
     """Run each store method once against the fake: together they use every statement."""
     driver = FakeNeo4jDriver(responses={
@@ -539,7 +555,8 @@ def test_every_statement_is_exercised_by_this_file():
         "passage_seqs": [{"seqs": [1]}],
         "keyword_rows": lambda p: [{"seq": 1, "id": "doc-1#0", "title": "T",
                                     "text": "customer"}] if p["after"] < 1 else [],
-        "stats": [{"articles": 0, "passages": 0, "concepts": 0, "mentions": 0}]})
+        "stats": [{"articles": 0, "passages": 0, "concepts": 0, "mentions": 0}],
+        "article_listing": [{"total": 0, "articles": []}]})
     store = Neo4jStore(URI, driver)  # the schema statements too
     article, passages, mentions = article_with_passages(2)
     store.upsert_article(article, passages, mentions)
@@ -548,6 +565,7 @@ def test_every_statement_is_exercised_by_this_file():
     store.get_article("doc-1")
     store.article_titles(["doc-1"])
     store.article_passages("doc-1")
+    store.list_articles()
     store.get_passages(["doc-1#0"])
     store.sentence_vectors(["doc-1#0"])
     store.replace_concepts([Concept("http://ex.org/a", "A", broader=["http://ex.org/b"],

@@ -9,7 +9,8 @@ from flask import Response, current_app, request, stream_with_context, url_for
 
 from citegraph.graph.base import GraphStore
 from citegraph.graph.cards import article_card
-from citegraph.graph.neighbourhood import concept_card, neighbourhood
+from citegraph.graph.listing import article_listing
+from citegraph.graph.neighbourhood import concept_card, concept_ids, neighbourhood
 from citegraph.ontology.lookup import resolve as resolve_concept
 from citegraph.webapp import export, schemas
 from citegraph.webapp.schemas import json_response
@@ -74,8 +75,10 @@ def search(query_data):
 @bp.get("/api/concepts")
 @bp.doc(responses={200: json_response(schemas.ConceptList, "Every concept.")})
 def concepts():
-    """Every concept with its number of mentions."""
-    return {"concepts": [{"iri": c.iri, "label": c.label, "alt_labels": c.alt_labels,
+    """Every concept with its number of mentions; `id` is its short form for URLs."""
+    ids = concept_ids(store())
+    return {"concepts": [{"id": ids[c.iri], "iri": c.iri, "label": c.label,
+                          "alt_labels": c.alt_labels,
                           "definition": c.definition, "broader": c.broader,
                           "related": c.related, "mentions": count}
                          for c, count in store().list_concepts()]}
@@ -86,7 +89,9 @@ def concepts():
 @bp.doc(responses={200: json_response(schemas.Neighbourhood, "Nodes and edges.")})
 def concept_neighbourhood(concept_id, query_data):
     """The concept's neighbourhood (broader, narrower, related, co-occurring) to depth 1 or 2,
-    with the passages behind each edge. `concept_id` is an IRI (percent-encoded) or a label."""
+    with the passages behind each edge. `concept_id` is a short id (`ContactCenter`), an IRI
+    (percent-encoded) or a label. A co-occurrence edge carries `count` (shared passages,
+    also its `weight`), `pmi` and `npmi`."""
     concept = concept_or_404(concept_id)
     return neighbourhood(store(), concept.iri, query_data["depth"])
 
@@ -94,8 +99,18 @@ def concept_neighbourhood(concept_id, query_data):
 @bp.get("/api/concepts/<path:concept_id>")
 @bp.doc(responses={200: json_response(schemas.ConceptDetail, "The concept.")})
 def concept(concept_id):
-    """A concept with its relations and the passages that mention it."""
+    """A concept with its relations and the passages that mention it. `concept_id` is the
+    short id (`ContactCenter`, given back as `id`), the full IRI or a label."""
     return concept_card(store(), concept_or_404(concept_id))
+
+
+@bp.get("/api/articles")
+@bp.input(schemas.ArticlesQuery, location="query")
+@bp.doc(responses={200: json_response(schemas.ArticleList, "One page of the collection.")})
+def articles(query_data):
+    """The collection, a page at a time: each article with its passage count."""
+    return article_listing(store(), query_data["limit"], query_data["offset"],
+                           query_data["sort"])
 
 
 @bp.get("/api/articles/<path:article_id>")

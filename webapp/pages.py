@@ -3,15 +3,16 @@ concept graph script only adds the drawing."""
 from __future__ import annotations
 
 from apiflask import APIBlueprint
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, g, render_template, request, url_for
 from marshmallow import ValidationError
 
 from citegraph.graph.cards import article_card
-from citegraph.graph.neighbourhood import concept_card
+from citegraph.graph.listing import DEFAULT_LIMIT, article_listing
+from citegraph.graph.neighbourhood import concept_card, concept_ids
 from citegraph.ontology.lookup import resolve as resolve_concept
 from citegraph.webapp.errors import one_line
 from citegraph.webapp.marks import segments
-from citegraph.webapp.schemas import SearchQuery
+from citegraph.webapp.schemas import ArticlesQuery, SearchQuery
 
 # enable_openapi=False: pages are not part of the API document
 bp = APIBlueprint("pages", __name__, enable_openapi=False)
@@ -23,6 +24,40 @@ def runtime():
 
 def ordinal_of(passage_id: str) -> int:
     return int(passage_id.rsplit("#", 1)[1])
+
+
+def short_id(iri: str) -> str:
+    """The concept's short id (`ContactCenter`), looked up once a request; an IRI no stored
+    concept has stays as it is."""
+    if "concept_ids" not in g:
+        g.concept_ids = concept_ids(runtime().store)
+    return g.concept_ids.get(iri, iri)
+
+
+@bp.url_defaults
+def short_concept_urls(endpoint, values):
+    """Every link to a concept page uses the short form: url_for('pages.concept_page',
+    concept_id=<an IRI>) gives /concepts/ContactCenter."""
+    if endpoint == "pages.concept_page" and "concept_id" in values:
+        values["concept_id"] = short_id(values["concept_id"])
+
+
+LANDING_CONCEPTS = 12
+LANDING_ARTICLES = 6
+
+
+@bp.app_context_processor
+def landing():
+    """The landing page (the search page before a question) shows the collection: its size,
+    the most mentioned concepts and the latest articles (templates/landing.html, included
+    by base.html under the query form)."""
+    if request.endpoint != "pages.search_page" or "q" in request.args:
+        return {}
+    store = runtime().store
+    concepts = sorted((pair for pair in store.list_concepts() if pair[1]),
+                      key=lambda pair: (-pair[1], pair[0].label))[:LANDING_CONCEPTS]
+    return {"landing": {"stats": store.stats(), "concepts": concepts,
+                        "latest": article_listing(store, LANDING_ARTICLES, 0, "date")}}
 
 
 @bp.get("/")
@@ -67,6 +102,33 @@ def concept_page(concept_id):
         p["segments"] = segments(p["text"], [(m["start"], m["end"], "mention")
                                              for m in p["mentions"]])
     return render_template("concept.html", concept=card, depth=depth)
+
+
+@bp.get("/articles")
+def articles_page():
+    try:
+        params = ArticlesQuery().load(request.args.to_dict())
+    except ValidationError as exc:
+        abort(400, one_line(exc.messages))
+    listing = article_listing(runtime().store, params["limit"], params["offset"],
+                              params["sort"])
+    limit, offset, total = listing["limit"], listing["offset"], listing["total"]
+
+    def page_url(at: int) -> str:
+        args = {"offset": at, "sort": params["sort"]}
+        if limit != DEFAULT_LIMIT:
+            args["limit"] = limit
+        return url_for("pages.articles_page", **args)
+
+    pages = {"previous": page_url(max(0, offset - limit)) if offset > 0 else None,
+             "next": page_url(offset + limit) if offset + limit < total else None,
+             "number": offset // limit + 1, "count": max(1, -(-total // limit)),
+             "first": offset + 1 if listing["articles"] else 0,
+             "last": offset + len(listing["articles"])}
+    sorts = {s: url_for("pages.articles_page", sort=s,
+                        **({"limit": limit} if limit != DEFAULT_LIMIT else {}))
+             for s in ("date", "title")}
+    return render_template("articles.html", listing=listing, pages=pages, sorts=sorts)
 
 
 @bp.get("/articles/<path:article_id>")

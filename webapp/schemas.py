@@ -9,6 +9,7 @@ from marshmallow import ValidationError
 
 from citegraph.ingest.readers import (MAX_ARTICLE_CHARS, MAX_ID_CHARS, MAX_TITLE_CHARS,
                                       has_surrogate)
+from citegraph.graph.listing import DEFAULT_LIMIT, MAX_LIMIT, SORTS as ARTICLE_SORTS
 from citegraph.search.service import MAX_K, MAX_QUESTION_CHARS as MAX_QUERY_CHARS
 from citegraph.webapp.export import formats as export_formats
 
@@ -40,6 +41,15 @@ class NeighbourhoodQuery(Schema):
     depth = Integer(load_default=1, validate=OneOf([1, 2]))
 
 
+class ArticlesQuery(Schema):
+    limit = Integer(load_default=DEFAULT_LIMIT, validate=Range(1, MAX_LIMIT),
+                    metadata={"description": "Articles per page."})
+    offset = Integer(load_default=0, validate=Range(0, None),
+                     metadata={"description": "Articles to skip."})
+    sort = String(load_default="date", validate=OneOf(list(ARTICLE_SORTS)),
+                  metadata={"description": "date (newest first) or title (A to Z)"})
+
+
 class ExportQuery(Schema):
     format = String(required=True, validate=OneOf(list(export_formats())),
                     metadata={"description": "turtle, json-ld, nt or passages-jsonl"})
@@ -67,6 +77,7 @@ class ArticleIn(Schema):
 
 # --- responses --------------------------------------------------------------------------
 class ConceptRef(Schema):
+    id = String(metadata={"description": "Short id for URLs, e.g. `ContactCenter`."})
     iri = String()
     label = String()
 
@@ -79,6 +90,9 @@ class Span(Schema):
 class Answer(Schema):
     text = String()
     citations = List(Integer())
+    abstained = Boolean(metadata={"description": "Nothing answers the question: text and "
+                                                 "citations are empty, results are the "
+                                                 "nearest passages."})
 
 
 class SearchHit(Schema):
@@ -102,6 +116,7 @@ class SearchResult(Schema):
 
 
 class ConceptSummary(Schema):
+    id = String(metadata={"description": "Short id for URLs, e.g. `ContactCenter`."})
     iri = String()
     label = String()
     alt_labels = List(String())
@@ -139,11 +154,17 @@ class ConceptPassage(PassageRef):
 
 
 class CoOccurring(ConceptRef):
-    weight = Float()
+    weight = Float(metadata={"description": "Shared passages (= count)."})
+    count = Integer(metadata={"description": "Passages mentioning both concepts."})
+    pmi = Float(metadata={"description": "Pointwise mutual information over passages, "
+                                         "log(n_ab * N / (n_a * n_b))."})
+    npmi = Float(metadata={"description": "Normalised PMI in [-1, 1] (1: only together, "
+                                          "0: independent)."})
     passages = List(String())
 
 
 class ConceptDetail(Schema):
+    id = String(metadata={"description": "Short id for URLs, e.g. `ContactCenter`."})
     iri = String()
     label = String()
     alt_labels = List(String())
@@ -157,17 +178,24 @@ class ConceptDetail(Schema):
 
 
 class Node(Schema):
+    id = String(metadata={"description": "Short id for URLs, e.g. `ContactCenter`."})
     iri = String()
     label = String()
     definition = String()
     depth = Integer()
+    mentions = Integer(metadata={"description": "Passages' mentions of the concept."})
 
 
 class Edge(Schema):
     source = String()
     target = String()
     type = String(metadata={"description": "broader (source is narrower), related or co-occurs"})
-    weight = Float()
+    weight = Float(metadata={"description": "co-occurs: shared passages (= count); else 1."})
+    count = Integer(metadata={"description": "co-occurs only: passages mentioning both."})
+    pmi = Float(metadata={"description": "co-occurs only: pointwise mutual information, "
+                                         "log(n_ab * N / (n_a * n_b)) over passages."})
+    npmi = Float(metadata={"description": "co-occurs only: normalised PMI in [-1, 1] "
+                                          "(1: only together, 0: independent)."})
     passage_count = Integer()
     passages = List(Nested(PassageRef))
 
@@ -196,6 +224,23 @@ class ArticleOut(Schema):
     ingested_at = String()
     text = String()
     passages = List(Nested(ArticlePassage))
+
+
+class ArticleSummary(Schema):
+    id = String()
+    title = String()
+    source = String()
+    author = String(allow_none=True)
+    date = String(allow_none=True)
+    passages = Integer(metadata={"description": "Number of passages."})
+
+
+class ArticleList(Schema):
+    total = Integer(metadata={"description": "Articles in the collection."})
+    limit = Integer()
+    offset = Integer()
+    sort = String()
+    articles = List(Nested(ArticleSummary))
 
 
 class WriteResult(Schema):
