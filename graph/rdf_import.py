@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, SKOS
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, SKOS, XSD
 
 from citegraph.errors import CitegraphError
 from citegraph.graph.base import GraphStore
@@ -98,6 +98,17 @@ def _parse(path: Path, fmt: str) -> Graph:
     return graph
 
 
+def _tag(term) -> str:
+    """The tag of a stored extra object (graph/models.py Concept.extra)."""
+    if not isinstance(term, Literal):
+        return "<>"
+    if term.language:
+        return "@" + term.language
+    if term.datatype is not None and term.datatype != XSD.string:
+        return "^^" + str(term.datatype)
+    return ""
+
+
 def _embed_missing(passages: list[Passage], get_embedder, where: str) -> int:
     missing = [p for p in passages if p.embedding is None]
     if not missing:
@@ -162,19 +173,54 @@ class _Reader:
 
     # --- records ------------------------------------------------------------------------
     def concepts(self) -> list[Concept]:
+        """Concepts with every triple kept: the main language's labels and definition as
+        fields, the rest (other languages, notes, notations, mappings...) as `extra`, and
+        each scheme's own triples on its first concept (graph/models.py)."""
+        schemes = sorted(str(s) for s in self.subjects(SKOS.ConceptScheme))
         out = []
         for c in self.subjects(SKOS.Concept):
             broader = set(self.g.objects(c, SKOS.broader)) | set(self.g.subjects(SKOS.narrower, c))
             related = set(self.g.objects(c, SKOS.related)) | set(self.g.subjects(SKOS.related, c))
-            scheme = self.one(c, SKOS.inScheme, "skos:inScheme", required=False)
+            in_schemes = sorted(str(s) for s in self.g.objects(c, SKOS.inScheme))
+            own = [s for s in in_schemes if s in schemes] or in_schemes
+            scheme = own[0] if own else ""
+            prefs = [v for v in self.g.objects(c, SKOS.prefLabel) if isinstance(v, Literal)]
+            if not prefs:
+                self.fail(c, "no skos:prefLabel")
+            languages = {v.language for v in prefs}
+            lang = next((x for x in ("en", None) if x in languages), None) \
+                if languages & {"en", None} else sorted(languages)[0]
+            main = {p: sorted(str(v) for v in self.g.objects(c, p)
+                              if isinstance(v, Literal) and v.language == lang)
+                    for p in (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel, SKOS.definition)}
+            if len(main[SKOS.prefLabel]) > 1:
+                self.fail(c, f"{len(main[SKOS.prefLabel])} values of skos:prefLabel in one "
+                             "language, expected one")
+            kept = {(p, v) for p, vs in main.items()
+                    for v in (vs[:1] if p == SKOS.definition else vs)}
+            extra = []
+            for p, o in self.g.predicate_objects(c):
+                if isinstance(o, BNode) or p in (SKOS.broader, SKOS.narrower, SKOS.related) \
+                        or (p == RDF.type and o == SKOS.Concept) \
+                        or (p == SKOS.inScheme and str(o) == scheme) \
+                        or (isinstance(o, Literal) and o.language == lang
+                            and (p, str(o)) in kept):
+                    continue
+                extra.append([str(p), str(o), _tag(o)])
             out.append(Concept(
-                iri=str(c), label=self.text(c, SKOS.prefLabel, "skos:prefLabel"),
-                alt_labels=sorted(str(v) for v in self.g.objects(c, SKOS.altLabel)),
-                hidden_labels=sorted(str(v) for v in self.g.objects(c, SKOS.hiddenLabel)),
-                definition=self.text(c, SKOS.definition, "skos:definition", required=False),
-                scheme=str(scheme) if scheme is not None else "",
-                broader=sorted(str(b) for b in broader),
-                related=sorted(str(r) for r in related if r != c)))
+                iri=str(c), label=main[SKOS.prefLabel][0],
+                alt_labels=main[SKOS.altLabel], hidden_labels=main[SKOS.hiddenLabel],
+                definition=main[SKOS.definition][0] if main[SKOS.definition] else "",
+                scheme=scheme, broader=sorted(str(b) for b in broader),
+                related=sorted(str(r) for r in related if r != c),
+                language=lang or "", extra=sorted(extra)))
+        for scheme in schemes:
+            carrier = next((k for k in sorted(out, key=lambda k: k.iri) if k.scheme == scheme),
+                           None)
+            if carrier is not None:
+                carrier.scheme_triples = sorted(
+                    [str(p), str(o), _tag(o)] for p, o in self.g.predicate_objects(URIRef(scheme))
+                    if not isinstance(o, BNode))
         return out
 
     def articles(self) -> dict[URIRef, Article]:

@@ -401,3 +401,94 @@ def test_every_term_of_ours_is_defined_and_compacted_in_json_ld(graph_store, gra
     types = {t for node in document["@graph"] for t in np.atleast_1d(node["@type"])}
     assert not [k for k in keys if ":" in k] and not [t for t in types if ":" in t]
     assert {"embedding", "sentenceVectors", "hasSelector", "exact", "weight"} <= keys
+
+
+# --- lossless SKOS: every triple of a user's scheme survives load → store → export → import
+MULTILINGUAL = """
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix ex: <http://example.org/voc/> .
+
+ex:scheme a skos:ConceptScheme ;
+    dct:title "Service vocabulary"@en, "Vocabulaire du service"@fr ;
+    skos:prefLabel "Service vocabulary"@en ;
+    dct:creator "A. Taxonomist" ; dct:created "2024-05-01"^^xsd:date ;
+    dct:modified "2025-01-02T10:00:00Z"^^xsd:dateTime ;
+    skos:hasTopConcept ex:Service .
+
+ex:Service a skos:Concept ; skos:inScheme ex:scheme ; skos:topConceptOf ex:scheme ;
+    skos:prefLabel "customer service"@en, "service client"@fr ;
+    skos:altLabel "customer care"@en, "relation client"@fr ;
+    skos:hiddenLabel "custserv"@en ;
+    skos:definition "Helping customers."@en, "Aider les clients."@fr ;
+    skos:notation "S1" , "100"^^xsd:integer ;
+    skos:scopeNote "Not sales."@en ; skos:example "a help desk"@en ;
+    skos:note "Reviewed in 2024" ; skos:historyNote "Split from support."@en ;
+    skos:editorialNote "check"@en ; skos:changeNote "renamed"@en ;
+    skos:exactMatch <http://www.wikidata.org/entity/Q1062404> ;
+    dct:modified "2025-01-02"^^xsd:date .
+
+ex:ContactCenter a skos:Concept ; skos:inScheme ex:scheme ; skos:broader ex:Service ;
+    skos:prefLabel "contact center"@en, "centre de contact"@fr ;
+    skos:notation "S1.1" ;
+    skos:closeMatch <http://dbpedia.org/resource/Call_centre> ;
+    skos:broadMatch <http://example.org/other/Support> ;
+    skos:narrowMatch <http://example.org/other/Helpline> ;
+    skos:relatedMatch <http://example.org/other/CRM> ;
+    skos:related ex:Chat .
+
+ex:Chat a skos:Concept ; skos:inScheme ex:scheme ; skos:broader ex:Service ;
+    skos:prefLabel "live chat"@en ; skos:prefLabel "clavardage"@fr .
+"""
+
+
+def _entailed(graph: rdflib.Graph) -> set:
+    """The triples plus what SKOS entails from them (broader/narrower inverse, symmetric
+    related, hasTopConcept/topConceptOf inverse): the export writes both directions."""
+    out = set(graph)
+    inverse = {SKOS.broader: SKOS.narrower, SKOS.narrower: SKOS.broader,
+               SKOS.related: SKOS.related, SKOS.hasTopConcept: SKOS.topConceptOf,
+               SKOS.topConceptOf: SKOS.hasTopConcept}
+    for s, p, o in graph:
+        if p in inverse:
+            out.add((o, inverse[p], s))
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["turtle", "json-ld", "nt"])
+def test_scheme_export_import_export_keeps_every_triple(tmp_path, fmt):
+    from citegraph.ontology.scheme import load_scheme
+
+    source = tmp_path / "voc.ttl"
+    source.write_text(MULTILINGUAL, encoding="utf-8")
+    scheme = load_scheme(source)
+    with SQLiteStore(tmp_path / "a") as store:
+        store.replace_concepts(scheme.concepts)
+        first = export_text(store, fmt, what="concepts")
+    path = tmp_path / f"export{FILE_EXTENSIONS[fmt]}"
+    path.write_text(first, encoding="utf-8")
+    with SQLiteStore(tmp_path / "b") as store:
+        import_rdf(store, path)
+        second = export_text(store, fmt, what="concepts")
+    expected = _entailed(rdflib.Graph().parse(data=MULTILINGUAL, format="turtle"))
+    for text in (first, second):
+        got = _entailed(rdflib.Graph().parse(data=text, format=fmt))
+        assert got == expected, (sorted(expected - got), sorted(got - expected))
+    fr = rdflib.Literal("service client", lang="fr")
+    assert (rdflib.URIRef("http://example.org/voc/Service"), SKOS.prefLabel, fr) in got
+
+
+def test_the_shipped_scheme_export_keeps_its_language_tags_and_title(tmp_path):
+    from citegraph.ontology.scheme import SHIPPED, load_scheme
+
+    with SQLiteStore(tmp_path / "s") as store:
+        store.replace_concepts(load_scheme().concepts)
+        g = rdflib.Graph().parse(data=export_text(store, "turtle", what="concepts"),
+                                 format="turtle")
+    source = rdflib.Graph().parse(SHIPPED)
+    assert _entailed(g) == _entailed(source)
+    labels = list(g.objects(None, SKOS.prefLabel))
+    assert labels and all(lab.language == "en" for lab in labels)
+    title = rdflib.URIRef("http://purl.org/dc/terms/title")
+    assert list(g.objects(rdflib.URIRef("https://citegraph.org/scheme/cx/scheme"), title))
