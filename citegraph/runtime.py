@@ -66,7 +66,8 @@ class Runtime:
     def search_service(self, mode: str = "hybrid"):
         from citegraph.search.service import SearchService
 
-        return SearchService(self.store, self.embedder, self.retriever(mode))
+        return SearchService(self.store, self.embedder, self.retriever(mode),
+                             abstain_below=self.settings.abstain_below)
 
     def pipeline(self, linker=None):
         """An ingest pipeline on the store; the scheme must be synced first (sync_scheme)."""

@@ -1,21 +1,62 @@
-"""Extractive answers: in each result passage, the sentence closest to the question, then the
-best of those sentences quoted with numbered citations. No text is generated: every word of
-an answer is a quotation from a cited passage.
+"""Extractive answers: the sentences of the top passages that state the answer, quoted with
+numbered citations, or an honest abstention. No text is generated: every word of an answer is
+a quotation from a cited passage.
 
-Sentence vectors come from the store (computed at ingest from the passage's own forward
-pass), so choosing sentences costs one small matrix product per passage, no model call."""
+Each candidate sentence is scored by
+- its dense match to the question: the sentence vector (stored at ingest, from the passage's
+  own forward pass, so no model call here) against the question vector;
+- its lexical match: the share of the question's content words (stemmed, weighted by their
+  rarity among the candidate sentences) and numbers that it contains;
+- the fused rank of its passage (the ranking's evidence, a small prior).
+Sentences are grouped into quotable units: a sentence leaning on the previous one (a leading
+pronoun or connective: "This…", "And they…") is quoted with it, and the list items after a
+sentence ending in ':' belong to that sentence. A unit scores as its best sentence.
+
+The answer quotes the best unit, then any other unit nearly as good (distinct, not a near
+copy), best first. When even the best unit matches the question poorly, the service abstains:
+`confidence` (dense + lexical, no rank prior, so it is comparable across questions) below the
+`abstain_below` setting."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+import re
+from dataclasses import dataclass, field
 from typing import Optional
 
 import numpy as np
 
+from citegraph.graph.analysis import analyse
 from citegraph.graph.models import SentenceVectors
 from citegraph.search.results import Answer
 from citegraph.text.splitter import is_heading
 
-ANSWER_SENTENCES = 3
+ANSWER_UNITS = 3  # at most this many quotes
+ANSWER_FROM = 5  # the answer quotes sentences of the top results only
+KEEP_RATIO = 0.9  # a further quote must score at least this share of the best one
+MAX_UNIT_CHARS = 700  # a unit (sentence + the one it leans on, or intro + list) stays short
+LEXICAL_WEIGHT = 0.7  # tuned on the demo and seed gold questions (benchmarks/answers.py)
+RANK_WEIGHT = 0.1
+NUMBER_BONUS = 0.08  # "how many / what percentage" questions: a sentence stating a number
+
+# a sentence opening with one of these leans on the one before it
+_LEANING = re.compile(
+    r"^[\"“‘'(]*(?:and|but|or|so|yet|this|that|these|those|it|its|it's|it’s|they|them|their|"
+    r"theirs|he|she|his|her|such|however|therefore|thus|hence|moreover|furthermore|also|"
+    r"instead|otherwise|still|then|besides|nevertheless|consequently|likewise|similarly|"
+    r"meanwhile|finally|plus)\b",
+    re.IGNORECASE)
+_LIST_ITEM = re.compile(r"^\s*(?:[•·*\-–—▪◦]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s")
+_NUMBER = re.compile(r"\d")
+_QUANTITY_QUESTION = re.compile(
+    r"\b(?:how (?:many|much|big|large|often|long)|what (?:percentage|percent|share|proportion|"
+    r"number|fraction)|what % )", re.IGNORECASE)
+_DATE_LINE = re.compile(
+    r"^\s*(?:[•·*\-]\s*|\d{1,3}[.)]\s*)?(?:[\w .’'\-]{0,60}\n\s*)?"
+    r"(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}"
+    r"|\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d{4})"
+    r"(?: at \d{1,2}:\d{2}(?: ?[ap]\.?m\.?)?)?\s*$", re.IGNORECASE)
+_BREAK = re.compile(r"\n[ \t]*\n\s*")
+_WS = re.compile(r"\s+")
 
 
 @dataclass
@@ -25,24 +66,216 @@ class Highlight:
     score: float
 
 
+@dataclass
+class Evidence:
+    """One result passage as the answer sees it."""
+    number: int  # its citation number (the result's rank)
+    text: str
+    sentences: Optional[SentenceVectors]
+
+
+@dataclass
+class Unit:
+    number: int  # citation
+    start: int  # offsets into the passage text
+    end: int
+    score: float  # dense + lexical + rank prior: chooses among units
+    confidence: float  # dense + lexical: does it answer at all
+    members: list[int] = field(default_factory=list)  # sentence indices
+
+
+@dataclass
+class Choice:
+    units: list[Unit]
+    confidence: float  # of the best unit; -inf when there was nothing to quote
+
+    def answer(self, texts: dict[int, str], abstain_below: float) -> Answer:
+        if not self.units or self.confidence < abstain_below:
+            return Answer("", [], abstained=True)
+        parts = [f"{_flat(texts[u.number][u.start:u.end])} [{u.number}]" for u in self.units]
+        return Answer(" ".join(parts), [u.number for u in self.units], abstained=False)
+
+
+def _flat(text: str) -> str:
+    return _WS.sub(" ", text).strip()
+
+
+def _terms(text: str) -> set[str]:
+    return set(analyse(text))
+
+
+def _numbers(text: str) -> set[str]:
+    return set(re.findall(r"\d+(?:[.,]\d+)?", text))
+
+
+def _is_byline(text: str) -> bool:
+    """'Mitch Lieberman\\n October 24, 2011 at 7:31 am', '2.', '• rotkapchen': no statement."""
+    stripped = text.strip()
+    return bool(_DATE_LINE.match(stripped)) or bool(re.fullmatch(r"[\d.)(•·*\-\s]*", stripped))
+
+
+def trimmed_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span without a leading byline or list mark glued to it by the splitter
+    ('3. dariasteigman\\n November 29, 2011 at 4:42 pm\\n\\n Hi Mitch, …'): the quote starts at
+    the paragraph after the last such piece."""
+    piece = text[start:end]
+    cut = 0
+    for m in _BREAK.finditer(piece):
+        head = piece[cut:m.start()]
+        if _is_byline(head) or (len(head.split()) <= 6 and not head.rstrip().endswith(
+                (".", "!", "?", ":", "”", '"'))):
+            cut = m.end()
+        else:
+            break
+    return (start + cut, end) if cut < len(piece) else (start, end)
+
+
+def _skippable(sentence: str) -> bool:
+    """A heading, a question (titles often are one) or a byline is not an answer."""
+    s = sentence.strip()
+    return is_heading(s) or s.endswith("?") or _is_byline(s)
+
+
+def _units(text: str, spans: list[tuple[int, int]]) -> list[list[int]]:
+    """Sentence indices grouped into quotable units, in passage order."""
+    units: list[list[int]] = []
+    in_list = False  # inside the list that follows a sentence ending in ':'
+    for i, (a, b) in enumerate(spans):
+        sentence = text[a:b]
+        gap = text[spans[i - 1][1]:a] if i else ""
+        starts_line = i == 0 or "\n" in gap
+        is_item = starts_line and bool(_LIST_ITEM.match(sentence))
+        if units and in_list and (is_item or not starts_line):
+            units[-1].append(i)  # an item, or the rest of an item's line
+            continue
+        in_list = False
+        previous = text[spans[i - 1][0]:spans[i - 1][1]] if i else ""
+        leans = (bool(_LEANING.match(sentence.lstrip())) and units and "\n\n" not in gap
+                 and not _skippable(previous) and not is_item)
+        if leans:
+            units[-1].append(i)
+        else:
+            units.append([i])
+        if sentence.rstrip().endswith(":"):
+            in_list = True
+    return units
+
+
+def _idf(sentence_terms: list[set[str]]) -> dict[str, float]:
+    n = len(sentence_terms)
+    df: dict[str, int] = {}
+    for terms in sentence_terms:
+        for t in terms:
+            df[t] = df.get(t, 0) + 1
+    return {t: math.log(1 + n / (1 + c)) for t, c in df.items()}
+
+
+def lexical_match(question_terms: set[str], question_numbers: set[str], terms: set[str],
+                  numbers: set[str], idf: dict[str, float], default_idf: float) -> float:
+    """The idf-weighted share of the question's content words (and numbers) in a sentence."""
+    weights = {t: idf.get(t, default_idf) for t in question_terms}
+    weights.update({f"#{n}": default_idf for n in question_numbers})
+    total = sum(weights.values())
+    if total <= 0:
+        return 0.0
+    found = sum(w for t, w in weights.items()
+                if (t[1:] in numbers if t.startswith("#") else t in terms))
+    return found / total
+
+
+def choose(question: str, question_vector: np.ndarray, evidence: list[Evidence],
+           limit: int = ANSWER_UNITS) -> Choice:
+    """The units to quote, best first, and the confidence of the best."""
+    q_terms, q_numbers = _terms(question), _numbers(question)
+    wants_number = bool(_QUANTITY_QUESTION.search(question))
+    rows = []  # (evidence, spans, dense scores, sentence terms)
+    for ev in evidence:
+        sv = ev.sentences
+        if sv is None or not sv.spans:
+            spans = [(0, len(ev.text))]
+            dense = np.zeros(1, dtype=np.float32)
+        else:
+            spans = [tuple(s) for s in sv.spans]
+            dense = sv.vectors.astype(np.float32) @ question_vector.astype(np.float32)
+        rows.append((ev, spans, dense, [_terms(ev.text[a:b]) for a, b in spans]))
+    idf = _idf([t for row in rows for t in row[3]])
+    default_idf = math.log(1 + len(idf) + 1) if idf else 1.0
+    units: list[Unit] = []
+    for position, (ev, spans, dense, terms) in enumerate(rows):
+        prior = 1.0 / (1.0 + 0.5 * position)
+        sentence_conf = []
+        for (a, b), d, t in zip(spans, dense, terms):
+            sentence = ev.text[a:b]
+            if _skippable(sentence):
+                sentence_conf.append(-math.inf)
+                continue
+            lex = lexical_match(q_terms, q_numbers, t, _numbers(sentence), idf, default_idf)
+            conf = float(d) + LEXICAL_WEIGHT * lex
+            if wants_number and _NUMBER.search(sentence):
+                conf += NUMBER_BONUS
+            sentence_conf.append(conf)
+        for members in _units(ev.text, spans):
+            best = max(sentence_conf[i] for i in members)
+            if best == -math.inf:
+                continue
+            # a long unit is cut back to the sentences around its best one
+            members = _within_limit(spans, members, sentence_conf)
+            start, _ = trimmed_span(ev.text, *spans[members[0]])
+            end = spans[members[-1]][1]
+            units.append(Unit(ev.number, start, end, best + RANK_WEIGHT * prior, best, members))
+    units.sort(key=lambda u: (-u.score, u.number, u.start))
+    if not units:
+        return Choice([], -math.inf)
+    chosen: list[Unit] = []
+    seen: list[set[str]] = []
+    for unit in units:
+        if len(chosen) == limit or unit.score < KEEP_RATIO * units[0].score:
+            break
+        ev = next(e for e in evidence if e.number == unit.number)
+        words = set(_flat(ev.text[unit.start:unit.end]).lower().split())
+        if any(len(words & s) >= 0.8 * min(len(words), len(s)) for s in seen):
+            continue  # a repeat (the same quote in two articles) or an overlap
+        if any(u.number == unit.number and u.start < unit.end and unit.start < u.end
+               for u in chosen):
+            continue
+        chosen.append(unit)
+        seen.append(words)
+    return Choice(chosen, units[0].confidence)
+
+
+def _within_limit(spans, members: list[int], scores: list[float]) -> list[int]:
+    """Members kept within MAX_UNIT_CHARS: the first one (what the rest leans on or belongs
+    to), the best one, and as many between and after the best as fit."""
+    if spans[members[-1]][1] - spans[members[0]][0] <= MAX_UNIT_CHARS:
+        return members
+    best = max(members, key=lambda i: scores[i])
+    head = members[0]
+    if spans[best][1] - spans[head][0] > MAX_UNIT_CHARS:
+        head = best  # too far from its lead: the best sentence alone
+    kept = [i for i in members if head <= i <= best]
+    for i in members:
+        if i > best and spans[i][1] - spans[head][0] <= MAX_UNIT_CHARS:
+            kept.append(i)
+    return kept
+
+
 def best_sentence(question_vector: np.ndarray, text: str,
                   sentences: Optional[SentenceVectors]) -> Highlight:
+    """The sentence of one passage closest to the question (the result's highlight)."""
     if sentences is None or not sentences.spans:
         return Highlight(0, len(text), 0.0)
     scores = sentences.vectors.astype(np.float32) @ question_vector
-    # a heading or a question (titles often are one) is not an answer while the passage
-    # has a statement to quote
-    skip = [is_heading(text[a:b]) or text[a:b].rstrip().endswith("?") for a, b in sentences.spans]
+    skip = [_skippable(text[a:b]) for a, b in sentences.spans]
     if not all(skip):
         scores = np.where(skip, -np.inf, scores)
     best = int(np.argmax(scores))
-    start, end = sentences.spans[best]
+    start, end = trimmed_span(text, *sentences.spans[best])
     return Highlight(int(start), int(end), float(scores[best]))
 
 
-def compose(quotes: list[tuple[int, str, float]], limit: int = ANSWER_SENTENCES) -> Answer:
+def compose(quotes: list[tuple[int, str, float]], limit: int = ANSWER_UNITS) -> Answer:
     """quotes: (citation number, sentence, score) → the strongest distinct sentences, each
-    followed by its citation mark."""
+    followed by its citation mark (kept for callers that score sentences themselves)."""
     chosen, seen = [], set()
     for number, sentence, _score in sorted(quotes, key=lambda q: (-q[2], q[0])):
         flat = " ".join(sentence.split())

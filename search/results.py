@@ -36,6 +36,7 @@ class ResultItem:
 class Answer:
     text: str = ""
     citations: list[int] = field(default_factory=list)
+    abstained: bool = False  # nothing answers: text and citations are empty
 
 
 @dataclass

@@ -8,14 +8,14 @@ from typing import Optional
 
 from citegraph.errors import CitegraphError
 from citegraph.graph.base import GraphStore
-from citegraph.search.answer import best_sentence, compose
+from citegraph.search.answer import ANSWER_FROM, Evidence, best_sentence, choose
 from citegraph.search.filters import ConceptFilter
 from citegraph.search.results import Answer, ConceptRef, ResultItem, SearchResult, Span
 from citegraph.search.retrievers import Query, Retriever
+from citegraph.settings import Settings
 
 MAX_K = 100  # results a query may ask for (evaluation asks for 100)
 MAX_QUESTION_CHARS = 1000
-ANSWER_FROM = 5  # the answer quotes sentences of the top results only
 
 
 class SearchError(CitegraphError):
@@ -23,10 +23,13 @@ class SearchError(CitegraphError):
 
 
 class SearchService:
-    def __init__(self, store: GraphStore, embedder, retriever: Retriever):
+    def __init__(self, store: GraphStore, embedder, retriever: Retriever,
+                 abstain_below: Optional[float] = None):
         self.store = store
         self.embedder = embedder
         self.retriever = retriever
+        # answer confidence under which it abstains; None: the setting's default
+        self.abstain_below = Settings().abstain_below if abstain_below is None else abstain_below
 
     def search(self, question: str, k: int = 10, with_answer: bool = True,
                concept_iri: Optional[str] = None) -> SearchResult:
@@ -60,7 +63,15 @@ class SearchService:
                 title=article.title if article else "", source=article.source if article else "",
                 start=p.start, end=p.end, text=p.text, highlight=Span(h.start, h.end),
                 concepts=concepts))
-        quotes = [(r.rank, r.text[h.start:h.end], h.score)
-                  for r, h in zip(results[:ANSWER_FROM], highlights)]
-        answer = compose(quotes) if with_answer else Answer()
+        if not with_answer:
+            return SearchResult(question, Answer(), results)
+        if not results:
+            return SearchResult(question, Answer("", [], abstained=True), results)
+        choice = choose(question, query.vector,
+                        [Evidence(r.rank, r.text, sentences.get(r.passage_id))
+                         for r in results[:ANSWER_FROM]])
+        answer = choice.answer({r.rank: r.text for r in results}, self.abstain_below)
+        if not answer.abstained:
+            for unit in choice.units:  # a cited passage highlights what the answer quotes
+                results[unit.number - 1].highlight = Span(unit.start, unit.end)
         return SearchResult(question, answer, results)

@@ -32,3 +32,71 @@ def test_compose_orders_by_score_drops_repeats_and_cites():
     answer = compose([(1, "Alpha  beta.", 0.5), (2, "Gamma.", 0.9), (3, "alpha beta.", 0.7),
                       (4, "Delta.", 0.6), (5, "Eps.", 0.1)])
     assert answer == Answer("Gamma. [2] alpha beta. [3] Delta. [4]", [2, 3, 4])
+
+
+# --- choose: units, ranking evidence, abstention -------------------------------------------
+
+from citegraph.search.answer import Evidence, choose, trimmed_span  # noqa: E402
+
+
+def evidence(number, sentences, vectors):
+    """A passage of `sentences` joined by spaces (or by what each carries), with hand vectors."""
+    text, spans = "", []
+    for s in sentences:
+        if text and not s.startswith("\n"):
+            text += " "
+        start = len(text) + (len(s) - len(s.lstrip()))
+        text += s
+        spans.append((start, len(text)))
+    return Evidence(number, text, SentenceVectors(spans, np.stack(vectors).astype(np.float16)))
+
+
+def test_a_leaning_sentence_is_quoted_with_the_one_it_leans_on():
+    ev = evidence(1, ["Marketing owns the launch calendar.", "It also owns the budget.",
+                      "Service sees the calls."],
+                  [unit(0, 1, 0), unit(1, 0, 0), unit(0, 0, 1)])
+    choice = choose("Who owns the budget?", unit(1, 0, 0), [ev])
+    answer = choice.answer({1: ev.text}, abstain_below=0.0)
+    assert answer.text == "Marketing owns the launch calendar. It also owns the budget. [1]"
+    assert answer.citations == [1] and not answer.abstained
+
+
+def test_a_list_belongs_to_the_sentence_ending_in_a_colon():
+    ev = evidence(1, ["Three habits sit at the core of CRM:", "\n• Remember the customer.",
+                      "\n• Tell customers apart.", "\nNone of this needs a vendor."],
+                  [unit(1, 0, 0), unit(0.5, 0.5, 0), unit(0.5, 0, 0.5), unit(0, 1, 0)])
+    choice = choose("What habits are at the core of CRM?", unit(1, 0, 0), [ev])
+    assert len(choice.units) == 1
+    quote = ev.text[choice.units[0].start:choice.units[0].end]
+    assert quote.startswith("Three habits") and quote.endswith("Tell customers apart.")
+
+
+def test_the_sentence_stating_the_answer_wins_over_a_closer_paraphrase_of_the_question():
+    # dense alone prefers the echo of the question; its content words and numbers pick the fact
+    ev1 = evidence(1, ["Many firms wonder how common the chief customer officer is."],
+                   [unit(1, 0.1, 0)])
+    ev2 = evidence(2, ["As per Gartner, 90% of companies now have a CCO."], [unit(0.8, 0.6, 0)])
+    choice = choose("What percentage of companies have a CCO according to Gartner?",
+                    unit(1, 0, 0), [ev1, ev2])
+    assert choice.units[0].number == 2
+
+
+def test_as_many_quotes_as_are_good_without_repeats():
+    ev1 = evidence(1, ["The CCO owns customer analytics at Sun."], [unit(1, 0, 0)])
+    ev2 = evidence(2, ["The CCO owns customer analytics at Sun!"], [unit(1, 0, 0)])
+    ev3 = evidence(3, ["Weather was fine in Paris."], [unit(0, 1, 0)])
+    choice = choose("Who owns customer analytics?", unit(1, 0, 0), [ev1, ev2, ev3])
+    assert [u.number for u in choice.units] == [1]
+
+
+def test_nothing_close_abstains():
+    ev = evidence(1, ["Marketing owns the launch calendar."], [unit(0, 1, 0)])
+    choice = choose("What is the capital of France?", unit(1, 0, 0), [ev])
+    answer = choice.answer({1: ev.text}, abstain_below=0.6)
+    assert answer == Answer("", [], abstained=True)
+
+
+def test_a_byline_glued_to_a_comment_is_not_quoted():
+    text = "3. dariasteigman\n    November 29, 2011 at 4:42 pm\n\n    Hi Mitch, a friend sent me."
+    start, end = trimmed_span(text, 0, len(text))
+    assert text[start:end] == "Hi Mitch, a friend sent me."

@@ -65,7 +65,10 @@ def print_answer(result: SearchResult) -> None:
     if not result.results:
         click.echo("No passage answers this question.")
         return
-    click.echo(result.answer.text)
+    if result.answer.abstained:
+        click.echo("No answer: none of these passages answers the question. Nearest passages:")
+    else:
+        click.echo(result.answer.text)
     click.echo()
     for r in result.results:
         h = r.highlight
