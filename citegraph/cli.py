@@ -10,6 +10,7 @@ import click
 import citegraph
 from citegraph.commands import ask, concepts, evaluate, export, ingest, migrate, serve
 from citegraph.commands import scheme as scheme_commands
+from citegraph.commands import suggest as suggest_commands
 from citegraph.commands.common import fail
 from citegraph.errors import CitegraphError
 from citegraph.settings import load_settings
@@ -36,7 +37,8 @@ def main(ctx, config):
     ctx.obj = load_settings(config_file=config)
 
 
-for module in (ingest, ask, concepts, evaluate, export, migrate, serve, scheme_commands):
+for module in (ingest, ask, concepts, evaluate, export, migrate, serve, scheme_commands,
+               suggest_commands):
     for command in module.commands:
         main.add_command(command)
 from citegraph.commands.articles import articles_command  # noqa: E402

@@ -24,6 +24,10 @@ LEXICAL_SCORE = {"label": 1.0, "alt_label": 0.9, "hidden_label": 0.8}
 EMBEDDING_THRESHOLD = 0.65
 EMBEDDING_MAX_PER_PASSAGE = 1
 EMBEDDING_SCORE_SCALE = 0.8  # keeps embedding mentions below label mentions
+# `suggest`: concepts scoring at least this (a label in the text scores 0.8-1.0; without a
+# label, cosine x EMBEDDING_SCORE_SCALE, so 0.5 is a cosine of 0.625).
+SUGGEST_THRESHOLD = 0.5
+SUGGEST_LIMIT = 10
 
 
 def concept_text(concept: Concept) -> str:
@@ -86,3 +90,24 @@ class ConceptLinker:
                     out.append(Mention(p.id, iri, round(float(row[j]) * EMBEDDING_SCORE_SCALE, 4),
                                        "embedding"))
         return out
+
+    def suggest(self, text: str, limit: int = SUGGEST_LIMIT,
+                threshold: float = SUGGEST_THRESHOLD) -> list[tuple[Concept, float]]:
+        """The concepts `text` is about, best first: a label found in it scores as a lexical
+        mention; every concept also scores its embedding similarity (scaled as an embedding
+        mention) when an embedder is set; the higher of the two counts."""
+        scores: dict[str, float] = {}
+        probe = Passage("suggest#0", "suggest", 0, text, 0, len(text))
+        for m in self.lexical(probe):
+            scores[m.iri] = max(scores.get(m.iri, 0.0), m.score)
+        if self.embedder is not None and self.concepts and text.strip():
+            vector = np.asarray(self.embedder.encode([text]), dtype=np.float32)[0]
+            sims = self.concept_vectors @ vector
+            for c, sim in zip(self.concepts, sims):
+                score = round(float(sim) * EMBEDDING_SCORE_SCALE, 4)
+                if score > scores.get(c.iri, 0.0):
+                    scores[c.iri] = score
+        by_iri = {c.iri: c for c in self.concepts}
+        ranked = sorted(((by_iri[i], s) for i, s in scores.items() if s >= threshold),
+                        key=lambda cs: (-cs[1], cs[0].label))
+        return ranked[:max(0, int(limit))]
