@@ -123,6 +123,21 @@ def article(article_id):
     return card
 
 
+@bp.post("/api/suggest")
+@json_body
+@bp.input(schemas.SuggestIn, location="json")
+@bp.doc(responses={200: json_response(schemas.SuggestOut, "Concepts, best first."),
+                   415: json_response(schemas.Error, "The body is not JSON.")})
+def suggest(json_data):
+    """The concepts a text is about, with scores, from the linker that links passages at
+    ingest (labels found in the text, then embedding similarity). Read-only: no token."""
+    found = runtime().linker.suggest(json_data["text"], json_data["limit"],
+                                     json_data["threshold"])
+    ids = concept_ids(store())
+    return {"results": [{"id": ids.get(c.iri, c.iri), "iri": c.iri, "label": c.label,
+                         "score": round(float(score), 4)} for c, score in found]}
+
+
 @bp.post("/api/articles")
 @token_required  # before the body is parsed: no validation detail for unauthorised callers
 @json_body

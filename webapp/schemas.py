@@ -10,6 +10,7 @@ from marshmallow import ValidationError
 from citegraph.ingest.readers import (MAX_ARTICLE_CHARS, MAX_ID_CHARS, MAX_TITLE_CHARS,
                                       has_surrogate)
 from citegraph.graph.listing import DEFAULT_LIMIT, MAX_LIMIT, SORTS as ARTICLE_SORTS
+from citegraph.ingest.linker import SUGGEST_LIMIT, SUGGEST_THRESHOLD
 from citegraph.search.service import MAX_K, MAX_QUESTION_CHARS as MAX_QUERY_CHARS
 from citegraph.webapp.export import formats as export_formats
 
@@ -59,6 +60,27 @@ class ExportQuery(Schema):
 # document states them: not blank, not absolute, not `.` or `..`, no control characters
 ID_PATTERN = r"^(?!/)(?!\s*\.{1,2}\s*$)(?=[^\x00-\x1f\x7f]*\S)[^\x00-\x1f\x7f]+$"
 NOT_BLANK = r"^\s*\S"
+
+
+class SuggestIn(Schema):
+    text = String(required=True, validate=[Length(1, MAX_QUERY_CHARS), valid_unicode,
+                                           Regexp(NOT_BLANK, error="must not be blank")],
+                  metadata={"description": "The text to find concepts for."})
+    limit = Integer(load_default=SUGGEST_LIMIT, validate=Range(1, 100),
+                    metadata={"description": "Concepts at most."})
+    threshold = Float(load_default=SUGGEST_THRESHOLD, validate=Range(0.0, 1.0),
+                      metadata={"description": "Lowest score returned."})
+
+
+class Suggestion(Schema):
+    id = String(metadata={"description": "Short id for URLs, e.g. `ContactCenter`."})
+    iri = String()
+    label = String()
+    score = Float()
+
+
+class SuggestOut(Schema):
+    results = List(Nested(Suggestion))
 
 
 class ArticleIn(Schema):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from citegraph.commands.common import EXIT_PARTIAL, fail
+from citegraph.commands.common import EXIT_PARTIAL, open_runtime, store_option
 
 
 @click.group("scheme")
@@ -40,10 +40,22 @@ def check_command(file):
                                           "in the namespace of the broader concept.")
 @click.option("--scheme", "scheme_file", required=True, type=click.Path(dir_okay=False),
               help="The user's Turtle scheme file to append to (never the shipped one).")
-def add_command(label, broader, alt, definition, lang, iri, scheme_file):
-    """Append a concept to a Turtle scheme file, checked with the rest of the scheme first."""
-    fail("scheme add: not implemented yet; edit the Turtle file and run "
-         "`citegraph scheme check` on it")
+@store_option
+@click.option("--no-relink", is_flag=True, help="Only edit the file; leave the store as it is.")
+def add_command(label, broader, alt, definition, lang, iri, scheme_file, store, no_relink):
+    """Append a concept to a Turtle scheme file (checked with the rest of the scheme first),
+    then bring the store to the grown scheme: its passages are relinked, not re-embedded."""
+    from citegraph.ontology.authoring import add_concept
+
+    added = add_concept(scheme_file, label, broader, alt, definition, lang, iri)
+    click.echo(f"added <{added}> to {scheme_file}")
+    if no_relink:
+        return
+    runtime = open_runtime(store=store, ontology=scheme_file)
+    with runtime.store as s:
+        runtime.sync_scheme()
+        mentions = len(s.concept_mentions(added, 100_000))
+    click.echo(f"relinked the store: {mentions} passages mention it")
 
 
 commands = [scheme_group]
