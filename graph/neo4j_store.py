@@ -23,6 +23,7 @@ from citegraph.graph.uri import NEO4J_SCHEMES
 from citegraph.graph.models import Article, Concept, Hit, Mention, Passage, SentenceVectors
 
 PAGE = 500  # rows a page when iterating over the whole graph
+VECTOR_CANDIDATES = 100  # the vector index is always asked for at least this many
 SYNC_PAGE = 5000  # passages read a page at a time into the keyword index
 SCHEMA = (cypher.article_id_constraint, cypher.passage_id_constraint,
           cypher.concept_iri_constraint, cypher.cooccurrence_total_constraint,
@@ -352,9 +353,12 @@ class Neo4jStore(GraphStore):
     def vector_search(self, vector: np.ndarray, k: int) -> list[Hit]:
         if k <= 0:
             return []
-        rows = self._read(cypher.vector_search(), k=int(k), vector=_floats(vector))
+        # the index is approximate (HNSW): asked for 11 it found 95.8% of the exact top 10
+        # on SciFact (11k passages), asked for 100 it found 98.1%, in no more time
+        rows = self._read(cypher.vector_search(), k=max(int(k), VECTOR_CANDIDATES),
+                          vector=_floats(vector))
         # Neo4j reports cosine similarity rescaled to [0, 1]; the contract speaks cosine
-        return [Hit(r["id"], 2.0 * float(r["score"]) - 1.0) for r in rows]
+        return [Hit(r["id"], 2.0 * float(r["score"]) - 1.0) for r in rows[:int(k)]]
 
     def keyword_search(self, query: str, k: int) -> list[Hit]:
         """BM25 exactly as the embedded store scores it (graph/keyword: FTS5's bm25() over

@@ -432,8 +432,10 @@ def test_vector_search_sends_floats_and_reports_cosine():
     query = np.full(384, 1 / np.sqrt(384), dtype=np.float32)
     hits = store.vector_search(query, 2)
     assert [(h.passage_id, h.score) for h in hits] == [("doc-1#0", 1.0), ("doc-1#1", 0.0)]
-    (params,) = driver.parameters("vector_search")
-    assert params["k"] == 2 and len(params["vector"]) == 384
+    assert [h.passage_id for h in store.vector_search(query, 1)] == ["doc-1#0"]
+    (params, _) = driver.parameters("vector_search")
+    # the approximate index is asked for more candidates than wanted: better recall
+    assert params["k"] == neo4j_store.VECTOR_CANDIDATES and len(params["vector"]) == 384
     assert all(type(x) is float for x in params["vector"])
     assert store.vector_search(query, 0) == []
 
