@@ -67,23 +67,21 @@ def test_ask_follow_a_concept_draw_its_graph_and_open_the_article(server, page):
 
     # a cited result's concept link leads to the concept page, where the graph is drawn
     page.locator("li.result a.concept", has_text="Chief Customer Officer").first.click()
-    page.wait_for_selector("#graph[data-drawn=true] svg")
+    page.wait_for_selector("#explorer[data-drawn=true]")
     assert page.locator("h1").inner_text() == "Chief Customer Officer"
-    nodes = page.locator("#graph g.node")
-    assert nodes.count() >= 3
-    widths = {float(w) for w in page.locator("#graph line.edge").evaluate_all(
-        "lines => lines.map(l => l.getAttribute('stroke-width'))")}
-    assert len(widths) >= 2  # thickness follows weight
+    assert int(page.get_attribute("#explorer", "data-nodes")) >= 3
+    widths = page.evaluate("citegraphExplorer.cy.edges('.co-occurs').map(e => e.data('width'))")
+    assert len(set(widths)) >= 2  # thickness follows weight
     assert page.locator(".mentions mark").count() >= 1
     page.screenshot(path=str(SCREENSHOTS / "concept.png"), full_page=False)
 
-    # clicking an edge lists its passages; clicking a node opens that concept
-    page.locator("#graph line.edge.co-occurs").first.click(force=True)
-    assert page.locator("#edge-passages li").count() >= 1
-    page.locator(f'#graph g.node[data-iri="{EX}executive"]').click()
-    page.wait_for_url("**/concepts/**executive")
+    # double-clicking a node opens that concept
+    box = page.locator("#explorer .explorer-canvas").bounding_box()
+    pos = page.evaluate(f"citegraphExplorer.cy.getElementById('{EX}executive').renderedPosition()")
+    page.mouse.dblclick(box["x"] + pos["x"], box["y"] + pos["y"])
+    page.wait_for_url("**/concepts/executive")
     assert page.locator("h1").inner_text() == "Executive role"
-    page.wait_for_selector("#graph[data-drawn=true] svg")
+    page.wait_for_selector("#explorer[data-drawn=true]")
 
     # back to a search result and through its anchor to the article's passage
     page.goto(server.url + "/?q=" + "customer%20analytics")
@@ -105,7 +103,7 @@ def test_hostile_article_runs_no_script(server, page):
     assert page.locator("article img").count() == 0
     page.goto(server.url + "/concepts")
     page.locator("a.concept", has_text="alert(1)").click()
-    page.wait_for_selector("#graph[data-drawn=true] svg")
+    page.wait_for_selector("#explorer[data-drawn=true]")
     assert XSS_SCRIPT in page.locator("h1").inner_text()
     assert page.locator("main img").count() == 0
     assert not page.dialogs, page.dialogs

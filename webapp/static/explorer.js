@@ -279,6 +279,9 @@
     var count = this.cy.nodes().length;
     this.cy.layout({
       name: "cose", animate: !fresh, animationDuration: 400, randomize: fresh,
+      // start in the canvas's own shape, so that the drawing fills its width
+      boundingBox: fresh ? {x1: 0, y1: 0, w: this.canvas.clientWidth,
+                            h: this.canvas.clientHeight} : undefined,
       fit: true, padding: 30, nodeDimensionsIncludeLabels: true,
       idealEdgeLength: function () { return count > 25 ? 70 : 110; },
       nodeRepulsion: function () { return count > 25 ? 9000 : 16000; },
