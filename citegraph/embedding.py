@@ -178,10 +178,13 @@ class _OpenVINORunner:
         import openvino as ov
 
         path = openvino_model(cache_dir)
-        config = {"INFERENCE_PRECISION_HINT": "bf16" if precision == "bf16" else "f32",
-                  "PERFORMANCE_HINT": "LATENCY"}
-        if threads:
-            config["INFERENCE_NUM_THREADS"] = threads
+        config = {"INFERENCE_PRECISION_HINT": "bf16" if precision == "bf16" else "f32"}
+        if threads:  # the server: `threads` per request, as many streams as that fills cores
+            streams = max(1, (os.cpu_count() or 1) // threads)
+            config["NUM_STREAMS"] = streams
+            config["INFERENCE_NUM_THREADS"] = threads * streams  # the total, over all streams
+        else:
+            config["PERFORMANCE_HINT"] = "LATENCY"  # one stream on every core
         core = ov.Core()
         self.compiled = core.compile_model(core.read_model(path), "CPU", config)
         self._local = threading.local()  # an infer request is not thread-safe
