@@ -37,9 +37,17 @@ def bolt_native(value) -> bool:
     return type(value) in BOLT_SCALARS
 
 
+class FakeRecord(dict):
+    def values(self):
+        return list(super().values())
+
+
 class FakeResult:
     def __init__(self, rows):
         self._rows = rows
+
+    def __iter__(self):
+        return iter([FakeRecord(r) for r in self._rows])
 
     def data(self):
         return [dict(r) for r in self._rows]
