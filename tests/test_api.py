@@ -216,8 +216,13 @@ def test_request_body_over_the_limit_is_refused(server):
         conn.sendall(f"POST /api/articles HTTP/1.1\r\nHost: {host}\r\n"
                      f"Authorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\n"
                      f"Content-Length: {MAX_REQUEST_BYTES + 1}\r\n\r\n{{".encode())
-        reply = conn.recv(4096).decode("latin-1")
-    assert reply.startswith("HTTP/1.1 413")
+        reply = b""
+        while chunk := conn.recv(4096):
+            reply += chunk
+    head, _, body = reply.decode("latin-1").partition("\r\n\r\n")
+    assert head.startswith("HTTP/1.1 413") and "application/json" in head.lower()
+    assert json.loads(body) == {"error": "Request Entity Too Large: exceeds max_body of "
+                                         f"{MAX_REQUEST_BYTES}", "status": 413}
 
 
 # --- writes ----------------------------------------------------------------------------------

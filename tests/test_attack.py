@@ -282,8 +282,8 @@ def test_wrong_content_type_is_415(server):
 
 def test_oversized_body_is_413_and_the_app_says_so_in_json(server, seed_store_dir, tmp_path,
                                                            embedder):
-    """Waitress refuses a declared length over the limit before the app runs (its own
-    text/plain 413, webapp/server.py); a body the app sees over the limit is a JSON 413."""
+    """Waitress refuses a declared length over the limit before the app runs, in the app's
+    JSON error form (webapp/server.py); a body the app sees over the limit is a JSON 413."""
     import socket
 
     from citegraph.webapp import MAX_REQUEST_BYTES
@@ -295,7 +295,12 @@ def test_oversized_body_is_413_and_the_app_says_so_in_json(server, seed_store_di
     with socket.create_connection((host, int(port)), timeout=30) as conn:
         conn.sendall(f"{head}Host: {host}\r\nContent-Length: {MAX_REQUEST_BYTES + 1}\r\n\r\n{{"
                      .encode())
-        assert conn.recv(4096).startswith(b"HTTP/1.1 413")
+        reply = b""
+        while chunk := conn.recv(4096):
+            reply += chunk
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413") and b"application/json" in head.lower()
+    assert json.loads(body)["status"] == 413
     import shutil
 
     from webapp_support import make_app

@@ -2,19 +2,58 @@
 thread (any free port) for tests and benchmarks that drive a real server over HTTP."""
 from __future__ import annotations
 
+import json
 import threading
 
-import waitress
+from waitress.channel import HTTPChannel
 from waitress.server import create_server
+from waitress.task import ErrorTask
 
 from citegraph.webapp import MAX_REQUEST_BYTES
 
 DEFAULT_THREADS = 4
 
 
+class JsonErrorTask(ErrorTask):
+    """Errors waitress answers itself, before the app sees the request (a body over
+    MAX_REQUEST_BYTES: 413; a malformed request: 400), in the app's JSON error form
+    `{"error", "status"}` instead of waitress's plain text."""
+
+    def execute(self):
+        error = self.request.error
+        body = json.dumps({"error": f"{error.reason}: {error.body}".rstrip(": "),
+                           "status": error.code}).encode("utf-8")
+        self.status = f"{error.code} {error.reason}"
+        self.response_headers.extend([("Content-Type", "application/json"),
+                                      ("Connection", "close")])
+        self.set_close_on_finish()
+        self.content_length = len(body)
+        self.write(body)
+
+
+class JsonErrorChannel(HTTPChannel):
+    error_task_class = JsonErrorTask
+
+
+def make_server(app, host: str, port: int, threads: int = DEFAULT_THREADS):
+    server = create_server(app, host=host, port=port, threads=threads,
+                           max_request_body_size=MAX_REQUEST_BYTES, ident="citegraph")
+    # waitress's own extension point, on each listening socket's server
+    listeners = [server] if hasattr(server, "channel_class") else [
+        s for s in server.map.values() if hasattr(s, "channel_class")]
+    for listener in listeners:
+        listener.channel_class = JsonErrorChannel
+    return server
+
+
 def serve_forever(app, host: str, port: int, threads: int = DEFAULT_THREADS) -> None:
-    waitress.serve(app, host=host, port=port, threads=threads,
-                   max_request_body_size=MAX_REQUEST_BYTES, ident="citegraph", _quiet=True)
+    server = make_server(app, host, port, threads)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
 
 
 class BackgroundServer:
@@ -22,9 +61,7 @@ class BackgroundServer:
 
     def __init__(self, app, host: str = "127.0.0.1", port: int = 0,
                  threads: int = DEFAULT_THREADS):
-        self._server = create_server(app, host=host, port=port, threads=threads,
-                                     max_request_body_size=MAX_REQUEST_BYTES,
-                                     ident="citegraph")
+        self._server = make_server(app, host, port, threads)
         self.url = f"http://{host}:{self._server.effective_port}"
         self._thread = threading.Thread(target=self._server.run, name="citegraph-server",
                                         daemon=True)
