@@ -237,10 +237,10 @@ def test_sources_are_labels_not_server_paths(cli, tmp_path):
 
 # --- 7. HTTP: hostile bodies are 4xx, never 500 ------------------------------------------
 @pytest.fixture(scope="module")
-def server(seed_store_dir, tmp_path_factory, embedder):
+def server(demo_store_dir, tmp_path_factory, embedder):
     from webapp_support import web_server
 
-    with web_server(seed_store_dir, tmp_path_factory.mktemp("attack-web") / "store",
+    with web_server(demo_store_dir, tmp_path_factory.mktemp("attack-web") / "store",
                     embedder) as running:
         yield running
 
@@ -280,7 +280,7 @@ def test_wrong_content_type_is_415(server):
     assert r.status == 415
 
 
-def test_oversized_body_is_413_and_the_app_says_so_in_json(server, seed_store_dir, tmp_path,
+def test_oversized_body_is_413_and_the_app_says_so_in_json(server, demo_store_dir, tmp_path,
                                                            embedder):
     """Waitress refuses a declared length over the limit before the app runs, in the app's
     JSON error form (webapp/server.py); a body the app sees over the limit is a JSON 413."""
@@ -305,7 +305,7 @@ def test_oversized_body_is_413_and_the_app_says_so_in_json(server, seed_store_di
 
     from webapp_support import make_app
 
-    shutil.copytree(seed_store_dir, tmp_path / "store")
+    shutil.copytree(demo_store_dir, tmp_path / "store")
     reply = make_app(tmp_path / "store", embedder).test_client().post(
         "/api/articles", data=b'{"id": "x", "title": "t", "text": "' + b"a" * MAX_REQUEST_BYTES
         + b'"}', headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"})
@@ -317,7 +317,7 @@ def test_posted_title_over_the_limit_is_refused(server):
     assert r.status == 400 and "title" in r.json()["error"]
 
 
-def test_error_bodies_name_no_server_paths(seed_store_dir, tmp_path, embedder):
+def test_error_bodies_name_no_server_paths(demo_store_dir, tmp_path, embedder):
     """A store that fails answers 503 without its path (the log has it)."""
     import shutil
 
@@ -325,7 +325,7 @@ def test_error_bodies_name_no_server_paths(seed_store_dir, tmp_path, embedder):
     from webapp_support import http, make_app
 
     store_dir = tmp_path / "private-store-dir"
-    shutil.copytree(seed_store_dir, store_dir)
+    shutil.copytree(demo_store_dir, store_dir)
     app = make_app(store_dir, embedder)
     runtime = app.extensions["citegraph.runtime"]
 

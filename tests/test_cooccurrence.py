@@ -230,12 +230,15 @@ def make_version_one(path) -> None:
             passages TEXT NOT NULL, PRIMARY KEY (a, b));
         CREATE INDEX cooccurs_by_b ON cooccurs(b);
         INSERT INTO cooccurs VALUES ('x', 'y', 9.0, '["stale#0"]');
+        ALTER TABLE concepts DROP COLUMN language; ALTER TABLE concepts DROP COLUMN extra;
+        ALTER TABLE concepts DROP COLUMN scheme_triples;
         UPDATE meta SET value = '1' WHERE key = 'schema';
     """)
     conn.close()
 
 
 def test_a_version_one_store_is_migrated_on_open(tmp_path):
+    from citegraph.graph.sqlite_schema import SCHEMA_VERSION
     from citegraph.graph.sqlite_store import SQLiteStore
 
     rng = random.Random(5)
@@ -256,7 +259,7 @@ def test_a_version_one_store_is_migrated_on_open(tmp_path):
             step(s, model, rng)
         check(s, model, "written after migration")
     conn = sqlite3.connect(tmp_path / "s" / "citegraph.sqlite3")
-    assert conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone() == ("2",)
+    assert conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone() == (SCHEMA_VERSION,)
     # the version-1 columns stay readable, as a view over the counts
     rows = conn.execute("SELECT a, b, weight, passages FROM cooccurs").fetchall()
     assert {(a, b): w for a, b, w, _ in rows} == {
