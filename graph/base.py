@@ -68,14 +68,15 @@ class GraphStore(ABC):
 
     @abstractmethod
     def article_titles(self, article_ids: Iterable[str]) -> dict[str, Article]:
-        """Article records (text left empty) for the given ids."""
+        """Article records (text left empty; author and published kept) for the given ids."""
 
     @abstractmethod
     def list_articles(self, limit: int = 20, offset: int = 0,
                       sort: str = "date") -> tuple[int, list[tuple[Article, int]]]:
         """(number of articles, one page of (article with its text left empty, number of
-        passages)). `sort`: "date", newest first (the ingest time until articles carry a
-        date of their own), or "title", A to Z ignoring ASCII case; ties by id."""
+        passages)). `sort`: "date", by publication date newest first, articles without one
+        last (newest ingested first among them), or "title", A to Z ignoring ASCII case; ties
+        by id."""
 
     # --- concepts and mentions -------------------------------------------------
     @abstractmethod

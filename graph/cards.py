@@ -17,7 +17,9 @@ def article_card(store: GraphStore, article_id: str) -> Optional[dict]:
     mentions = store.passage_mentions([p.id for p in passages])
     labels = store.concept_labels(m.iri for ms in mentions.values() for m in ms)
     return {"id": article.id, "title": article.title, "source": article.source,
-            "url": article.url, "ingested_at": article.ingested_at, "text": article.text,
+            "url": article.url, "author": article.author or None,
+            "date": article.published or None, "ingested_at": article.ingested_at,
+            "text": article.text,
             "passages": [{"passage_id": p.id, "ordinal": p.ordinal, "start": p.start,
                           "end": p.end,
                           "mentions": [{"iri": m.iri, "label": labels[m.iri], "start": m.start,

@@ -133,7 +133,8 @@ def delete_article():
 
 
 @_statement(article={"id": "doc-1", "title": "Title", "text": "Text", "source": "doc.txt",
-                     "url": "", "content_hash": "abc", "ingested_at": "2024-01-01T00:00:00"})
+                     "url": "", "content_hash": "abc", "ingested_at": "2024-01-01T00:00:00",
+                     "author": "A. Writer", "published": "2023-12-31"})
 def merge_article():
     return "MERGE (a:Article {id: $article.id}) SET a = $article"
 
@@ -171,8 +172,8 @@ def link_passages():
     """
 
 
-_ARTICLE = "{.id, .title, .text, .source, .url, .content_hash, .ingested_at}"
-_ARTICLE_HEAD = "{.id, .title, .source, .url, .content_hash, .ingested_at}"
+_ARTICLE = "{.id, .title, .text, .source, .url, .content_hash, .ingested_at, .author, .published}"
+_ARTICLE_HEAD = "{.id, .title, .source, .url, .content_hash, .ingested_at, .author, .published}"
 _PASSAGE = "{.id, .article_id, .ordinal, .text, .start, .end}"
 
 
@@ -189,15 +190,18 @@ def article_titles():
 @_statement(by_title=False, offset=0, limit=20)
 def article_listing():
     """The number of articles and one page of them with their passage counts: newest
-    ingested first, or by title ignoring case ($by_title); ties by id. One row always."""
+    published first (articles without a date last, newest ingested first among them), or
+    by title ignoring case ($by_title); ties by id. One row always."""
     return f"""
         RETURN COUNT {{ (:Article) }} AS total, COLLECT {{
             MATCH (a:Article)
             WITH a ORDER BY CASE WHEN $by_title THEN toLower(a.title) END,
+                CASE WHEN $by_title THEN null ELSE a.published IS NULL END,
+                CASE WHEN $by_title THEN null ELSE a.published END DESC,
                 CASE WHEN $by_title THEN null ELSE a.ingested_at END DESC, a.id
             SKIP $offset LIMIT $limit
-            RETURN a {{.id, .title, .source, .url, .content_hash, .ingested_at,
-                passages: COUNT {{ (a)-[:HAS_PASSAGE]->(:Passage) }}}}
+            RETURN a {{.id, .title, .source, .url, .content_hash, .ingested_at, .author,
+                .published, passages: COUNT {{ (a)-[:HAS_PASSAGE]->(:Passage) }}}}
         }} AS articles
     """
 

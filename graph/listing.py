@@ -20,6 +20,5 @@ def article_listing(store: GraphStore, limit: int = DEFAULT_LIMIT, offset: int =
     total, page = store.list_articles(limit=limit, offset=offset, sort=sort)
     return {"total": total, "limit": limit, "offset": offset, "sort": sort,
             "articles": [{"id": a.id, "title": a.title, "source": a.source,
-                          "author": getattr(a, "author", None) or None,
-                          "date": getattr(a, "date", None) or None,
+                          "author": a.author or None, "date": a.published or None,
                           "passages": passages} for a, passages in page]}

@@ -19,6 +19,8 @@ class Article:
     url: str = ""
     content_hash: str = ""
     ingested_at: str = ""
+    author: Optional[str] = None  # as the source names it; None when unknown
+    published: Optional[str] = None  # ISO 8601 date or datetime; None when unknown
 
 
 class SentenceVectors:

@@ -170,7 +170,8 @@ class Neo4jStore(GraphStore):
         # everything is built before the transaction, so that a retry replays the same rows
         record = {"id": article.id, "title": article.title, "text": article.text,
                   "source": article.source, "url": article.url,
-                  "content_hash": article.content_hash, "ingested_at": article.ingested_at}
+                  "content_hash": article.content_hash, "ingested_at": article.ingested_at,
+                  "author": article.author or None, "published": article.published or None}
         rows = [{"id": p.id, "ordinal": int(p.ordinal), "title": article.title, "text": p.text,
                  "start": int(p.start), "end": int(p.end), "embedding": _floats(p.embedding),
                  "sentence_spans": json.dumps([list(s) for s in p.sentences.spans])
@@ -457,7 +458,8 @@ def _article(row: dict) -> Article:
     return Article(id=row["id"], title=row.get("title") or "", text=row.get("text") or "",
                    source=row.get("source") or "", url=row.get("url") or "",
                    content_hash=row.get("content_hash") or "",
-                   ingested_at=row.get("ingested_at") or "")
+                   ingested_at=row.get("ingested_at") or "",
+                   author=row.get("author") or None, published=row.get("published") or None)
 
 
 def _passage(row: dict) -> Passage:

@@ -28,6 +28,14 @@ Description = tuple[URIRef, list[tuple[URIRef, object]]]
 WHAT = ("concepts", "articles", "all")
 EMBEDDING_BATCH = 256  # passages whose sentence vectors are fetched together
 _DATETIME = re.compile(r"-?\d{4,}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?")
+_DATE = re.compile(r"-?\d{4,}-\d\d-\d\d")
+
+
+def date_literal(value: str) -> Literal:
+    """An ISO 8601 value typed xsd:dateTime or xsd:date where it has that form, else plain."""
+    if _DATETIME.fullmatch(value):
+        return Literal(value, datatype=XSD.dateTime)
+    return Literal(value, datatype=XSD.date if _DATE.fullmatch(value) else None)
 
 
 def describe(store: GraphStore, minter: IriMinter, what: str = "all",
@@ -113,9 +121,13 @@ def describe_article(a: Article, minter: IriMinter) -> Description:
              (SCHEMA.headline, Literal(a.title))]
     if a.url:
         pairs.append((SCHEMA.url, Literal(a.url, datatype=XSD.anyURI)))
+    if a.author:
+        pairs.append((SCHEMA.author, Literal(a.author)))
+    if a.published:
+        pairs.append((SCHEMA.datePublished, date_literal(a.published)))
     if a.ingested_at:
         typed = _DATETIME.fullmatch(a.ingested_at)
-        pairs.append((SCHEMA.dateCreated,
+        pairs.append((CG.ingestedAt,
                       Literal(a.ingested_at, datatype=XSD.dateTime if typed else None)))
     if a.source:
         pairs.append((CG.source, Literal(a.source)))

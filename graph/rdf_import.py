@@ -233,8 +233,13 @@ class _Reader:
                 source=self.text(a, CG.source, "cg:source", required=False),
                 url=self.text(a, SCHEMA.url, "schema:url", required=False),
                 content_hash=self.text(a, CG.contentHash, "cg:contentHash", required=False),
-                ingested_at=self.text(a, SCHEMA.dateCreated, "schema:dateCreated",
-                                      required=False))
+                # exports before cg:ingestedAt gave the ingest time as schema:dateCreated
+                ingested_at=(self.text(a, CG.ingestedAt, "cg:ingestedAt", required=False)
+                             or self.text(a, SCHEMA.dateCreated, "schema:dateCreated",
+                                          required=False)),
+                author=self.text(a, SCHEMA.author, "schema:author", required=False) or None,
+                published=self.text(a, SCHEMA.datePublished, "schema:datePublished",
+                                    required=False) or None)
         return out
 
     def passages(self, articles: dict[URIRef, Article]) -> dict[URIRef, Passage]:

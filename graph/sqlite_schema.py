@@ -6,7 +6,7 @@ the concept) and meta 'cooccur_passages' (passages with any mention); `cooccurs`
 with the version-1 table's columns. Version 1 stores are migrated on their first writable
 open (MIGRATIONS)."""
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 FTS_TOKENIZE = "unicode61 remove_diacritics 2"  # the in-memory keyword index must agree
 COOCCUR_PASSAGES = "cooccur_passages"  # meta key: passages with any mention
 
@@ -33,19 +33,30 @@ CONCEPT_EXTRA_DDL = [
     "ALTER TABLE concepts ADD COLUMN scheme_triples TEXT NOT NULL DEFAULT '[]'",
 ]
 
+# Version 4: articles carry their author and publication date (ISO 8601) where the source
+# names them; the article listing sorts by that date.
+ARTICLE_METADATA_DDL = [
+    "ALTER TABLE articles ADD COLUMN author TEXT",
+    "ALTER TABLE articles ADD COLUMN published TEXT",
+    "CREATE INDEX IF NOT EXISTS articles_by_published ON articles(published)",
+]
+
 # version -> statements bringing a store of that version to the next; run in one write
 # transaction on open, followed by a recount of co-occurrence
 MIGRATIONS = {
     "1": ["DROP INDEX IF EXISTS cooccurs_by_b", "DROP TABLE IF EXISTS cooccurs",
           *COOCCURRENCE_DDL],
     "2": CONCEPT_EXTRA_DDL,
+    "3": ARTICLE_METADATA_DDL,
 }
 
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY, title TEXT NOT NULL, source TEXT, url TEXT,
-    content_hash TEXT NOT NULL, ingested_at TEXT NOT NULL, text TEXT NOT NULL);
+    content_hash TEXT NOT NULL, ingested_at TEXT NOT NULL, text TEXT NOT NULL,
+    author TEXT, published TEXT);
+CREATE INDEX IF NOT EXISTS articles_by_published ON articles(published);
 CREATE TABLE IF NOT EXISTS passages (
     rowid INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,

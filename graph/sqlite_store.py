@@ -177,10 +177,11 @@ class SQLiteStore(GraphStore):
             before = self._concept_sets(c, touched)
             self._delete_article(c, article.id)
             c.execute(
-                "INSERT INTO articles(id, title, source, url, content_hash, ingested_at, text)"
-                " VALUES (?,?,?,?,?,?,?)",
+                "INSERT INTO articles(id, title, source, url, content_hash, ingested_at, text,"
+                " author, published) VALUES (?,?,?,?,?,?,?,?,?)",
                 (article.id, article.title, article.source, article.url,
-                 article.content_hash, article.ingested_at, article.text))
+                 article.content_hash, article.ingested_at, article.text,
+                 article.author or None, article.published or None))
             title_terms = analysed_text(article.title)
             for p in passages:
                 if p.embedding is None:
@@ -217,8 +218,8 @@ class SQLiteStore(GraphStore):
 
     def get_article(self, article_id: str) -> Optional[Article]:
         row = self._conn().execute(
-            "SELECT id, title, text, source, url, content_hash, ingested_at FROM articles"
-            " WHERE id=?", (article_id,)).fetchone()
+            "SELECT id, title, text, source, url, content_hash, ingested_at,"
+            f" {self._ARTICLE_META} FROM articles WHERE id=?", (article_id,)).fetchone()
         return Article(*row) if row else None
 
     def article_titles(self, article_ids: Iterable[str]) -> dict[str, Article]:
@@ -226,12 +227,15 @@ class SQLiteStore(GraphStore):
         out: dict[str, Article] = {}
         for chunk in _chunks(ids):
             rows = self._conn().execute(
-                "SELECT id, title, '', source, url, content_hash, ingested_at FROM articles"
-                f" WHERE id IN ({_marks(chunk)})", chunk)
+                "SELECT id, title, '', source, url, content_hash, ingested_at,"
+                f" {self._ARTICLE_META} FROM articles WHERE id IN ({_marks(chunk)})", chunk)
             out.update((r[0], Article(*r)) for r in rows)
         return out
 
-    _ARTICLE_ORDER = {"date": "a.ingested_at DESC, a.id", "title": "lower(a.title), a.id"}
+    # by date: the publication date, newest first, articles without one last (newest
+    # ingested first among them)
+    _ARTICLE_ORDER = {"date": "published IS NULL, published DESC, a.ingested_at DESC, a.id",
+                      "title": "lower(a.title), a.id"}
 
     def list_articles(self, limit: int = 20, offset: int = 0,
                       sort: str = "date") -> tuple[int, list[tuple[Article, int]]]:
@@ -241,10 +245,11 @@ class SQLiteStore(GraphStore):
         total = c.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
         rows = c.execute(
             "SELECT a.id, a.title, '', a.source, a.url, a.content_hash, a.ingested_at,"
+            f" {self._ARTICLE_META},"
             " (SELECT COUNT(*) FROM passages p WHERE p.article_id = a.id) FROM articles a"
             f" ORDER BY {self._ARTICLE_ORDER[sort]} LIMIT ? OFFSET ?",
             (max(0, int(limit)), max(0, int(offset))))
-        return total, [(Article(*r[:7]), r[7]) for r in rows]
+        return total, [(Article(*r[:9]), r[9]) for r in rows]
 
     _PASSAGE_COLS = "id, article_id, ordinal, text, start_char, end_char"
 
@@ -315,6 +320,18 @@ class SQLiteStore(GraphStore):
         return Concept(iri, label, json.loads(alt), json.loads(hidden), definition, scheme,
                        sorted(broader), sorted(related), language or "",
                        json.loads(extra or "[]"), json.loads(scheme_triples or "[]"))
+
+    @property
+    def _ARTICLE_META(self) -> str:
+        """The author and published columns; a store of schema version 3 or below opened
+        read-only has neither yet (NULLs are read in their place)."""
+        cols = getattr(self, "_article_meta", None)
+        if cols is None:
+            have = {r[1] for r in self._conn().execute("PRAGMA table_info(articles)")}
+            cols = ("author, published" if {"author", "published"} <= have
+                    else "NULL AS author, NULL AS published")
+            self._article_meta = cols
+        return cols
 
     @property
     def _CONCEPT_COLS(self) -> str:
@@ -584,8 +601,8 @@ class SQLiteStore(GraphStore):
 
     def iter_articles(self) -> Iterator[Article]:
         rows = self._conn().execute(
-            "SELECT id, title, text, source, url, content_hash, ingested_at FROM articles"
-            " ORDER BY id")
+            "SELECT id, title, text, source, url, content_hash, ingested_at,"
+            f" {self._ARTICLE_META} FROM articles ORDER BY id")
         for r in rows:
             yield Article(*r)
 

@@ -47,6 +47,10 @@ def content_hash(draft: ArticleDraft) -> str:
     for part in (draft.title, draft.url, draft.text):
         h.update(part.encode("utf-8"))
         h.update(b"\x1f")
+    if draft.author or draft.published:  # absent: the hash articles had before they had them
+        for part in (draft.author, draft.published):
+            h.update(part.encode("utf-8"))
+            h.update(b"\x1e")
     return h.hexdigest()
 
 
@@ -76,7 +80,7 @@ class Pipeline:
                 replace: bool = True) -> Optional[_Pending]:
         """The article's passages, or None when it is stored unchanged. Unless `replace`,
         an id that holds an article from another source is refused (ReadError)."""
-        for name in ("title", "url", "text", "source"):
+        for name in ("title", "url", "text", "source", "author", "published"):
             if has_surrogate(getattr(draft, name)):
                 raise ReadError(f"{name} holds a lone surrogate (not valid Unicode)")
         draft.title = limit_title(draft.title) or draft.id
@@ -94,7 +98,8 @@ class Pipeline:
             return None
         article = Article(id=draft.id, title=draft.title, text=draft.text, source=draft.source,
                           url=draft.url, content_hash=digest,
-                          ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+                          ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                          author=draft.author or None, published=draft.published or None)
         spans = self.splitter.split(draft.text)
         passages = [Passage(Passage.make_id(draft.id, i), draft.id, i,
                             draft.text[s.start:s.end], s.start, s.end)

@@ -1,6 +1,7 @@
 """Readers turn a file into article records: txt, md, html/htm, and jsonl.
 
-Every reader returns `ArticleDraft`s (id, title, cleaned text, url, source) or raises
+Every reader returns `ArticleDraft`s (id, title, cleaned text, url, source, and the author
+and publication date where the source names them) or raises
 `ReadError` with a one-line reason. Article ids are stable: a JSONL record's `_id`/`id`,
 otherwise the file's path relative to the folder it was found in, without its extension.
 `source` is a label, never a server path: the folder's name and the file's path inside it
@@ -18,6 +19,8 @@ import os
 import re
 import stat
 from dataclasses import dataclass
+from datetime import date, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -43,6 +46,8 @@ class ArticleDraft:
     text: str  # cleaned
     url: str = ""
     source: str = ""
+    author: str = ""  # "" when the source names none
+    published: str = ""  # ISO 8601 date or datetime (iso_date), "" when unknown
 
 
 # --- what every record must satisfy ----------------------------------------------------
@@ -125,6 +130,50 @@ def decode(data: bytes, name: str) -> str:
     return text
 
 
+# --- author and publication date --------------------------------------------------------
+MAX_AUTHOR_CHARS = 300
+
+
+def iso_date(value) -> str:
+    """A publication date as ISO 8601: `YYYY-MM-DD` when only the day is known, else the
+    datetime as given (its offset kept); "" for a value that is no date. Takes ISO 8601
+    (`2024-03-01`, `2024-03-01T10:00:00Z`, `2024-03-01 10:00`) and RFC 2822 (feeds,
+    `Fri, 01 Mar 2024 10:00:00 GMT`)."""
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if not isinstance(value, str):
+        return ""
+    text = value.strip().strip("\"'").strip()
+    if not 8 <= len(text) <= 40:
+        return ""
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text).isoformat()
+        moment = datetime.fromisoformat(text.replace(" ", "T", 1))
+        return moment.isoformat() if ":" in text else moment.date().isoformat()
+    except ValueError:
+        pass
+    try:
+        return parsedate_to_datetime(text).isoformat()
+    except (TypeError, ValueError, IndexError):
+        return ""
+
+
+def clean_author(value) -> str:
+    """An author as one line: a string, or a list of names (or of {"name": ...}) joined by
+    ", "; anything else is no author."""
+    if isinstance(value, dict):
+        value = value.get("name", "")
+    if isinstance(value, list):
+        value = ", ".join(filter(None, (clean_author(v) for v in value)))
+    if not isinstance(value, str) or has_surrogate(value):
+        return ""
+    value = " ".join(_CONTROL.sub(" ", value).split())
+    if len(value) > MAX_AUTHOR_CHARS:
+        value = value[:MAX_AUTHOR_CHARS - 1].rstrip() + "…"
+    return value
+
+
 def _title_and_body(text: str, fallback: str) -> tuple[str, str]:
     first = next((line.strip() for line in text.split("\n", 50) if line.strip()), "")
     title = first if 0 < len(first) <= 300 else fallback
@@ -156,30 +205,48 @@ def read_txt(data: bytes, article_id: str, source: str) -> list[ArticleDraft]:
     return [ArticleDraft(article_id, title, text, source=source)]
 
 
-def front_matter_title(raw: str) -> str | None:
-    """`title:` of a YAML front matter block (`---` lines at the top), read line by line."""
+def front_matter(raw: str) -> dict[str, str]:
+    """The top-level `key: value` lines of a YAML front matter block (`---` lines at the
+    top), read line by line; quotes around a value removed, the first of a key kept."""
     if not raw.startswith("---\n"):
-        return None
+        return {}
     end = raw.find("\n---\n", 3)
     if end < 0:
-        return None
+        return {}
+    out: dict[str, str] = {}
     for line in raw[4:end + 1].split("\n"):
-        if line.startswith("title:"):
-            value = line[len("title:"):].strip()
-            if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-                value = value[1:-1]
-            return value.strip() or None
-    return None
+        key, colon, value = line.partition(":")
+        if not colon or not key or key != key.strip() or key in out:
+            continue
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        out[key] = value.strip()
+    return out
+
+
+def front_matter_title(raw: str) -> str | None:
+    """`title:` of a YAML front matter block (`---` lines at the top), read line by line."""
+    return front_matter(raw).get("title") or None
+
+
+def _front_matter_author(front: dict[str, str]) -> str:
+    value = front.get("author") or front.get("authors") or ""
+    if value.startswith("[") and value.endswith("]"):  # a flow list: [A, B]
+        value = ", ".join(v.strip().strip("\"'") for v in value[1:-1].split(","))
+    return clean_author(value)
 
 
 def read_markdown(data: bytes, article_id: str, source: str) -> list[ArticleDraft]:
     raw = _require_size(decode(data, source)).replace("\r\n", "\n")
-    front = front_matter_title(raw)
+    front = front_matter(raw)
     text = _require_text(clean_text(markdown_to_text(raw)))
     title, text = _title_and_body(text, article_id)
-    if front:
-        title = limit_title(front)
-    return [ArticleDraft(article_id, title, text, source=source)]
+    if front.get("title"):
+        title = limit_title(front["title"])
+    published = iso_date(front.get("date") or front.get("published") or "")
+    return [ArticleDraft(article_id, title, text, source=source,
+                         author=_front_matter_author(front), published=published)]
 
 
 def read_html(data: bytes, article_id: str, source: str) -> list[ArticleDraft]:
@@ -190,7 +257,10 @@ def read_html(data: bytes, article_id: str, source: str) -> list[ArticleDraft]:
         text = trafilatura.extract(html, include_comments=True, include_tables=True,
                                    include_formatting=False, favor_recall=True,
                                    deduplicate=False)
-        meta = trafilatura.extract_metadata(html) if text and text.strip() else None
+        # dates from the page's metadata, <time> elements and URL only: the extensive
+        # search would take any date the text mentions for the publication date
+        meta = (trafilatura.extract_metadata(html, date_config=_HTML_DATE_CONFIG)
+                if text and text.strip() else None)
     except RecursionError:
         raise ReadError("HTML nested too deeply to read") from None
     if not text or not text.strip():
@@ -199,7 +269,12 @@ def read_html(data: bytes, article_id: str, source: str) -> list[ArticleDraft]:
     title = (meta.title if meta and meta.title else "") or _title_and_body(text, article_id)[0]
     url = (meta.url if meta and meta.url else "") or ""
     return [ArticleDraft(article_id, limit_title(title) or article_id, text,
-                         url=url[:2000], source=source)]
+                         url=url[:2000], source=source,
+                         author=clean_author(meta.author if meta else ""),
+                         published=iso_date(meta.date if meta else ""))]
+
+
+_HTML_DATE_CONFIG = {"original_date": True, "extensive_search": False}
 
 
 def read_jsonl(data: bytes, article_id: str, source: str,
@@ -288,8 +363,11 @@ def _jsonl_record(line: str, seen: set[str]) -> ArticleDraft:
         raise ReadError(f"field 'url' is {len(url):,} characters, over the 2,000 limit")
     cleaned = _require_text(clean_text(_require_size(body)))
     seen.add(rid)
+    published = next((iso_date(record[name]) for name in ("date", "published")
+                      if record.get(name)), "")
     return ArticleDraft(rid, limit_title(title) or _title_and_body(cleaned, rid)[0], cleaned,
-                        url=url)
+                        url=url, author=clean_author(record.get("author")),
+                        published=published)
 
 
 READERS = {".txt": read_txt, ".md": read_markdown, ".markdown": read_markdown,

@@ -18,6 +18,7 @@ MENTIONS_PER_CONCEPT = 1000  # strongest mentions read per concept
 
 class ConceptRetriever(Retriever):
     name = "concepts"
+    signal = "concept"  # Σ weight × mention score over the concepts the question names
 
     def __init__(self, store: GraphStore, narrower_weight: float = NARROWER_WEIGHT,
                  related_weight: float = RELATED_WEIGHT):

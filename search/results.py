@@ -3,6 +3,7 @@ serialise them with `to_dict()`, which gives the result JSON of DESIGN.md."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Optional
 
 
 @dataclass
@@ -29,7 +30,12 @@ class ResultItem:
     end: int
     text: str
     highlight: Span
+    author: Optional[str] = None  # the article's, None when unknown
+    date: Optional[str] = None  # the article's publication date (ISO 8601), None when unknown
     concepts: list[ConceptRef] = field(default_factory=list)
+    # with explain: the raw score of each retriever list ("dense", "bm25", "concept"; None
+    # where the passage was not in that list) and the fused score; absent otherwise
+    signals: Optional[dict[str, Optional[float]]] = None
 
 
 @dataclass
@@ -46,4 +52,8 @@ class SearchResult:
     results: list[ResultItem]
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        out = asdict(self)
+        for item in out["results"]:
+            if item["signals"] is None:
+                del item["signals"]
+        return out

@@ -19,6 +19,10 @@ class Query:
     text: str
     embedder: object = field(repr=False, default=None)
     _vector: Optional[np.ndarray] = field(default=None, repr=False)
+    # explain: every signal retriever (dense, bm25, concept) records the raw scores of the
+    # list it returned here, signal -> passage id -> score, for "why this result"
+    explain: bool = False
+    signals: dict[str, dict[str, float]] = field(default_factory=dict, repr=False)
 
     @property
     def vector(self) -> np.ndarray:
@@ -30,11 +34,15 @@ class Query:
 
 class Retriever(ABC):
     name = "base"
+    signal: Optional[str] = None  # the name its list's scores are explained under
 
     def retrieve(self, query: Query, k: int) -> list[Hit]:
         if k <= 0 or not query.text.strip():
             return []
-        return self._search(query, k)
+        hits = self._search(query, k)
+        if query.explain and self.signal is not None:
+            query.signals[self.signal] = {h.passage_id: h.score for h in hits}
+        return hits
 
     @abstractmethod
     def _search(self, query: Query, k: int) -> list[Hit]: ...
@@ -42,6 +50,7 @@ class Retriever(ABC):
 
 class DenseRetriever(Retriever):
     name = "dense"
+    signal = "dense"  # cosine similarity
 
     def __init__(self, store: GraphStore):
         self.store = store
@@ -52,6 +61,7 @@ class DenseRetriever(Retriever):
 
 class KeywordRetriever(Retriever):
     name = "bm25"
+    signal = "bm25"  # BM25
 
     def __init__(self, store: GraphStore):
         self.store = store
@@ -70,7 +80,9 @@ FUSION_DEPTH = 100  # hits per list that are normalised and fused
 
 class HybridRetriever(Retriever):
     """Fusion of several retrievers' ranked lists: a weighted sum of min-max-normalised
-    scores (`fusion="score"`, the default) or reciprocal-rank fusion (`fusion="rrf"`)."""
+    scores (`fusion="score"`, the default) or reciprocal-rank fusion (`fusion="rrf"`).
+    With `query.explain`, each list's raw scores are kept on the query (Retriever.retrieve);
+    the ranking is the same either way."""
 
     name = "hybrid"
 

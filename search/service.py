@@ -9,7 +9,8 @@ from typing import Optional
 from citegraph.errors import CitegraphError
 from citegraph.graph.base import GraphStore
 from citegraph.search.answer import ANSWER_FROM, Evidence, best_sentence, choose
-from citegraph.search.filters import ConceptFilter
+from citegraph.ontology.lookup import resolve as resolve_concept
+from citegraph.search.filters import FilteredRetriever, FilterError, PassageFilter, parse_day
 from citegraph.search.results import Answer, ConceptRef, ResultItem, SearchResult, Span
 from citegraph.search.retrievers import Query, Retriever
 from citegraph.settings import Settings
@@ -22,6 +23,9 @@ class SearchError(CitegraphError):
     """A query the service will not run (a limit), named with the field."""
 
 
+SIGNALS = ("dense", "bm25", "concept")  # the lists a result's signals report
+
+
 class SearchService:
     def __init__(self, store: GraphStore, embedder, retriever: Retriever,
                  abstain_below: Optional[float] = None):
@@ -31,17 +35,49 @@ class SearchService:
         # answer confidence under which it abstains; None: the setting's default
         self.abstain_below = Settings().abstain_below if abstain_below is None else abstain_below
 
+    def passage_filter(self, concept: Optional[str] = None, article: Optional[str] = None,
+                       since: Optional[str] = None, until: Optional[str] = None
+                       ) -> PassageFilter:
+        """The filter the facets name: `concept` by label, short id or IRI, `article` by
+        id, `since`/`until` ISO dates (inclusive) on the article's publication date. A
+        facet naming nothing stored raises FilterError(not_found=True), a bad value
+        FilterError."""
+        iri = None
+        if concept is not None and concept.strip():
+            found = resolve_concept(self.store, concept)
+            if found is None:
+                raise FilterError("concept", f"concept {concept[:200]!r}: not found",
+                                  not_found=True)
+            iri = found.iri
+        article_id = None
+        if article is not None and article.strip():
+            article_id = article.strip()
+            if article_id not in self.store.article_titles([article_id]):
+                raise FilterError("article", f"article {article_id[:200]!r}: not found",
+                                  not_found=True)
+        since, until = parse_day(since, "since"), parse_day(until, "until")
+        if since is not None and until is not None and since > until:
+            raise FilterError("until", f"until: {until} is before since ({since})")
+        return PassageFilter(iri, article_id, since, until)
+
     def search(self, question: str, k: int = 10, with_answer: bool = True,
-               concept_iri: Optional[str] = None) -> SearchResult:
+               concept_iri: Optional[str] = None, filters: Optional[PassageFilter] = None,
+               explain: bool = False) -> SearchResult:
         """Passages answering `question`, best first, with an extractive answer.
-        `concept_iri`: only passages that mention that concept."""
+        `filters` (see passage_filter): only passages that satisfy it; `concept_iri`: only
+        passages that mention that concept (one facet of `filters`). `explain`: each result
+        carries its signals, the raw score of each retriever list and the fused score."""
         if not 1 <= k <= MAX_K:
             raise SearchError(f"k: {k} is not between 1 and {MAX_K}")
         if len(question) > MAX_QUESTION_CHARS:
             raise SearchError(f"question: longer than {MAX_QUESTION_CHARS} characters")
-        retriever = (ConceptFilter(self.retriever, self.store, concept_iri)
-                     if concept_iri else self.retriever)
-        query = Query(question, self.embedder)
+        criteria = filters or PassageFilter()
+        if concept_iri:
+            criteria = PassageFilter(concept_iri, criteria.article_id, criteria.since,
+                                     criteria.until)
+        retriever = (FilteredRetriever(self.retriever, self.store, criteria)
+                     if criteria else self.retriever)
+        query = Query(question, self.embedder, explain=explain)
         hits = retriever.retrieve(query, k)
         passages = self.store.get_passages([h.passage_id for h in hits])
         by_id = {p.id: p for p in passages}
@@ -62,7 +98,9 @@ class SearchService:
                 rank=rank, score=round(hit.score, 6), passage_id=p.id, article_id=p.article_id,
                 title=article.title if article else "", source=article.source if article else "",
                 start=p.start, end=p.end, text=p.text, highlight=Span(h.start, h.end),
-                concepts=concepts))
+                author=(article.author or None) if article else None,
+                date=(article.published or None) if article else None,
+                concepts=concepts, signals=signals(query, hit) if explain else None))
         if not with_answer:
             return SearchResult(question, Answer(), results)
         if not results:
@@ -75,3 +113,14 @@ class SearchService:
             for unit in choice.units:  # a cited passage highlights what the answer quotes
                 results[unit.number - 1].highlight = Span(unit.start, unit.end)
         return SearchResult(question, answer, results)
+
+
+def signals(query: Query, hit) -> dict[str, Optional[float]]:
+    """The raw score each retriever list gave the passage (None: not in that list, or the
+    mode has no such list) and the fused score it is ranked by."""
+    out: dict[str, Optional[float]] = {}
+    for name in SIGNALS:
+        score = query.signals.get(name, {}).get(hit.passage_id)
+        out[name] = None if score is None else round(float(score), 6)
+    out["fused"] = round(float(hit.score), 6)
+    return out

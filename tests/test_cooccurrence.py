@@ -232,6 +232,8 @@ def make_version_one(path) -> None:
         INSERT INTO cooccurs VALUES ('x', 'y', 9.0, '["stale#0"]');
         ALTER TABLE concepts DROP COLUMN language; ALTER TABLE concepts DROP COLUMN extra;
         ALTER TABLE concepts DROP COLUMN scheme_triples;
+        DROP INDEX articles_by_published; ALTER TABLE articles DROP COLUMN author;
+        ALTER TABLE articles DROP COLUMN published;
         UPDATE meta SET value = '1' WHERE key = 'schema';
     """)
     conn.close()

@@ -658,3 +658,19 @@ def test_cli_reports_unreachable_neo4j_in_one_line():
     assert proc.returncode == 2
     assert proc.stderr.strip().startswith(f"citegraph: cannot reach Neo4j at {uri}: ")
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_article_author_and_date_are_written_and_read():
+    row = {"id": "doc-1", "title": "T", "text": "body", "source": "s", "url": "",
+           "content_hash": "h", "ingested_at": "now", "author": "Ana Ruiz",
+           "published": "2024-03-01"}
+    store, driver = open_fake(responses={"get_article": [{"article": row}],
+                                         "article_titles": [{"article": dict(row, text="")}]})
+    got = store.get_article("doc-1")
+    assert (got.author, got.published) == ("Ana Ruiz", "2024-03-01")
+    head = store.article_titles(["doc-1"])["doc-1"]
+    assert (head.author, head.published) == ("Ana Ruiz", "2024-03-01")
+    bare = {k: v for k, v in row.items() if k not in ("author", "published")}
+    driver.responses["get_article"] = [{"article": bare}]
+    assert store.get_article("doc-1").author is None
+    assert store.get_article("doc-1").published is None

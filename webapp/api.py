@@ -12,6 +12,7 @@ from citegraph.graph.cards import article_card
 from citegraph.graph.listing import article_listing
 from citegraph.graph.neighbourhood import concept_card, concept_ids, neighbourhood
 from citegraph.ontology.lookup import resolve as resolve_concept
+from citegraph.search.filters import FilterError
 from citegraph.webapp import export, schemas
 from citegraph.webapp.schemas import json_response
 from citegraph.ingest.readers import MAX_JSON_DEPTH, json_depth
@@ -64,12 +65,20 @@ def healthz():
 @bp.get("/api/search")
 @bp.input(schemas.SearchQuery, location="query")
 @bp.doc(responses={200: json_response(schemas.SearchResult, "Ranked passages and an answer."),
-                   404: json_response(schemas.Error, "The `concept` filter names no concept.")})
+                   404: json_response(schemas.Error, "The `concept` filter names no concept, "
+                                                     "or `article` no stored article.")})
 def search(query_data):
-    """Answer a question with cited passages."""
-    concept = concept_or_404(query_data["concept"]) if query_data["concept"] else None
-    return runtime().search_service().search(
-        query_data["q"], query_data["k"], concept_iri=concept.iri if concept else None).to_dict()
+    """Answer a question with cited passages. Facets (`concept`, `article`, `since`,
+    `until`) keep only the passages that satisfy all of them, ranked as without them;
+    `explain=true` adds each result's `signals`."""
+    service = runtime().search_service()
+    try:
+        criteria = service.passage_filter(query_data["concept"], query_data["article"],
+                                          query_data["since"], query_data["until"])
+    except FilterError as exc:
+        abort(404 if exc.not_found else 400, str(exc))
+    return service.search(query_data["q"], query_data["k"], filters=criteria,
+                          explain=query_data["explain"]).to_dict()
 
 
 @bp.get("/api/concepts")

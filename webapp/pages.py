@@ -10,6 +10,7 @@ from citegraph.graph.cards import article_card
 from citegraph.graph.listing import DEFAULT_LIMIT, article_listing
 from citegraph.graph.neighbourhood import concept_card, concept_ids
 from citegraph.ontology.lookup import resolve as resolve_concept
+from citegraph.search.filters import FilterError
 from citegraph.webapp.errors import one_line
 from citegraph.webapp.marks import segments
 from citegraph.webapp.schemas import ArticlesQuery, SearchQuery
@@ -65,24 +66,31 @@ def search_page():
     if "q" not in request.args:
         return render_template("search.html", query=None, result=None, error=None)
     try:
-        params = SearchQuery().load(request.args.to_dict())
+        # the form sends its empty facets as empty values: no facet
+        params = SearchQuery().load({name: value for name, value in request.args.items()
+                                     if value != "" or name == "q"})
     except ValidationError as exc:
         return render_template("search.html", query=request.args.get("q", "")[:200],
                                result=None, error=one_line(exc.messages)), 400
     rt = runtime()
-    concept = None
-    if params["concept"]:
-        concept = resolve_concept(rt.store, params["concept"])
-        if concept is None:
-            abort(404, f"concept {params['concept']!r}: not found")
-    result = rt.search_service().search(
-        params["q"], params["k"], concept_iri=concept.iri if concept else None).to_dict()
+    service = rt.search_service()
+    try:
+        criteria = service.passage_filter(params["concept"], params["article"],
+                                          params["since"], params["until"])
+    except FilterError as exc:
+        if exc.not_found:
+            abort(404, str(exc))
+        return render_template("search.html", query=params["q"], result=None, error=str(exc),
+                               facets=params), 400
+    concept = rt.store.get_concept(criteria.concept_iri) if criteria.concept_iri else None
+    result = service.search(params["q"], params["k"], filters=criteria,
+                            explain=params["explain"]).to_dict()
     for r in result["results"]:
         h = r["highlight"]
         r["segments"] = segments(r["text"], [(h["start"], h["end"], "answer")])
         r["ordinal"] = ordinal_of(r["passage_id"])
     return render_template("search.html", query=params["q"], result=result, error=None,
-                           concept=concept, k=params["k"])
+                           concept=concept, k=params["k"], facets=params)
 
 
 @bp.get("/concepts")

@@ -11,6 +11,7 @@ from citegraph.ingest.readers import (MAX_ARTICLE_CHARS, MAX_ID_CHARS, MAX_TITLE
                                       has_surrogate)
 from citegraph.graph.listing import DEFAULT_LIMIT, MAX_LIMIT, SORTS as ARTICLE_SORTS
 from citegraph.ingest.linker import SUGGEST_LIMIT, SUGGEST_THRESHOLD
+from citegraph.search.filters import FilterError, parse_day
 from citegraph.search.service import MAX_K, MAX_QUESTION_CHARS as MAX_QUERY_CHARS
 from citegraph.webapp.export import formats as export_formats
 
@@ -28,6 +29,13 @@ def valid_unicode(value: str) -> None:
         raise ValidationError("holds a lone surrogate (not valid Unicode)")
 
 
+def iso_day(value: str) -> None:
+    try:
+        parse_day(value, "date")
+    except FilterError:
+        raise ValidationError("must be an ISO 8601 date, YYYY-MM-DD") from None
+
+
 # --- requests ---------------------------------------------------------------------------
 class SearchQuery(Schema):
     q = String(required=True, validate=[Length(1, MAX_QUERY_CHARS), not_blank],
@@ -35,7 +43,23 @@ class SearchQuery(Schema):
     k = Integer(load_default=10, validate=Range(1, MAX_K),
                 metadata={"description": "Number of passages."})
     concept = String(load_default=None, validate=Length(1, 2000),
-                     metadata={"description": "Only passages mentioning this concept (IRI or label)."})
+                     metadata={"description": "Only passages mentioning this concept: its "
+                                              "label, short id (`ContactCenter`) or IRI. "
+                                              "404 when it names no concept."})
+    article = String(load_default=None, validate=[Length(1, MAX_ID_CHARS), valid_unicode],
+                     metadata={"description": "Only passages of this article (its id). 404 "
+                                              "when no such article is stored."})
+    since = String(load_default=None, validate=[Length(1, 40), iso_day],
+                   metadata={"description": "Only passages of articles published on or "
+                                            "after this date (ISO 8601, `YYYY-MM-DD`); "
+                                            "articles without a date are left out."})
+    until = String(load_default=None, validate=[Length(1, 40), iso_day],
+                   metadata={"description": "Only passages of articles published on or "
+                                            "before this date (ISO 8601, `YYYY-MM-DD`); "
+                                            "articles without a date are left out."})
+    explain = Boolean(load_default=False,
+                      metadata={"description": "Add `signals` to each result: why it ranks "
+                                               "where it does."})
 
 
 class NeighbourhoodQuery(Schema):
@@ -48,7 +72,8 @@ class ArticlesQuery(Schema):
     offset = Integer(load_default=0, validate=Range(0, None),
                      metadata={"description": "Articles to skip."})
     sort = String(load_default="date", validate=OneOf(list(ARTICLE_SORTS)),
-                  metadata={"description": "date (newest first) or title (A to Z)"})
+                  metadata={"description": "date (publication date, newest first; "
+                                           "undated articles last) or title (A to Z)"})
 
 
 class ExportQuery(Schema):
@@ -117,6 +142,21 @@ class Answer(Schema):
                                                  "nearest passages."})
 
 
+class Signals(Schema):
+    dense = Float(allow_none=True, metadata={
+        "description": "Cosine similarity of the passage to the question; null when the "
+                       "passage was not in the dense list."})
+    bm25 = Float(allow_none=True, metadata={
+        "description": "BM25 score of the passage (title and text); null when it was not in "
+                       "the keyword list."})
+    concept = Float(allow_none=True, metadata={
+        "description": "Concept signal: the passage's mentions of the concepts the question "
+                       "names (narrower and related ones weighted less); null when it was "
+                       "not in that list (or the question names no concept)."})
+    fused = Float(metadata={"description": "The fused score the results are ranked by "
+                                           "(= `score`)."})
+
+
 class SearchHit(Schema):
     rank = Integer()
     score = Float()
@@ -128,7 +168,15 @@ class SearchHit(Schema):
     end = Integer()
     text = String()
     highlight = Nested(Span, metadata={"description": "Offsets into the passage text."})
+    author = String(allow_none=True, metadata={"description": "The article's author; null "
+                                                             "when unknown."})
+    date = String(allow_none=True, metadata={"description": "The article's publication "
+                                                           "date (ISO 8601 date or "
+                                                           "datetime); null when unknown."})
     concepts = List(Nested(ConceptRef))
+    signals = Nested(Signals, metadata={"description": "With `explain=true` only: the raw "
+                                                       "score each retriever list gave "
+                                                       "the passage and the fused score."})
 
 
 class SearchResult(Schema):
@@ -243,6 +291,9 @@ class ArticleOut(Schema):
     title = String()
     source = String()
     url = String()
+    author = String(allow_none=True, metadata={"description": "null when unknown."})
+    date = String(allow_none=True, metadata={"description": "Publication date (ISO 8601); "
+                                                           "null when unknown."})
     ingested_at = String()
     text = String()
     passages = List(Nested(ArticlePassage))
@@ -252,8 +303,9 @@ class ArticleSummary(Schema):
     id = String()
     title = String()
     source = String()
-    author = String(allow_none=True)
-    date = String(allow_none=True)
+    author = String(allow_none=True, metadata={"description": "null when unknown."})
+    date = String(allow_none=True, metadata={"description": "Publication date (ISO 8601); "
+                                                           "null when unknown."})
     passages = Integer(metadata={"description": "Number of passages."})
 
 

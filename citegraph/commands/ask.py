@@ -7,6 +7,7 @@ import click
 
 from citegraph.commands.common import fail, open_runtime, store_option
 from citegraph.search.factory import MODES
+from citegraph.search.filters import FilterError
 from citegraph.search.results import SearchResult
 from citegraph.search.service import MAX_K
 
@@ -40,7 +41,16 @@ def read_queries(path: str) -> list[tuple[str, str]]:
 @click.option("--queries", type=click.Path(dir_okay=False),
               help="A JSONL file of {_id|id, text}: one JSON line of results per query.")
 @click.option("--mode", type=click.Choice(MODES[:3]), default="hybrid", show_default=True)
-def ask(question, store, k, as_json, queries, mode):
+@click.option("--concept", help="Only passages mentioning this concept (label, id or IRI).")
+@click.option("--article", help="Only passages of this article (its id).")
+@click.option("--since", metavar="YYYY-MM-DD",
+              help="Only articles published on or after this date (undated ones left out).")
+@click.option("--until", metavar="YYYY-MM-DD",
+              help="Only articles published on or before this date (undated ones left out).")
+@click.option("--explain", is_flag=True,
+              help="Show each result's signals: the raw dense, BM25 and concept scores and "
+                   "the fused one.")
+def ask(question, store, k, as_json, queries, mode, concept, article, since, until, explain):
     """Answer a question with cited passages."""
     if not question and not queries:
         fail("ask needs a QUESTION or --queries FILE")
@@ -49,12 +59,17 @@ def ask(question, store, k, as_json, queries, mode):
     runtime = open_runtime(store=store)
     with runtime.store:
         service = runtime.search_service(mode)
+        try:
+            criteria = service.passage_filter(concept, article, since, until)
+        except FilterError as exc:
+            fail(str(exc))
         if queries:
             for qid, text in read_queries(queries):
-                result = service.search(text, k, with_answer=False).to_dict()
+                result = service.search(text, k, with_answer=False, filters=criteria,
+                                        explain=explain).to_dict()
                 click.echo(json.dumps({"query_id": qid, "results": result["results"]}))
             return
-        result = service.search(question, k)
+        result = service.search(question, k, filters=criteria, explain=explain)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
         return
@@ -72,8 +87,14 @@ def print_answer(result: SearchResult) -> None:
     click.echo()
     for r in result.results:
         h = r.highlight
-        click.echo(f"[{r.rank}] {r.title} ({r.article_id}, chars {r.start}-{r.end})")
+        byline = ", ".join(filter(None, (r.author, r.date)))
+        click.echo(f"[{r.rank}] {r.title} ({r.article_id}, chars {r.start}-{r.end})"
+                   + (f" · {byline}" if byline else ""))
         click.echo(f"    “{r.text[h.start:h.end]}”")
+        if r.signals is not None:
+            click.echo("    " + "  ".join(
+                f"{name} {'-' if value is None else f'{value:.4f}'}"
+                for name, value in r.signals.items()))
 
 
 commands = [ask]
