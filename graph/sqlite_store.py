@@ -31,6 +31,7 @@ from citegraph.graph.vectors import AdaptiveIndex
 DB_FILE = "citegraph.sqlite3"
 TITLE_WEIGHT = 2.0  # BM25 weight of the article title column against the passage body
 SYNC_CHUNK = 20_000  # embedding rows read per step when loading the vector index
+ID_SCHEME = "path-with-extension"  # meta `id_scheme` of stores made since ids kept the extension
 
 
 def _blob(vector: np.ndarray) -> bytes:
@@ -121,7 +122,11 @@ class SQLiteStore(GraphStore):
         conn.executescript(
             "BEGIN IMMEDIATE;" + SCHEMA
             + f"INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '{SCHEMA_VERSION}');"
-            "INSERT OR IGNORE INTO meta(key, value) VALUES ('version', '0'); COMMIT;")
+            "INSERT OR IGNORE INTO meta(key, value) VALUES ('version', '0');"
+            # article ids of files keep their extension (ingest/readers.py); stores made
+            # before that have no such row and may hold ids without it
+            f"INSERT OR IGNORE INTO meta(key, value) VALUES ('id_scheme', '{ID_SCHEME}');"
+            " COMMIT;")
 
     def _migrate(self, conn: sqlite3.Connection, version: str) -> None:
         """Bring a store made by an earlier version to this one, in one write transaction

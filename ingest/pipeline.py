@@ -123,6 +123,23 @@ class Pipeline:
             report.mentions += len(mentions)
             report.article_ids.append(item.article.id)
 
+    def resolve_legacy_id(self, draft: ArticleDraft) -> None:
+        """Keep the id an earlier version gave this file. Ids once dropped the extension
+        (`notes` for `notes.txt`); when the new id is not stored but the old one is, and the
+        stored article's `source` names this same file, the draft takes the old id, so that
+        re-ingesting an old store neither doubles its articles nor re-embeds unchanged ones.
+        Another file's article under the old id (`notes.md` when this is `notes.txt`) is
+        left alone: this file gets its own new id."""
+        legacy = draft.legacy_id
+        if not legacy or legacy == draft.id or not draft.source:
+            return
+        heads = self.store.article_titles([draft.id, legacy])
+        if draft.id in heads or legacy not in heads:
+            return
+        stored = heads[legacy].source or ""
+        if stored and same_source(stored, draft.source):
+            draft.id = legacy
+
     # --- entry points --------------------------------------------------------------
     def ingest_drafts(self, drafts: Iterable[ArticleDraft], report: IngestReport,
                       seen: Optional[dict[str, str]] = None, where: str = "",
@@ -138,7 +155,10 @@ class Pipeline:
             try:
                 if id_prefix:
                     draft.id = id_prefix + draft.id
+                    if draft.legacy_id:
+                        draft.legacy_id = id_prefix + draft.legacy_id
                 check_id(draft.id)
+                self.resolve_legacy_id(draft)
                 origin = draft.source or place
                 if draft.id in seen:
                     raise ReadError(f"duplicate article id {draft.id!r} in this batch"

@@ -3,7 +3,11 @@
 Every reader returns `ArticleDraft`s (id, title, cleaned text, url, source, and the author
 and publication date where the source names them) or raises
 `ReadError` with a one-line reason. Article ids are stable: a JSONL record's `_id`/`id`,
-otherwise the file's path relative to the folder it was found in, without its extension.
+otherwise the file's path relative to the folder it was found in, extension kept
+(`teamA/notes.md`; a file named directly: its name, `notes.txt`), so `good.md` and `good.html`
+in one folder are two articles. Stores made before ids kept the extension hold the path
+without it: each draft carries that old id (`legacy_id`) and the pipeline keeps using it for
+the same file (see `Pipeline.resolve_legacy_id`).
 `source` is a label, never a server path: the folder's name and the file's path inside it
 (`teamA/notes.txt`), or for a file named directly its folder's name and its own.
 
@@ -46,6 +50,7 @@ class ArticleDraft:
     text: str  # cleaned
     url: str = ""
     source: str = ""
+    legacy_id: str = ""  # the id earlier versions gave this file (path without extension)
     author: str = ""  # "" when the source names none
     published: str = ""  # ISO 8601 date or datetime (iso_date), "" when unknown
 
@@ -375,7 +380,15 @@ READERS = {".txt": read_txt, ".md": read_markdown, ".markdown": read_markdown,
 
 
 def article_id_for(path: Path, root: Path | None) -> str:
-    """The file's path relative to the folder it was found in, without extension."""
+    """The file's path relative to the folder it was found in, extension kept; a file named
+    directly: its name."""
+    rel = path.relative_to(root) if root is not None else Path(path.name)
+    return rel.as_posix()
+
+
+def legacy_article_id_for(path: Path, root: Path | None) -> str:
+    """The id versions before ids kept the extension gave the file: its relative path
+    without the extension (`teamA/notes`). Used only to find articles such versions stored."""
     rel = path.relative_to(root) if root is not None else Path(path.name)
     return rel.with_suffix("").as_posix()
 
@@ -496,4 +509,8 @@ def read_file(path: Path, root: Path | None,
     if reader is read_jsonl:
         return read_jsonl(data, article_id, source, on_record_error, where=str(path))
     check_id(article_id)
-    return reader(data, article_id, source)
+    drafts = reader(data, article_id, source)
+    legacy = legacy_article_id_for(path, root)
+    for d in drafts:
+        d.legacy_id = legacy if legacy != article_id and id_problem(legacy) is None else ""
+    return drafts

@@ -8,7 +8,7 @@ file) and returns, per kind, what ingest must do with it:
 - `Refused(where, words)`: one stderr line `citegraph: <folder>/<where>: <reason>` whose reason
   holds `words`, and nothing stored for it.
 
-Kinds: two files with one name, Chinese and Japanese text without spaces, lone surrogates,
+Kinds: two files with one stem, Chinese and Japanese text without spaces, lone surrogates,
 huge titles, symlinks in and out of the folder, deep JSON, odd-length UTF-16, long unbroken
 tokens (URL, base64, minified JSON), NUL bytes, CRLF, BOMs, empty and blank files, binary
 files, control characters in names, hostile ids, quadratic-regex bait for the Markdown and
@@ -121,32 +121,31 @@ def build_corpus(root: Path) -> dict:
         kinds.setdefault(kind, []).extend(expect)
 
     put("good.txt", "A good article\n\n" + PROSE * 3, "plain",
-        Stored("good", contains("Reliable ingest keeps every good article")))
+        Stored("good.txt", contains("Reliable ingest keeps every good article")))
 
-    # two files with one name: one folder, one stem; the first in name order wins, the
-    # second is named with the first in its line
+    # two files with one stem in one folder: ids keep the extension, so both are stored
     put("same/report.md", "# Report in Markdown\n\nThe Markdown report. " + PROSE, "same-name",
-        Stored("same/report", contains("The Markdown report.")))
+        Stored("same/report.md", contains("The Markdown report.")))
     put("same/report.txt", "Report in text\n\nThe text report. " + PROSE, "same-name",
-        Refused("same/report.txt", "same/report.md"))
+        Stored("same/report.txt", contains("The text report.")))
 
     # text without spaces
     zh = "中文测试文章\n\n" + "。".join([ZH] * 12) + "。\n\n" + ZH * 8 + "\n"
-    put("cjk/zh.txt", zh, "chinese", Stored("cjk/zh", contains(ZH[:40], ZH[-20:])))
+    put("cjk/zh.txt", zh, "chinese", Stored("cjk/zh.txt", contains(ZH[:40], ZH[-20:])))
     ja = "日本語の記事\n\n" + JA * 15 + "\n"
-    put("cjk/ja.md", ja, "japanese", Stored("cjk/ja", contains(JA[:30])))
+    put("cjk/ja.md", ja, "japanese", Stored("cjk/ja.md", contains(JA[:30])))
 
     # long unbroken tokens
     url = "https://example.com/" + "/".join(f"segment{i}?q={i}&r=x" for i in range(300))
     put("tokens/url.txt", "A long link\n\nSee " + url + " for the details. " + PROSE,
-        "long-url", Stored("tokens/url", contains(url[-40:])))
+        "long-url", Stored("tokens/url.txt", contains(url[-40:])))
     blob = base64.b64encode(bytes(rng.randrange(256) for _ in range(6000))).decode()
     put("tokens/base64.txt", "An embedded key\n\n" + blob + "\n\n" + PROSE, "base64",
-        Stored("tokens/base64", contains(blob[-40:])))
+        Stored("tokens/base64.txt", contains(blob[-40:])))
     minified = json.dumps({f"k{i}": [i, {"v": "x" * 10}] for i in range(150)},
                           separators=(",", ":"))
     put("tokens/minified.md", "# Minified\n\n" + minified + "\n", "minified-json",
-        Stored("tokens/minified", contains(minified[-30:])))
+        Stored("tokens/minified.md", contains(minified[-30:])))
 
     # JSONL: lone surrogates, deep nesting, hostile ids; good records around them
     good = lambda rid, words: json.dumps({"id": rid, "title": rid, "text": words + PROSE})
@@ -179,24 +178,24 @@ def build_corpus(root: Path) -> dict:
 
     # huge titles in files
     put("titles/front.md", "---\ntitle: " + "Long title " * 100_000 + "\n---\n\n" + PROSE,
-        "huge-title", Stored("titles/front", title_at_most(1000)))
+        "huge-title", Stored("titles/front.md", title_at_most(1000)))
     put("titles/html.html", "<html><head><title>" + "Huge " * 200_000 + "</title></head><body>"
         "<article><p>The body of the page with a huge title. " + PROSE + "</p></article>"
-        "</body></html>", "huge-title", Stored("titles/html", title_at_most(1000)))
+        "</body></html>", "huge-title", Stored("titles/html.html", title_at_most(1000)))
 
     # encodings and bytes
     put("enc/utf16-odd.txt", "Odd UTF-16\n\n".encode("utf-16") + PROSE.encode("utf-16") + b"\x00",
         "utf16-odd", Refused("enc/utf16-odd.txt", "UTF-16"))
     put("enc/utf16.txt", ("UTF-16 article\n\n" + PROSE).encode("utf-16"), "utf16",
-        Stored("enc/utf16", contains("Reliable ingest")))
+        Stored("enc/utf16.txt", contains("Reliable ingest")))
     put("enc/bom.txt", "\ufeffBOM article\n\n".encode("utf-8") + PROSE.encode(), "bom",
-        Stored("enc/bom", no_chars("\ufeff")))
+        Stored("enc/bom.txt", no_chars("\ufeff")))
     put("enc/crlf.txt", ("CRLF article\r\n\r\n" + PROSE + "\r\n" + PROSE + "\r\n").encode(),
-        "crlf", Stored("enc/crlf", no_chars("\r")))
+        "crlf", Stored("enc/crlf.txt", no_chars("\r")))
     put("enc/nul-early.txt", b"NUL\x00 article\n\n" + PROSE.encode(), "nul-bytes",
         Refused("enc/nul-early.txt", "binary"))
     put("enc/nul-late.txt", ("NUL later\n\n" + PROSE * 120).encode() + b"\x00 tail words.",
-        "nul-bytes", Stored("enc/nul-late", no_chars("\x00")))
+        "nul-bytes", Stored("enc/nul-late.txt", no_chars("\x00")))
     put("enc/empty.txt", b"", "empty", Refused("enc/empty.txt", "empty"))
     put("enc/blank.md", " \n\t\n  \n", "empty", Refused("enc/blank.md", "empty"))
     put("enc/bom-only.txt", "\ufeff".encode("utf-16"), "empty", Refused("enc/bom-only.txt", "empty"))
@@ -213,15 +212,15 @@ def build_corpus(root: Path) -> dict:
     deep = "names/" + ("d" * 100 + "/") * 3 + "long.txt"
     put(deep, "Long path\n\n" + PROSE, "long-name", Refused(deep, "over the 300 limit"))
     put("names/ünïcödé name.txt", "Unicode name\n\n" + PROSE, "unicode-name",
-        Stored("names/ünïcödé name", contains("Reliable ingest")))
+        Stored("names/ünïcödé name.txt", contains("Reliable ingest")))
 
     # regex bait, read whole (small enough to embed quickly)
     put("bait/lt.md", "# Angle brackets\n\nSome text. " + hostile_text("lt", 20_000), "regex-bait",
-        Stored("bait/lt", covers_text))
+        Stored("bait/lt.md", covers_text))
     put("bait/emphasis.md", "# Emphasis\n\n" + hostile_text("emphasis", 20_000) + ". " + PROSE,
-        "regex-bait", Stored("bait/emphasis", covers_text))
+        "regex-bait", Stored("bait/emphasis.md", covers_text))
     put("bait/front.md", hostile_text("front", 20_000) + "\n\n" + PROSE, "regex-bait",
-        Stored("bait/front", covers_text))
+        Stored("bait/front.md", covers_text))
     put("bait/nest.html", "<html><body>" + hostile_text("html-nest", 60_000) + "<p>Deep text. "
         + PROSE + "</p></body></html>", "regex-bait",
         # 12,000 nested divs: the HTML parser gives up below them; named, not a traceback
@@ -233,9 +232,9 @@ def build_corpus(root: Path) -> dict:
 
     # symlinks
     put("links/real.txt", "Linked target\n\nThe file a link inside the folder points to. "
-        + PROSE, "symlink-inside", Stored("links/real", contains("a link inside the folder")))
+        + PROSE, "symlink-inside", Stored("links/real.txt", contains("a link inside the folder")))
     (root / "links" / "inside.txt").symlink_to(root / "links" / "real.txt")
-    kinds["symlink-inside"].append(Stored("links/inside", contains("a link inside the folder")))
+    kinds["symlink-inside"].append(Stored("links/inside.txt", contains("a link inside the folder")))
     (root / "links" / "passwd.txt").symlink_to("/etc/passwd")
     kinds["symlink-outside"] = [Refused("links/passwd.txt", "outside the folder")]
     outside = root.parent / (root.name + "-outside")

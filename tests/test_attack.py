@@ -72,27 +72,34 @@ def test_same_layout_in_two_folders_is_refused_then_kept_side_by_side(cli, tmp_p
     assert second.exit_code == 1
     [line] = second.lines
     assert "teamB/notes.txt" in line and "teamA/notes.txt" in line and "--replace" in line
-    assert "Team A keeps the customer first." in stored(store)["notes"].text
+    assert "Team A keeps the customer first." in stored(store)["notes.txt"].text
     # --id-prefix: both live side by side
     assert cli("ingest", tmp_path / "teamB", "--store", store, "--id-prefix", "teamB"
                ).exit_code == 0
     articles = stored(store)
-    assert "Team A keeps" in articles["notes"].text
-    assert "Team B keeps" in articles["teamB/notes"].text
+    assert "Team A keeps" in articles["notes.txt"].text
+    assert "Team B keeps" in articles["teamB/notes.txt"].text
     # --replace: the user asked for it
     replaced = cli("ingest", tmp_path / "teamB", "--store", store, "--replace", "--json")
     assert replaced.exit_code == 0 and json.loads(replaced.stdout)["changed"] == 1
-    assert "Team B keeps" in stored(store)["notes"].text
+    assert "Team B keeps" in stored(store)["notes.txt"].text
 
 
-def test_two_files_with_one_stem_in_one_folder_name_each_other(cli, tmp_path):
+def test_two_files_with_one_stem_in_one_folder_are_both_stored(cli, tmp_path):
+    """Ids keep the extension: `good.md` and `good.html` are two articles, not a clash."""
     write(tmp_path / "c" / "good.md", "# Good in Markdown\n\nThe Markdown one is kept.")
-    write(tmp_path / "c" / "good.txt", "Good in text\n\nThe text one is refused.")
-    result = cli("ingest", tmp_path / "c", "--store", tmp_path / "store")
-    assert result.exit_code == 1
-    [line] = result.lines
-    assert "good.txt" in line and "c/good.md" in line and "duplicate article id 'good'" in line
-    assert "The Markdown one is kept." in stored(tmp_path / "store")["good"].text
+    write(tmp_path / "c" / "good.html",
+          "<html><head><title>Good in HTML</title></head><body><article><p>The HTML one is"
+          " kept as well, beside the Markdown one.</p></article></body></html>")
+    result = cli("ingest", tmp_path / "c", "--store", tmp_path / "store", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["new"] == 2
+    articles = stored(tmp_path / "store")
+    assert set(articles) == {"good.md", "good.html"}
+    assert "The Markdown one is kept." in articles["good.md"].text
+    assert "The HTML one is kept as well" in articles["good.html"].text
+    assert {a.source for a in articles.values()} == {"c/good.md", "c/good.html"}
+    assert [p.id for p in passages(tmp_path / "store", "good.html")] == ["good.html#0"]
 
 
 def test_files_named_directly_with_one_stem_do_not_replace_each_other(cli, tmp_path):
@@ -102,7 +109,7 @@ def test_files_named_directly_with_one_stem_do_not_replace_each_other(cli, tmp_p
     assert cli("ingest", a, "--store", store).exit_code == 0
     result = cli("ingest", b, "--store", store)
     assert result.exit_code == 1 and "a/notes.txt" in result.lines[0]
-    assert "folder a." in stored(store)["notes"].text
+    assert "folder a." in stored(store)["notes.txt"].text
     # the same file again is the same article: unchanged, not refused
     again = cli("ingest", a, "--store", store, "--json")
     assert again.exit_code == 0 and json.loads(again.stdout)["unchanged"] == 1
@@ -151,8 +158,8 @@ def test_chinese_article_is_stored_whole_in_passages_that_fit(cli, tmp_path, emb
     body = "。".join([ZH] * 20) + "。\n\n" + ZH * 10  # ~2,300 characters, one without 。
     write(tmp_path / "c" / "zh.txt", "中文文章\n\n" + body + "\n")
     assert cli("ingest", tmp_path / "c", "--store", tmp_path / "store").exit_code == 0
-    article = stored(tmp_path / "store")["zh"]
-    ps = passages(tmp_path / "store", "zh")
+    article = stored(tmp_path / "store")["zh.txt"]
+    ps = passages(tmp_path / "store", "zh.txt")
     assert len(article.text) > 2000 and body in article.text
     covers_text(article, ps)
     assert all(embedder.token_count(p.text) <= MAX_TOKENS for p in ps)
@@ -165,8 +172,8 @@ def test_long_unbroken_tokens_fit_the_window(cli, tmp_path, embedder):
     url = "https://example.com/" + "&".join(f"k{i}=v{i}" for i in range(400))
     write(tmp_path / "c" / "url.txt", "Link\n\nSee " + url + " here. " + PROSE)
     assert cli("ingest", tmp_path / "c", "--store", tmp_path / "store").exit_code == 0
-    article = stored(tmp_path / "store")["url"]
-    ps = passages(tmp_path / "store", "url")
+    article = stored(tmp_path / "store")["url.txt"]
+    ps = passages(tmp_path / "store", "url.txt")
     covers_text(article, ps)
     assert all(embedder.token_count(p.text) <= MAX_TOKENS for p in ps) and len(ps) > 1
 
@@ -188,7 +195,7 @@ def test_bad_records_are_named_and_the_rest_of_the_batch_ingested(cli, tmp_path)
     assert "nested" in reasons["batch.jsonl:3"]
     assert "UTF-16" in reasons["odd.txt"]
     assert len(result.lines) == 3
-    assert set(stored(tmp_path / "store")) == {"first", "last", "zz"}
+    assert set(stored(tmp_path / "store")) == {"first", "last", "zz.txt"}
 
 
 # --- 4. readers run in bounded time: tests/test_readers.py times each against 200 KB ---
@@ -203,10 +210,10 @@ def test_symlink_out_of_the_folder_is_named_not_followed(cli, tmp_path):
     assert result.exit_code == 1 and len(result.lines) == 2
     assert all("outside the folder" in ln for ln in result.lines)
     articles = stored(tmp_path / "store")
-    assert set(articles) == {"ok"}
+    assert set(articles) == {"ok.txt"}
     assert not any("SECRET-VALUE" in a.text or "root:" in a.text for a in articles.values())
     followed = cli("ingest", tmp_path / "c", "--store", tmp_path / "store", "--follow-symlinks")
-    assert "link" in stored(tmp_path / "store") and followed.exit_code in (0, 1)
+    assert "link.txt" in stored(tmp_path / "store") and followed.exit_code in (0, 1)
 
 
 # --- 6. titles --------------------------------------------------------------------------
@@ -229,7 +236,7 @@ def test_sources_are_labels_not_server_paths(cli, tmp_path):
           "Customer journeys\n\nThe chief customer officer maps customer journeys. " + PROSE)
     assert cli("ingest", tmp_path / "deep" / "inside" / "notes", "--store",
                tmp_path / "store").exit_code == 0
-    assert stored(tmp_path / "store")["a"].source == "notes/a.txt"
+    assert stored(tmp_path / "store")["a.txt"].source == "notes/a.txt"
     answer = json.loads(cli("ask", "Who maps customer journeys?", "--json", "--store",
                             tmp_path / "store").stdout)
     assert answer["results"] and str(tmp_path) not in json.dumps(answer)

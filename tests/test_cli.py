@@ -73,7 +73,7 @@ def test_ask_queries_file_one_line_per_query(cli_store, tmp_path):
     assert [r["query_id"] for r in records] == ["q1", "q2"]
     assert all(len(r["results"]) == 4 for r in records)
     assert records[0]["results"][0]["article_id"] == "measuring-engagement-listening-vs-engaging"
-    assert records[1]["results"][0]["article_id"] == "who-owns-customer-analytics"
+    assert records[1]["results"][0]["article_id"] == "who-owns-customer-analytics.md"
 
 
 def test_export_passages_jsonl_offsets(cli_store, tmp_path):
@@ -90,7 +90,7 @@ def test_delete_and_unknown_delete(cli_store, tmp_path):
 
     store = tmp_path / "copy"
     shutil.copytree(cli_store, store)
-    run("delete", "crm-beyond-software", store=store, check=0)
+    run("delete", "crm-beyond-software.md", store=store, check=0)
     assert json.loads(run("stats", "--json", store=store, check=0).stdout)["articles"] == \
         DEMO_ARTICLES - 1
     proc = run("delete", "no-such-article", store=store, check=1)

@@ -172,9 +172,9 @@ def test_contact_center_and_call_centre_resolve_to_the_same_concept(linked_store
     view = views[0]
     # the articles whose text names a contact centre (contact centre, contact center, call centre)
     assert {p["article_id"] for p in view["passages"]} == {
-        "contact-centre-customer-insight", "customer-journey-mapping",
+        "contact-centre-customer-insight.txt", "customer-journey-mapping.md",
         "customer-segmentation-for-service", "measuring-engagement-listening-vs-engaging",
-        "voice-of-the-customer"}
+        "voice-of-the-customer.html"}
     assert [{k: b[k] for k in ("iri", "label")} for b in view["broader"]] == [
         {"iri": CX + "CustomerService", "label": "customer service"}]
     assert view["co_occurring"] and all(r["weight"] > 0 for r in view["co_occurring"])

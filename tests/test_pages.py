@@ -90,6 +90,23 @@ def test_article_page_has_passage_anchors_and_marked_mentions(server):
     page(server, "/articles/no-such-article", status=404)
 
 
+def test_ids_with_extensions_work_in_pages_links_and_the_api(server):
+    """File ids keep their extension (`who-owns-customer-analytics.md`): the dot travels in
+    page and API paths as it is, and the article list links to it."""
+    article_id = "who-owns-customer-analytics.md"
+    for path in ("/articles/" + article_id, "/articles/" + q(article_id)):
+        text = page(server, path)
+        assert 'id="p0"' in text and "customer analytics" in text.lower()
+    for path in ("/api/articles/" + article_id, "/api/articles/" + q(article_id)):
+        body = http(server.url, "GET", path).json()
+        assert body["id"] == article_id
+        assert body["passages"][0]["passage_id"] == article_id + "#0"
+    listing = page(server, "/articles?sort=title&limit=200")
+    assert f'href="/articles/{article_id}"' in listing
+    page(server, "/articles/who-owns-customer-analytics", status=404)  # the old stem: no alias
+    assert http(server.url, "GET", "/api/articles/who-owns-customer-analytics.txt").status == 404
+
+
 def test_pages_carry_no_inline_script(server):
     for path in ["/", "/?q=CRM", "/concepts", "/concepts/" + q(EX + "cco"),
                  "/articles/" + q(XSS_ID)]:

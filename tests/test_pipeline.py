@@ -23,7 +23,7 @@ def test_changed_file_replaces_its_passages(tmp_path, empty_store, embedder):
     pipeline = Pipeline(empty_store, embedder)
     pipeline.ingest_paths([str(folder)])
     target = folder / "contact-centre-customer-insight.txt"
-    article_id = target.stem
+    article_id = target.name  # ids keep the extension
     old = empty_store.article_passages(article_id)
     target.write_text("Contact centres as insight engines\n\n"
                       "Every call to a contact centre is a customer telling you something.",
@@ -113,3 +113,99 @@ def test_title_context_changes_vectors_not_passages(tmp_path, embedder):
         sv = sentences[p.id]
         assert [p.text[s:e] for s, e in sv.spans][0].startswith("Sentence")
         assert np.all(np.linalg.norm(sv.vectors.astype(np.float32), axis=1) > 0.99)
+
+
+# --- ids keep the extension; stores of earlier versions (ids without it) are matched ------
+def _ingest_the_old_way(store, embedder, paths):
+    """What versions before ids kept the extension stored: each file's id without its
+    extension, its `source` the same label as now."""
+    from citegraph.ingest.readers import discover, read_file
+
+    drafts = []
+    for path, root in discover([str(p) for p in paths]):
+        for draft in read_file(path, root):
+            if draft.legacy_id:
+                draft.id, draft.legacy_id = draft.legacy_id, ""
+            drafts.append(draft)
+    report = IngestReport()
+    Pipeline(store, embedder).ingest_drafts(drafts, report)
+    assert not report.failed, report.failed
+    return report
+
+
+def test_a_new_store_records_its_id_scheme(empty_store):
+    row = empty_store._conn().execute("SELECT value FROM meta WHERE key='id_scheme'").fetchone()
+    assert row == ("path-with-extension",)
+
+
+def test_new_ids_keep_the_extension(demo_store):
+    ids = {a.id for a in demo_store.iter_articles()}
+    assert {"who-owns-customer-analytics.md", "chief-customer-officer-vs-cmo.txt",
+            "voice-of-the-customer.html", "measuring-engagement-listening-vs-engaging"} <= ids
+    assert not {"who-owns-customer-analytics", "chief-customer-officer-vs-cmo"} & ids
+
+
+def test_store_with_ids_without_extension_is_reingested_without_duplicates(
+        tmp_path, empty_store, embedder):
+    empty_store._conn().execute("DELETE FROM meta WHERE key='id_scheme'")  # an old store
+    old = _ingest_the_old_way(empty_store, embedder, [DEMO])
+    assert old.new == DEMO_ARTICLES
+    old_ids = {a.id for a in empty_store.iter_articles()}
+    assert "who-owns-customer-analytics" in old_ids and not any("." in i for i in old_ids)
+    before = empty_store.stats()
+    passages_before = [(p.id, p.start, p.end) for p in empty_store.iter_passages()]
+    report = Pipeline(empty_store, embedder).ingest_paths([str(DEMO)])
+    assert not report.failed, report.failed
+    assert (report.new, report.changed, report.unchanged) == (0, 0, DEMO_ARTICLES)
+    assert {a.id for a in empty_store.iter_articles()} == old_ids
+    assert empty_store.stats() == before
+    assert [(p.id, p.start, p.end) for p in empty_store.iter_passages()] == passages_before
+    # the meta row stays absent: the store still holds old-style ids
+    assert empty_store._conn().execute(
+        "SELECT value FROM meta WHERE key='id_scheme'").fetchone() is None
+
+
+def test_old_ids_are_kept_only_for_the_same_file(tmp_path, empty_store, embedder):
+    folder = tmp_path / "notes"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "one.txt").write_text("One\n\nThe first note of the old store.", encoding="utf-8")
+    (folder / "sub" / "two.md").write_text("# Two\n\nA nested note.", encoding="utf-8")
+    _ingest_the_old_way(empty_store, embedder, [folder])
+    assert {a.id for a in empty_store.iter_articles()} == {"one", "sub/two"}
+    # a new file with the same stem, and a changed old one
+    (folder / "one.md").write_text("# One in Markdown\n\nNot the text file.", encoding="utf-8")
+    (folder / "sub" / "two.md").write_text("# Two\n\nA nested note, changed.", encoding="utf-8")
+    (folder / "three.txt").write_text("Three\n\nA note the old version never saw.",
+                                      encoding="utf-8")
+    report = Pipeline(empty_store, embedder).ingest_paths([str(folder)])
+    assert not report.failed, report.failed
+    assert (report.new, report.changed, report.unchanged) == (2, 1, 1)
+    articles = {a.id: a for a in empty_store.iter_articles()}
+    assert set(articles) == {"one", "sub/two", "one.md", "three.txt"}
+    assert articles["one"].source == "notes/one.txt"
+    assert articles["one.md"].source == "notes/one.md"
+    assert "changed" in empty_store.article_passages("sub/two")[0].text
+    # a file named directly matches its old id on the stored source too
+    again = Pipeline(empty_store, embedder).ingest_paths([str(folder / "one.txt")])
+    assert (again.new, again.changed, again.unchanged) == (0, 0, 1)
+    assert again.article_ids == ["one"]
+
+
+def test_old_id_of_another_file_is_not_taken(tmp_path, empty_store, embedder):
+    """An old-style id whose article came from elsewhere (another folder, the API) is not
+    this file's: the file gets its new id."""
+    from citegraph.ingest.readers import ArticleDraft
+
+    report = IngestReport()
+    Pipeline(empty_store, embedder).ingest_drafts(
+        [ArticleDraft("notes", "Notes", "Notes from the API.", source=""),
+         ArticleDraft("other", "Other", "Notes of another folder.", source="teamB/other.txt")],
+        report)
+    folder = tmp_path / "teamA"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("Notes\n\nTeam A notes.", encoding="utf-8")
+    (folder / "other.txt").write_text("Other\n\nTeam A other.", encoding="utf-8")
+    report = Pipeline(empty_store, embedder).ingest_paths([str(folder)])
+    assert not report.failed and report.new == 2
+    assert {a.id for a in empty_store.iter_articles()} == {
+        "notes", "other", "notes.txt", "other.txt"}

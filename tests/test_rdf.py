@@ -492,3 +492,19 @@ def test_the_shipped_scheme_export_keeps_its_language_tags_and_title(tmp_path):
     assert labels and all(lab.language == "en" for lab in labels)
     title = rdflib.URIRef("http://purl.org/dc/terms/title")
     assert list(g.objects(rdflib.URIRef("https://citegraph.org/scheme/cx/scheme"), title))
+
+
+def test_file_ids_with_extensions_make_iris_without_dot_segments():
+    """File ids keep their extension (`teamA/notes.md`): the IRI holds the dot as it is, the
+    slash percent-encoded, so no segment is `.` or `..` and the IRI names one page."""
+    from citegraph.graph.rdf_vocab import IriMinter
+
+    mint = IriMinter("https://kb.example.org/cg")
+    assert str(mint.article("notes.txt")) == "https://kb.example.org/cg/articles/notes.txt"
+    assert str(mint.passage_by_id("teamA/notes.md#3")) == \
+        "https://kb.example.org/cg/articles/teamA%2Fnotes.md#p3"
+    for article_id in ("notes.txt", "teamA/notes.md", "a/../b.txt", "..hidden.md", "x/./y.html"):
+        iri = str(mint.article(article_id))
+        path = iri[len("https://kb.example.org/cg/"):]
+        assert path.split("/")[0] == "articles" and path.count("/") == 1, iri
+        assert path.split("/")[1] not in (".", ".."), iri

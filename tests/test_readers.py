@@ -3,7 +3,8 @@ import json
 
 import pytest
 
-from citegraph.ingest.readers import ReadError, article_id_for, decode, read_file
+from citegraph.ingest.readers import (ReadError, article_id_for, decode, legacy_article_id_for,
+                                      read_file)
 
 
 def write(path, content, mode="w"):
@@ -18,7 +19,7 @@ def test_txt_title_is_first_line_and_id_is_relative_path(tmp_path):
     (tmp_path / "blog").mkdir()
     f = write(tmp_path / "blog" / "post-1.txt", "Who owns analytics?\n\nThe CCO does, often.\n")
     [draft] = read_file(f, tmp_path)
-    assert draft.id == "blog/post-1"
+    assert draft.id == "blog/post-1.txt"
     assert draft.title == "Who owns analytics?"
     assert draft.text.endswith("The CCO does, often.")
 
@@ -86,8 +87,19 @@ def test_latin1_and_utf16_decode():
     assert decode("\ufeffBOM text".encode("utf-8"), "x") == "BOM text"
 
 
-def test_article_id_for_a_named_file_is_its_stem(tmp_path):
-    assert article_id_for(tmp_path / "x" / "note.md", None) == "note"
+def test_article_id_for_a_named_file_is_its_name_with_extension(tmp_path):
+    assert article_id_for(tmp_path / "x" / "note.md", None) == "note.md"
+    assert article_id_for(tmp_path / "x" / "a" / "note.md", tmp_path / "x") == "a/note.md"
+    assert legacy_article_id_for(tmp_path / "x" / "a" / "note.md", tmp_path / "x") == "a/note"
+
+
+def test_a_file_draft_carries_its_old_style_id(tmp_path):
+    f = write(tmp_path / "notes.txt", "T\n\nbody")
+    [draft] = read_file(f, tmp_path)
+    assert (draft.id, draft.legacy_id) == ("notes.txt", "notes")
+    f = write(tmp_path / "records.jsonl", '{"id": "r1", "text": "body"}\n')
+    [draft] = read_file(f, tmp_path)
+    assert (draft.id, draft.legacy_id) == ("r1", "")
 
 
 # --- hostile input: linear readers, records checked ---------------------------------------
@@ -141,7 +153,7 @@ def test_source_is_a_label_not_a_server_path(tmp_path):
     (tmp_path / "team" / "sub").mkdir(parents=True)
     f = write(tmp_path / "team" / "sub" / "n.txt", "T\n\nbody")
     [draft] = read_file(f, tmp_path / "team")
-    assert draft.source == "team/sub/n.txt" and draft.id == "sub/n"
+    assert draft.source == "team/sub/n.txt" and draft.id == "sub/n.txt"
     [draft] = read_file(f, None)
     assert draft.source == "sub/n.txt"
 
