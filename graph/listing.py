@@ -7,6 +7,7 @@ from citegraph.graph.base import GraphStore
 SORTS = ("date", "title")
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 200
+MAX_OFFSET = 2**62  # past any collection, and inside a 64-bit database integer
 
 
 def article_listing(store: GraphStore, limit: int = DEFAULT_LIMIT, offset: int = 0,
@@ -16,7 +17,7 @@ def article_listing(store: GraphStore, limit: int = DEFAULT_LIMIT, offset: int =
     if sort not in SORTS:
         raise ValueError(f"sort: {sort!r} is not one of {', '.join(SORTS)}")
     limit = max(0, min(int(limit), MAX_LIMIT))
-    offset = max(0, int(offset))
+    offset = max(0, min(int(offset), MAX_OFFSET))
     total, page = store.list_articles(limit=limit, offset=offset, sort=sort)
     return {"total": total, "limit": limit, "offset": offset, "sort": sort,
             "articles": [{"id": a.id, "title": a.title, "source": a.source,

@@ -3,15 +3,14 @@ JSON contract of DESIGN.md in the OpenAPI file; views return plain dicts in that
 from __future__ import annotations
 
 from apiflask import Schema
-from apiflask.fields import Boolean, Dict, Float, Integer, List, Nested, String
+from apiflask.fields import Boolean, Date, Dict, Float, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range, Regexp
 from marshmallow import ValidationError
 
 from citegraph.ingest.readers import (MAX_ARTICLE_CHARS, MAX_ID_CHARS, MAX_TITLE_CHARS,
                                       has_surrogate)
-from citegraph.graph.listing import DEFAULT_LIMIT, MAX_LIMIT, SORTS as ARTICLE_SORTS
+from citegraph.graph.listing import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, SORTS as ARTICLE_SORTS
 from citegraph.ingest.linker import SUGGEST_LIMIT, SUGGEST_THRESHOLD
-from citegraph.search.filters import FilterError, parse_day
 from citegraph.search.service import MAX_K, MAX_QUESTION_CHARS as MAX_QUERY_CHARS
 from citegraph.webapp.export import formats as export_formats
 
@@ -29,13 +28,6 @@ def valid_unicode(value: str) -> None:
         raise ValidationError("holds a lone surrogate (not valid Unicode)")
 
 
-def iso_day(value: str) -> None:
-    try:
-        parse_day(value, "date")
-    except FilterError:
-        raise ValidationError("must be an ISO 8601 date, YYYY-MM-DD") from None
-
-
 # --- requests ---------------------------------------------------------------------------
 class SearchQuery(Schema):
     q = String(required=True, validate=[Length(1, MAX_QUERY_CHARS), not_blank],
@@ -49,12 +41,12 @@ class SearchQuery(Schema):
     article = String(load_default=None, validate=[Length(1, MAX_ID_CHARS), valid_unicode],
                      metadata={"description": "Only passages of this article (its id). 404 "
                                               "when no such article is stored."})
-    since = String(load_default=None, validate=[Length(1, 40), iso_day],
-                   metadata={"description": "Only passages of articles published on or "
+    since = Date(load_default=None,
+                 metadata={"description": "Only passages of articles published on or "
                                             "after this date (ISO 8601, `YYYY-MM-DD`); "
                                             "articles without a date are left out."})
-    until = String(load_default=None, validate=[Length(1, 40), iso_day],
-                   metadata={"description": "Only passages of articles published on or "
+    until = Date(load_default=None,
+                 metadata={"description": "Only passages of articles published on or "
                                             "before this date (ISO 8601, `YYYY-MM-DD`); "
                                             "articles without a date are left out."})
     explain = Boolean(load_default=False,
@@ -69,7 +61,7 @@ class NeighbourhoodQuery(Schema):
 class ArticlesQuery(Schema):
     limit = Integer(load_default=DEFAULT_LIMIT, validate=Range(1, MAX_LIMIT),
                     metadata={"description": "Articles per page."})
-    offset = Integer(load_default=0, validate=Range(0, None),
+    offset = Integer(load_default=0, validate=Range(0, MAX_OFFSET),
                      metadata={"description": "Articles to skip."})
     sort = String(load_default="date", validate=OneOf(list(ARTICLE_SORTS)),
                   metadata={"description": "date (publication date, newest first; "

@@ -8,7 +8,7 @@ import json
 import click
 
 from citegraph.commands.common import open_runtime, store_option
-from citegraph.graph.listing import DEFAULT_LIMIT, MAX_LIMIT, SORTS, article_listing
+from citegraph.graph.listing import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, SORTS, article_listing
 
 
 @click.command("articles")
@@ -19,7 +19,7 @@ from citegraph.graph.listing import DEFAULT_LIMIT, MAX_LIMIT, SORTS, article_lis
               help="date: newest first; title: A to Z.")
 @click.option("--limit", type=click.IntRange(1, MAX_LIMIT), default=DEFAULT_LIMIT,
               show_default=True, help="Articles per page.")
-@click.option("--offset", type=click.IntRange(0), default=0, show_default=True,
+@click.option("--offset", type=click.IntRange(0, MAX_OFFSET), default=0, show_default=True,
               help="Articles to skip.")
 def articles_command(store, as_json, sort, limit, offset):
     """The stored articles with their passage counts."""
