@@ -29,6 +29,8 @@ class FilterError(CitegraphError):
 
 def parse_day(value: Optional[str], field: str) -> Optional[str]:
     """An ISO 8601 calendar date `YYYY-MM-DD` (a datetime's day is taken), or None."""
+    if isinstance(value, date):  # a date or a datetime: its day
+        return (value.date() if isinstance(value, datetime) else value).isoformat()
     if value is None or not str(value).strip():
         return None
     text = str(value).strip()

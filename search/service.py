@@ -39,7 +39,8 @@ class SearchService:
                        since: Optional[str] = None, until: Optional[str] = None
                        ) -> PassageFilter:
         """The filter the facets name: `concept` by label, short id or IRI, `article` by
-        id, `since`/`until` ISO dates (inclusive) on the article's publication date. A
+        id, `since`/`until` ISO dates (inclusive; a date object or `YYYY-MM-DD`) on the
+        article's publication date; since after until: an empty range, nothing matches. A
         facet naming nothing stored raises FilterError(not_found=True), a bad value
         FilterError."""
         iri = None
@@ -56,8 +57,6 @@ class SearchService:
                 raise FilterError("article", f"article {article_id[:200]!r}: not found",
                                   not_found=True)
         since, until = parse_day(since, "since"), parse_day(until, "until")
-        if since is not None and until is not None and since > until:
-            raise FilterError("until", f"until: {until} is before since ({since})")
         return PassageFilter(iri, article_id, since, until)
 
     def search(self, question: str, k: int = 10, with_answer: bool = True,
