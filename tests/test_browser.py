@@ -76,8 +76,10 @@ def test_ask_follow_a_concept_draw_its_graph_and_open_the_article(server, page):
     page.screenshot(path=str(SCREENSHOTS / "concept.png"), full_page=False)
 
     # double-clicking a node opens that concept
-    box = page.locator("#explorer .explorer-canvas").bounding_box()
+    canvas = page.locator("#explorer .explorer-canvas")
+    canvas.scroll_into_view_if_needed()  # a click outside the viewport reaches nothing
     pos = page.evaluate(f"citegraphExplorer.cy.getElementById('{EX}executive').renderedPosition()")
+    box = canvas.bounding_box()
     page.mouse.dblclick(box["x"] + pos["x"], box["y"] + pos["y"])
     page.wait_for_url("**/concepts/executive")
     assert page.locator("h1").inner_text() == "Executive role"

@@ -202,16 +202,23 @@
       ],
       elements: []
     });
-    var lastTap = {id: null, time: 0};
+    // A tap expands only once the double-click window has passed without a second tap on
+    // the same node: expanding at once would re-lay the graph out under the pointer and
+    // the second click of a double-click would land on whatever moved there.
+    var pending = null;
     this.cy.on("tap", "node", function (ev) {
-      var node = ev.target, now = Date.now();
-      if (lastTap.id === node.id() && now - lastTap.time < 350) {
-        lastTap = {id: null, time: 0};
-        self.open(node.id());
+      var id = ev.target.id();
+      if (pending && pending.id === id) {
+        clearTimeout(pending.timer);
+        pending = null;
+        self.open(id);
         return;
       }
-      lastTap = {id: node.id(), time: now};
-      self.expand(node.id());
+      if (pending) { clearTimeout(pending.timer); }
+      pending = {id: id, timer: setTimeout(function () {
+        pending = null;
+        self.expand(id);
+      }, 350)};
     });
     this.cy.on("tap", "edge", function (ev) { self.showEdge(self.edges[ev.target.id()]); });
     this.cy.on("mouseover", "edge", function (ev) { ev.target.addClass("hover"); });
