@@ -92,8 +92,8 @@ def build_corpus(root: Path) -> dict:
     locked.write_text("Locked\n\n" + PROSE, encoding="utf-8")
     locked.chmod(0)
     return {
-        "good": {"good", "latin1", "utf16", "unclosed", "scripts", "cycle/inside",
-                 "rec-1", "rec-2"},
+        "good": {"good.txt", "latin1.txt", "utf16.txt", "unclosed.html", "scripts.html",
+                 "cycle/inside.md", "rec-1", "rec-2"},
         "bad": {  # file (relative) -> words its reason must contain
             "empty.txt": "empty",
             "blank.md": "empty",
@@ -126,7 +126,7 @@ def bad_run(tmp_path_factory):
     if not root_reads_anything:
         expected["bad"]["locked.txt"] = "permission denied"
     else:
-        expected["good"].add("locked")  # root: chmod 000 does not stop it; it must ingest
+        expected["good"].add("locked.txt")  # root: chmod 000 does not stop it; it must ingest
     store = tmp / "store"
     env = dict(os.environ, CITEGRAPH_THREADS="1")
     proc = subprocess.run(citegraph_cmd() + ["ingest", str(corpus), "--store", str(store),
@@ -180,8 +180,8 @@ def test_latin1_and_utf16_decoded_correctly(bad_run):
     from citegraph.graph.sqlite_store import SQLiteStore
 
     with SQLiteStore(bad_run["store"], readonly=True) as store:
-        latin = store.get_article("latin1")
-        utf16 = store.get_article("utf16")
+        latin = store.get_article("latin1.txt")
+        utf16 = store.get_article("utf16.txt")
     assert latin.title == "Café crème in Zürich"
     assert "naïve résumé of the façade, with señor Müller" in latin.text
     assert utf16.title == "Ünïcode in UTF-16"
@@ -193,8 +193,8 @@ def test_html_scripts_iframes_and_styles_left_out(bad_run):
     from citegraph.graph.sqlite_store import SQLiteStore
 
     with SQLiteStore(bad_run["store"], readonly=True) as store:
-        article = store.get_article("scripts")
-        unclosed = store.get_article("unclosed")
+        article = store.get_article("scripts.html")
+        unclosed = store.get_article("unclosed.html")
     assert "This article sits between scripts." in article.text
     assert "It continues after the iframe." in article.text
     for leaked in ("SECRET_SCRIPT_TOKEN", "xss-in-head", "INJECTED_BY_SCRIPT", "STYLE_TEXT",
@@ -210,7 +210,7 @@ def test_folder_symlink_cycle_read_once(bad_run):
 
     with SQLiteStore(bad_run["store"], readonly=True) as store:
         ids = [a.id for a in store.iter_articles()]
-    assert ids.count("cycle/inside") == 1
+    assert ids.count("cycle/inside.md") == 1
     assert not any(i.startswith("cycle/back/") for i in ids)
 
 
