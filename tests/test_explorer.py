@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from webapp_support import make_app
+from webapp_support import make_app, settled
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = (Path(__file__).resolve().parent.parent / "docs" / "screenshots"
@@ -83,8 +83,10 @@ def shown(page) -> dict:
 
 def click_element(page, js_position: str, double=False):
     """A real mouse click on the canvas at an element's rendered position."""
-    box = page.locator("#explorer .explorer-canvas").bounding_box()
-    pos = page.evaluate(js_position)
+    canvas = page.locator("#explorer .explorer-canvas")
+    canvas.scroll_into_view_if_needed()
+    pos = settled(page, js_position)
+    box = canvas.bounding_box()
     x, y = box["x"] + pos["x"], box["y"] + pos["y"]
     (page.mouse.dblclick if double else page.mouse.click)(x, y)
 

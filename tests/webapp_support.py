@@ -133,3 +133,16 @@ def http(base: str, method: str, path: str, body: Optional[bytes | dict] = None,
             return Reply(r.status, {k.lower(): v for k, v in r.headers.items()}, r.read())
     except urllib.error.HTTPError as e:
         return Reply(e.code, {k.lower(): v for k, v in e.headers.items()}, e.read())
+
+
+def settled(page, js_position: str) -> dict:
+    """The element's rendered position once it holds still (the drawing may still be
+    moving on a loaded machine: a click aimed at it then lands beside it)."""
+    pos = page.evaluate(js_position)
+    for _ in range(40):
+        page.wait_for_timeout(150)
+        again = page.evaluate(js_position)
+        if abs(again["x"] - pos["x"]) < 0.5 and abs(again["y"] - pos["y"]) < 0.5:
+            return again
+        pos = again
+    return pos

@@ -202,23 +202,25 @@
       ],
       elements: []
     });
-    // A tap expands only once the double-click window has passed without a second tap on
-    // the same node: expanding at once would re-lay the graph out under the pointer and
-    // the second click of a double-click would land on whatever moved there.
-    var pending = null;
-    this.cy.on("tap", "node", function (ev) {
-      var id = ev.target.id();
-      if (pending && pending.id === id) {
-        clearTimeout(pending.timer);
-        pending = null;
-        self.open(id);
-        return;
-      }
-      if (pending) { clearTimeout(pending.timer); }
-      pending = {id: id, timer: setTimeout(function () {
-        pending = null;
-        self.expand(id);
-      }, 350)};
+    // A click expands a concept at once; a double-click opens the concept the first click
+    // was on. The browser's own dblclick event says it was a double-click (the user's
+    // system setting, not a timer of ours), and the concept comes from the first click,
+    // since the expansion may already have moved the graph under the pointer.
+    // the canvas can change size after the first drawing (the panel beside it fills in,
+    // the page reflows): Cytoscape measures its container only when told, and until then
+    // maps clicks to the wrong places
+    if (window.ResizeObserver) {
+      new ResizeObserver(function () { self.cy.resize(); }).observe(this.canvas);
+    }
+    var taps = [null, null];  // the last two taps: a node's id, or null for the background
+    this.cy.on("tap", function (ev) {
+      var id = ev.target !== self.cy && ev.target.isNode() ? ev.target.id() : null;
+      taps = [taps[1], id];
+      if (id) { self.expand(id); }
+    });
+    this.canvas.addEventListener("dblclick", function () {
+      var first = taps[0];  // the double-click's first click
+      if (first) { self.open(first); }
     });
     this.cy.on("tap", "edge", function (ev) { self.showEdge(self.edges[ev.target.id()]); });
     this.cy.on("mouseover", "edge", function (ev) { ev.target.addClass("hover"); });
