@@ -65,12 +65,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cache", type=Path, help="keep each set's store in CACHE/<set>")
     parser.add_argument("--sets", default=",".join(SETS), help="comma-separated set names")
+    parser.add_argument("--backend", default="auto", help="auto, torch or openvino")
+    parser.add_argument("--precision", default="auto", help="auto, fp32 or bf16")
     args = parser.parse_args()
     names = [s.strip() for s in args.sets.split(",") if s.strip()]
     unknown = [s for s in names if s not in SETS]
     if unknown:
         parser.error(f"--sets: unknown set {unknown[0]!r} (known: {', '.join(SETS)})")
-    embedder = Embedder()
+    embedder = Embedder(args.precision, backend=args.backend)
+    print(f"# model: {embedder.backend} {embedder.precision}", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="citegraph-quality-") as tmp:
         root = args.cache or Path(tmp)
         for name in names:
