@@ -121,18 +121,14 @@ def _checked(values: Mapping[str, Any], where: str) -> dict:
                                 f"(known: {', '.join(kinds)})")
         where_name = f"{where} {_env_name(name)}" if where == "environment" else where
         out[name] = _convert(name, kinds[name], value, where_name)
-    precision = out.get("precision")
-    if precision is not None and str(precision).lower() not in PRECISIONS:
-        raise SettingsError(f"{where}: precision = {precision!r} is not one of "
-                            f"{', '.join(PRECISIONS)}")
-    if precision is not None:
-        out["precision"] = precision.lower()
-    backend = out.get("backend")
-    if backend is not None and str(backend).lower() not in BACKENDS:
-        raise SettingsError(f"{where}: backend = {backend!r} is not one of "
-                            f"{', '.join(BACKENDS)}")
-    if backend is not None:
-        out["backend"] = backend.lower()
+    for name, choices in (("precision", PRECISIONS), ("backend", BACKENDS)):
+        value = out.get(name)
+        if value is None:
+            continue
+        if value.lower() not in choices:
+            raise SettingsError(f"{where}: {name} = {value!r} is not one of "
+                                f"{', '.join(choices)}")
+        out[name] = value.lower()
     for name in ("threads", "ann_threshold", "server_threads"):
         if out.get(name) is not None and out[name] < 0:
             raise SettingsError(f"{where}: {name} = {out[name]} must not be negative")

@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF, SKOS, XSD
+from rdflib.namespace import RDF, SKOS
 
 from citegraph.errors import CitegraphError
 from citegraph.graph.base import GraphStore
 from citegraph.graph.models import Article, Concept, Mention, Passage
 from citegraph.graph.rdf_describe import decode_sentences, decode_vector
-from citegraph.graph.rdf_vocab import CG, OA, SCHEMA
+from citegraph.graph.rdf_vocab import CG, OA, SCHEMA, object_tag
 from citegraph.graph.models import EMBEDDING_DIM as DIM
 
 FORMAT_BY_SUFFIX = {".ttl": "turtle", ".turtle": "turtle", ".nt": "nt", ".jsonld": "json-ld",
@@ -96,17 +96,6 @@ def _parse(path: Path, fmt: str) -> Graph:
         reason = " ".join(str(exc).split())[:200] or type(exc).__name__
         raise RdfImportError(f"{path}: not valid {fmt}: {reason}") from None
     return graph
-
-
-def _tag(term) -> str:
-    """The tag of a stored extra object (graph/models.py Concept.extra)."""
-    if not isinstance(term, Literal):
-        return "<>"
-    if term.language:
-        return "@" + term.language
-    if term.datatype is not None and term.datatype != XSD.string:
-        return "^^" + str(term.datatype)
-    return ""
 
 
 def _embed_missing(passages: list[Passage], get_embedder, where: str) -> int:
@@ -206,7 +195,7 @@ class _Reader:
                         or (isinstance(o, Literal) and o.language == lang
                             and (p, str(o)) in kept):
                     continue
-                extra.append([str(p), str(o), _tag(o)])
+                extra.append([str(p), str(o), object_tag(o)])
             out.append(Concept(
                 iri=str(c), label=main[SKOS.prefLabel][0],
                 alt_labels=main[SKOS.altLabel], hidden_labels=main[SKOS.hiddenLabel],
@@ -219,7 +208,7 @@ class _Reader:
                            None)
             if carrier is not None:
                 carrier.scheme_triples = sorted(
-                    [str(p), str(o), _tag(o)] for p, o in self.g.predicate_objects(URIRef(scheme))
+                    [str(p), str(o), object_tag(o)] for p, o in self.g.predicate_objects(URIRef(scheme))
                     if not isinstance(o, BNode))
         return out
 

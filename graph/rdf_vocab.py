@@ -117,3 +117,15 @@ def double(value: float) -> Literal:
     else:
         lexical = repr(value)
     return Literal(lexical, datatype=XSD.double)
+
+
+def object_tag(term) -> str:
+    """How a stored extra object is written down (graph/models.py Concept.extra): "<>" an
+    IRI, "@xx" a language, "^^IRI" a datatype, "" a plain literal."""
+    if not isinstance(term, Literal):
+        return "<>"
+    if term.language:
+        return "@" + term.language
+    if term.datatype is not None and term.datatype != XSD.string:
+        return "^^" + str(term.datatype)
+    return ""

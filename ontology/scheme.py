@@ -140,31 +140,18 @@ def _first_line(exc: Exception) -> str:
     return " ".join(str(message).split())[:200]
 
 
-def _tag(term) -> str:
-    """How an extra object is written down: "<>" an IRI, "@xx" a language, "^^IRI" a
-    datatype, "" a plain literal."""
-    from rdflib import Literal
-    from rdflib.namespace import XSD
-
-    if not isinstance(term, Literal):
-        return "<>"
-    if term.language:
-        return "@" + term.language
-    if term.datatype is not None and term.datatype != XSD.string:
-        return "^^" + str(term.datatype)
-    return ""
-
-
 def _triples(graph, subject, skip) -> list[list[str]]:
     """(predicate, value, tag) of every triple of `subject` that `skip` does not claim;
     blank-node objects are left out (they have no name to write back)."""
     from rdflib import BNode
 
+    from citegraph.graph.rdf_vocab import object_tag
+
     out = []
     for p, o in graph.predicate_objects(subject):
         if isinstance(o, BNode) or skip(p, o):
             continue
-        out.append([str(p), str(o), _tag(o)])
+        out.append([str(p), str(o), object_tag(o)])
     return sorted(out)
 
 
