@@ -4,26 +4,13 @@ click a node, and open the article at the passage anchor. With CITEGRAPH_SCREENS
 screenshots are written to docs/screenshots/ for the README."""
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
 
 import pytest
 
+from browser_support import SCREENSHOTS, chromium
 from webapp_support import EX, XSS_ID, XSS_SCRIPT, settled, web_server
 
-CHROMIUM = "/usr/bin/chromium"
-# The README's screenshots are refreshed only when asked, so a test run leaves the tree clean.
-SCREENSHOTS = (Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-               if os.environ.get("CITEGRAPH_SCREENSHOTS")
-               else Path(tempfile.gettempdir()) / "citegraph-screenshots")
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update",
-               "--disable-sync"]
 
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"{CHROMIUM} is missing: run scripts/install-browser.sh", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="module")
@@ -35,10 +22,8 @@ def server(demo_store_dir, tmp_path_factory, embedder):
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture

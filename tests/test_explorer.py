@@ -5,32 +5,21 @@ through the articles index. With CITEGRAPH_SCREENSHOTS=1 the concept page for "c
 at depth 1 and 2 is written to docs/screenshots/."""
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
 
+from browser_support import SCREENSHOTS, chromium
 from webapp_support import make_app, settled
 
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = (Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-               if os.environ.get("CITEGRAPH_SCREENSHOTS")
-               else Path(tempfile.gettempdir()) / "citegraph-screenshots")
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update",
-               "--disable-sync"]
 CX = "https://citegraph.org/scheme/cx/"
 VENDOR = Path(__file__).resolve().parent.parent / "webapp" / "static" / "vendor"
 
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"{CHROMIUM} is missing: run scripts/install-browser.sh", allow_module_level=True)
 if not (VENDOR / "cytoscape.min.js").exists():
     pytest.skip("webapp/static/vendor/ is empty: run tools/web-assets/install.sh (make setup)",
                 allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="module")
@@ -49,10 +38,8 @@ def server(demo_store_dir, tmp_path_factory, embedder):
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
