@@ -6,7 +6,6 @@ hand-made mentions (no model), on SQLite always and on Neo4j when NEO4J_URI is s
 from __future__ import annotations
 
 import math
-import os
 import random
 import sqlite3
 from collections import Counter
@@ -51,25 +50,7 @@ def test_association_weights():
 
 
 # --- stores ------------------------------------------------------------------------------------
-@pytest.fixture(params=["sqlite", pytest.param("neo4j", marks=pytest.mark.neo4j)])
-def store(request, tmp_path):
-    if request.param == "sqlite":
-        from citegraph.graph.sqlite_store import SQLiteStore
-
-        s = SQLiteStore(tmp_path / "store")
-        yield s
-        s.close()
-        return
-    uri = os.environ.get("NEO4J_URI")
-    if not uri:
-        pytest.skip("NEO4J_URI is not set: the Neo4j run needs a live Neo4j")
-    from conftest import open_neo4j
-
-    s = open_neo4j(uri)
-    s.clear()
-    yield s
-    s.clear()
-    s.close()
+from test_store_contract import store  # noqa: E402,F401  (the contract suite's backends)
 
 
 class Model:
