@@ -67,16 +67,21 @@ def demo_store_dir(tmp_path_factory, embedder):
     return directory
 
 
-@pytest.fixture
-def demo_store(demo_store_dir, tmp_path):
-    """A private copy of the demo store, safe to write to."""
+def private_copy(store_dir, tmp_path):
+    """An open copy of a session store, safe to write to; closed after the test."""
     from citegraph.graph.sqlite_store import SQLiteStore
 
     copy = tmp_path / "store"
-    shutil.copytree(demo_store_dir, copy)
+    shutil.copytree(store_dir, copy)
     store = SQLiteStore(copy)
     yield store
     store.close()
+
+
+@pytest.fixture
+def demo_store(demo_store_dir, tmp_path):
+    """A private copy of the demo store, safe to write to."""
+    yield from private_copy(demo_store_dir, tmp_path)
 
 
 @pytest.fixture(scope="session")
@@ -97,13 +102,7 @@ def seed_store_dir(tmp_path_factory, embedder):
 @pytest.fixture
 def seed_store(seed_store_dir, tmp_path):
     """A private copy of the seed store, safe to write to."""
-    from citegraph.graph.sqlite_store import SQLiteStore
-
-    copy = tmp_path / "store"
-    shutil.copytree(seed_store_dir, copy)
-    store = SQLiteStore(copy)
-    yield store
-    store.close()
+    yield from private_copy(seed_store_dir, tmp_path)
 
 
 @pytest.fixture
