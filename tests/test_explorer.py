@@ -2,7 +2,8 @@
 driven by Playwright, as tests/test_browser.py) over the demo store with the shipped scheme:
 expand a concept by clicking it, filter a relation away, click an edge for its passages, page
 through the articles index. With CITEGRAPH_SCREENSHOTS=1 the concept page for "contact center"
-at depth 1 and 2 is written to docs/screenshots/."""
+at depth 1 and 2 on the demo store is written to docs/screenshots/explorer-demo-depth*.png (the
+README's pictures of the seed articles come from tools/screenshots/run.sh)."""
 from __future__ import annotations
 
 import re
@@ -89,7 +90,7 @@ def test_concept_page_draws_a_legible_explorer_and_screenshots(server, page):
         if depth == 2:
             assert page.locator("#explorer .explorer-more").is_visible()  # more are hidden
         page.locator("section.neighbourhood").screenshot(
-            path=str(SCREENSHOTS / f"explorer-contact-center-depth{depth}.png"))
+            path=str(SCREENSHOTS / f"explorer-demo-depth{depth}.png"))
     before = len(shown(page)["nodes"])
     page.click("#explorer .explorer-more")
     assert len(shown(page)["nodes"]) > before

@@ -193,6 +193,8 @@
         {selector: "edge.hierarchy", style: {"target-arrow-shape": "triangle",
                                              "arrow-scale": 0.9}},
         {selector: "edge.related", style: {"line-style": "dashed"}},
+        // links between two neighbours recede, so the centre's own links read first
+        {selector: "edge.peripheral", style: {"opacity": 0.35}},
         {selector: "edge.hover, edge:selected", style: {
           "opacity": 1, "label": "data(caption)", "font-size": 11, "color": "#1d232b",
           "text-background-color": "#fff8e6", "text-background-opacity": 1,
@@ -274,7 +276,8 @@
       view.edges.forEach(function (e) {
         if (cy.getElementById(e.key).empty()) {
           cy.add({group: "edges", classes: e.kind.replace(/[^a-z-]/g, "") +
-                    (e.type === "broader" ? " hierarchy" : ""),
+                    (e.type === "broader" ? " hierarchy" : "") +
+                    (e.source !== self.center && e.target !== self.center ? " peripheral" : ""),
                   data: {id: e.key, source: e.source, target: e.target, width: edgeWidth(e),
                          colour: COLOURS[e.kind], caption: caption(e)}});
         }
@@ -286,16 +289,19 @@
 
   Explorer.prototype.layout = function (fresh) {
     var count = this.cy.nodes().length;
+    // a crowded graph gets a taller canvas rather than smaller gaps
+    this.canvas.classList.toggle("explorer-canvas-large", count > 25);
+    this.cy.resize();
     this.cy.layout({
       name: "cose", animate: !fresh, animationDuration: 400, randomize: fresh,
       // start in the canvas's own shape, so that the drawing fills its width
       boundingBox: fresh ? {x1: 0, y1: 0, w: this.canvas.clientWidth,
                             h: this.canvas.clientHeight} : undefined,
       fit: true, padding: 30, nodeDimensionsIncludeLabels: true,
-      idealEdgeLength: function () { return count > 25 ? 70 : 110; },
-      nodeRepulsion: function () { return count > 25 ? 9000 : 16000; },
+      idealEdgeLength: function () { return count > 25 ? 90 : 110; },
+      nodeRepulsion: function () { return count > 25 ? 14000 : 16000; },
       edgeElasticity: function (edge) { return edge.hasClass("co-occurs") ? 80 : 120; },
-      nodeOverlap: 12, gravity: count > 25 ? 1.4 : 0.8, numIter: 2000, componentSpacing: 60
+      nodeOverlap: 16, gravity: count > 25 ? 1.0 : 0.8, numIter: 2000, componentSpacing: 60
     }).run();
   };
 
