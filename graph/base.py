@@ -99,6 +99,19 @@ class GraphStore(ABC):
             out[iri] = concept.label if concept else iri
         return out
 
+    def scheme_revision(self) -> Optional[str]:
+        """A token that changes whenever the stored scheme does (replace_concepts), so that
+        what is derived from the scheme is built once per revision (graph/scheme_cache.py);
+        None: the backend keeps none and it is derived again per request."""
+        return None
+
+    def mention_counts(self, iris) -> dict[str, int]:
+        """iri → number of mentions, for the given IRIs (unknown ones: 0)."""
+        wanted = set(iris)
+        counts = {iri: 0 for iri in wanted}
+        counts.update((c.iri, n) for c, n in self.list_concepts() if c.iri in wanted)
+        return counts
+
     @abstractmethod
     def narrower(self, iri: str) -> list[str]:
         """IRIs of the concepts whose broader concept is `iri`."""

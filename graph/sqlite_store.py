@@ -31,6 +31,7 @@ from citegraph.graph.vectors import AdaptiveIndex
 DB_FILE = "citegraph.sqlite3"
 TITLE_WEIGHT = 2.0  # BM25 weight of the article title column against the passage body
 SYNC_CHUNK = 20_000  # embedding rows read per step when loading the vector index
+SCHEME_REVISION = "scheme_revision"  # meta key: bumped by every replace_concepts
 ID_SCHEME = "path-with-extension"  # meta `id_scheme` of stores made since ids kept the extension
 
 
@@ -314,16 +315,31 @@ class SQLiteStore(GraphStore):
             c.executemany("INSERT OR IGNORE INTO related(a, b) VALUES (?,?)",
                           [tuple(sorted((k.iri, r))) for k in concepts for r in k.related
                            if r != k.iri])
+            # what is derived from the scheme (graph/scheme_cache.py) is built again
+            c.execute("INSERT INTO meta(key, value) VALUES (?, '1') ON CONFLICT(key)"
+                      " DO UPDATE SET value = CAST(value AS INTEGER) + 1", (SCHEME_REVISION,))
             self._bump_version(c)
 
-    def _concept(self, row) -> Concept:
+    def scheme_revision(self) -> str:
+        row = self._conn().execute("SELECT value FROM meta WHERE key=?",
+                                   (SCHEME_REVISION,)).fetchone()
+        return row[0] if row else "0"  # a store whose scheme no replace_concepts wrote
+
+    def _concept(self, row, links: Optional[tuple[dict, dict]] = None) -> Concept:
+        """A concept from its row; `links`: (narrower → broader list, iri → related list)
+        of every concept, read once for a whole listing, else read here for this one."""
         iri, label, alt, hidden, definition, scheme, language, extra, scheme_triples = row
-        c = self._conn()
-        broader = [r[0] for r in c.execute("SELECT broader FROM broader WHERE narrower=?", (iri,))]
-        related = [r[0] for r in c.execute(
-            "SELECT b FROM related WHERE a=? UNION SELECT a FROM related WHERE b=?", (iri, iri))]
+        if links is not None:
+            broader, related = links[0].get(iri, []), links[1].get(iri, [])
+        else:
+            c = self._conn()
+            broader = [r[0] for r in c.execute("SELECT broader FROM broader WHERE narrower=?",
+                                               (iri,))]
+            related = [r[0] for r in c.execute(
+                "SELECT b FROM related WHERE a=? UNION SELECT a FROM related WHERE b=?",
+                (iri, iri))]
         return Concept(iri, label, json.loads(alt), json.loads(hidden), definition, scheme,
-                       sorted(broader), sorted(related), language or "",
+                       sorted(broader), sorted(set(related)), language or "",
                        json.loads(extra or "[]"), json.loads(scheme_triples or "[]"))
 
     @property
@@ -355,7 +371,26 @@ class SQLiteStore(GraphStore):
         rows = self._conn().execute(
             f"SELECT {self._CONCEPT_COLS}, (SELECT COUNT(*) FROM mentions m WHERE m.iri=c.iri)"
             " FROM concepts c ORDER BY label").fetchall()
-        return [(self._concept(r[:9]), r[9]) for r in rows]
+        broader: dict[str, list[str]] = {}
+        related: dict[str, list[str]] = {}
+        for narrower, wider in self._conn().execute("SELECT narrower, broader FROM broader"):
+            broader.setdefault(narrower, []).append(wider)
+        for a, b in self._conn().execute("SELECT a, b FROM related"):
+            if a != b:
+                related.setdefault(a, []).append(b)
+                related.setdefault(b, []).append(a)
+            else:
+                related.setdefault(a, []).append(a)
+        return [(self._concept(r[:9], (broader, related)), r[9]) for r in rows]
+
+    def mention_counts(self, iris) -> dict[str, int]:
+        wanted = list(dict.fromkeys(iris))
+        counts = dict.fromkeys(wanted, 0)
+        for chunk in _chunks(wanted):
+            counts.update(self._conn().execute(
+                f"SELECT iri, COUNT(*) FROM mentions WHERE iri IN ({_marks(chunk)})"
+                " GROUP BY iri", chunk))
+        return counts
 
     def get_concept(self, iri: str) -> Optional[Concept]:
         row = self._conn().execute(

@@ -1,0 +1,58 @@
+"""Lose nothing, the store's side: concept lookup with a large scheme, a corrupted or
+truncated store file, a store on a read-only file system, a full disk during ingest and an
+export taken while writes go on. Through the real `citegraph` command (CliRunner, in
+process) or the real server, over real SQLite files and real mounts."""
+from __future__ import annotations
+
+import pytest
+
+from test_attack import cli, stored, write  # noqa: F401  (the fixture and helpers)
+
+EX = "https://example.org/generated/"
+
+
+def generated_scheme(n: int, tag: str = ""):
+    from citegraph.graph.models import Concept
+
+    return [Concept(f"{EX}c{i}", f"Concept number {i:06d}{tag}",
+                    alt_labels=[f"Alias {i} one{tag}", f"Alias {i} two{tag}"],
+                    broader=[f"{EX}c{i - i % 10}"] if i % 10 else [])
+            for i in range(n)]
+
+
+# --- concept lookup by label: indexed once per scheme revision ---------------------------
+def test_large_scheme_is_walked_once_per_revision_not_per_request(tmp_path, embedder):
+    """With a 20,000-concept scheme, concept pages, `?concept=` searches, 404s and the API
+    walk the scheme (list_concepts) once per scheme revision: before, each request walked it
+    twice or more (a linear scan with three queries per concept). A scheme replaced by
+    another process is seen by the next request."""
+    from citegraph.graph.sqlite_store import SQLiteStore
+    from citegraph.webapp.server import BackgroundServer
+    from webapp_support import http, make_app, q
+
+    with SQLiteStore(tmp_path / "store") as s:
+        s.replace_concepts(generated_scheme(20_000))
+    app = make_app(tmp_path / "store", embedder)
+    store = app.extensions["citegraph.runtime"].store
+    walks = []
+    walk = store.list_concepts
+    store.list_concepts = lambda: walks.append(1) or walk()
+    with BackgroundServer(app) as server:
+        def get(path):
+            return http(server.url, "GET", path)
+
+        for _ in range(3):
+            page = get("/concepts/" + q("ALIAS 19997 TWO"))  # an alt label, case differing
+            assert page.status == 200 and "Concept number 019997" in page.text
+            assert get("/concepts/" + q("no such concept")).status == 404
+            found = get("/api/search?q=generated&concept=" + q("concept numbers 000420"))
+            assert found.status == 200, found.text  # by normalised key (plural)
+            assert get("/api/concepts/" + q("c123")).json()["label"] == "Concept number 000123"
+            assert get("/api/search?q=x&concept=nothing").status == 404
+        assert len(walks) <= 2, f"{len(walks)} walks over the scheme for 15 requests"
+        with SQLiteStore(tmp_path / "store") as other:  # another process changes the scheme
+            other.replace_concepts(generated_scheme(20_000, " new"))
+        page = get("/concepts/" + q("alias 5 one new"))
+        assert page.status == 200 and "Concept number 000005 new" in page.text
+        assert get("/concepts/" + q("alias 5 one")).status == 404
+        assert len(walks) <= 4
