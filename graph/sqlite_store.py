@@ -76,9 +76,11 @@ class SQLiteStore(GraphStore):
         if conn is None:
             try:
                 conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
-                                       check_same_thread=False)
+                                       check_same_thread=False, factory=_Connection)
             except sqlite3.Error as exc:
-                raise StoreError(f"store {self.path}: {exc}") from None
+                raise (_file_fault(exc, self.directory)
+                       or StoreError(f"store {self.directory}: {exc}")) from None
+            conn.where = self.directory
             conn.execute("PRAGMA busy_timeout=30000")
             self._enable_wal(conn)
             conn.execute("PRAGMA synchronous=NORMAL")
@@ -658,6 +660,105 @@ class SQLiteStore(GraphStore):
         for r in self._conn().execute(
                 f"SELECT {self._MENTION_COLS} FROM mentions ORDER BY passage_id, iri, start_char"):
             yield Mention(*r)
+
+
+# SQLite result codes (the primary code, the low byte of an extended one) that mean the file
+# or its disk, not the statement, is at fault: reported as one line (a StoreError) wherever
+# they arise, at open or in the middle of a read or a write, which is rolled back.
+_FILE_FAULTS = {
+    sqlite3.SQLITE_CORRUPT: "damaged database file ({}): restore a backup, or ingest again"
+                            " into a new store",
+    sqlite3.SQLITE_NOTADB: "damaged database file ({}): restore a backup, or ingest again"
+                           " into a new store",
+    sqlite3.SQLITE_FULL: "disk full ({}): this write was not stored; free space and run it"
+                         " again",
+    sqlite3.SQLITE_READONLY: "read-only ({}): reads work, writes need a writable store",
+    sqlite3.SQLITE_IOERR: "disk I/O error ({})",
+    sqlite3.SQLITE_CANTOPEN: "cannot open the database file ({})",
+    sqlite3.SQLITE_PERM: "permission denied ({})",
+}
+
+
+class StoreFileError(StoreError):
+    """The store's file or disk failed: damaged, full, read-only or unreadable."""
+
+
+def _file_fault(exc: sqlite3.Error, where) -> Optional[StoreFileError]:
+    code = getattr(exc, "sqlite_errorcode", None)
+    template = _FILE_FAULTS.get(code & 0xFF) if isinstance(code, int) else None
+    if template is None:
+        return None
+    return StoreFileError(f"store {where}: {template.format(exc)}")
+
+
+class _Cursor(sqlite3.Cursor):
+    """A cursor whose file faults (see _FILE_FAULTS) are StoreErrors naming the store."""
+
+    def _fault(self, exc: sqlite3.Error):
+        fault = _file_fault(exc, self.connection.where)
+        if fault is None:
+            raise exc
+        raise fault from None
+
+    def execute(self, *args):
+        try:
+            return super().execute(*args)
+        except sqlite3.Error as exc:
+            self._fault(exc)
+
+    def executemany(self, *args):
+        try:
+            return super().executemany(*args)
+        except sqlite3.Error as exc:
+            self._fault(exc)
+
+    def executescript(self, *args):
+        try:
+            return super().executescript(*args)
+        except sqlite3.Error as exc:
+            self._fault(exc)
+
+    def fetchone(self):
+        try:
+            return super().fetchone()
+        except sqlite3.Error as exc:
+            self._fault(exc)
+
+    def fetchmany(self, *args):
+        try:
+            return super().fetchmany(*args)
+        except sqlite3.Error as exc:
+            self._fault(exc)
+
+    def fetchall(self):
+        try:
+            return super().fetchall()
+        except sqlite3.Error as exc:
+            self._fault(exc)
+
+    def __next__(self):
+        try:
+            return super().__next__()
+        except sqlite3.Error as exc:
+            self._fault(exc)
+
+
+class _Connection(sqlite3.Connection):
+    """A connection whose statements report file faults as one line (every statement runs
+    on a _Cursor)."""
+    where = ""
+
+    def cursor(self, factory=_Cursor):
+        return super().cursor(factory)
+
+    def execute(self, *args):
+        return self.cursor().execute(*args)
+
+    def executemany(self, *args):
+        return self.cursor().executemany(*args)
+
+    def executescript(self, *args):
+        return self.cursor().executescript(*args)
 
 
 class _Transaction:

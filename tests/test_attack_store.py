@@ -4,6 +4,9 @@ export taken while writes go on. Through the real `citegraph` command (CliRunner
 process) or the real server, over real SQLite files and real mounts."""
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from test_attack import cli, stored, write  # noqa: F401  (the fixture and helpers)
@@ -56,3 +59,71 @@ def test_large_scheme_is_walked_once_per_revision_not_per_request(tmp_path, embe
         assert page.status == 200 and "Concept number 000005 new" in page.text
         assert get("/concepts/" + q("alias 5 one")).status == 404
         assert len(walks) <= 4
+
+
+# --- a corrupted or truncated store file --------------------------------------------------
+@pytest.fixture(scope="module")
+def small_store(tmp_path_factory, embedder):
+    """A real store of three articles, and its RDF export (for import)."""
+    from citegraph.graph.sqlite_store import SQLiteStore
+    from citegraph.graph.rdf_export import export
+    from citegraph.ingest.pipeline import Pipeline
+
+    root = tmp_path_factory.mktemp("small")
+    docs = root / "docs"
+    for i, words in enumerate(["The chief customer officer maps the customer journey.",
+                               "A contact center answers calls from customers all day.",
+                               "Net promoter score asks customers how likely they are to "
+                               "recommend the company."]):
+        write(docs / f"a{i}.txt", f"Article {i}\n\n{words} " * 3)
+    with SQLiteStore(root / "store") as s:
+        report = Pipeline(s, embedder).ingest_paths([str(docs)])
+        assert report.new == 3
+        with open(root / "export.ttl", "w", encoding="utf-8") as out:
+            export(s, "turtle", out)
+    return root
+
+
+def damaged(kind: str, source: Path, target: Path) -> Path:
+    import shutil
+
+    from citegraph.graph.sqlite_store import DB_FILE
+
+    shutil.copytree(source, target)
+    for extra in target.glob(DB_FILE + "-*"):  # no WAL to recover from
+        extra.unlink()
+    db = target / DB_FILE
+    data = bytearray(db.read_bytes())
+    page = int.from_bytes(data[16:18], "big")
+    if kind == "garbage":  # not SQLite at all
+        data = bytearray(os.urandom(len(data)))
+    elif kind == "truncated":  # cut after the first pages, as a copy stopped short
+        data = data[:3 * page + 100]
+    elif kind == "pages":  # the schema page intact, the tables' pages overwritten
+        for start in range(page, len(data), page):
+            data[start:start + page] = os.urandom(page)
+    db.write_bytes(bytes(data))
+    return target
+
+
+COMMANDS = [("stats",), ("ask", "Who maps the customer journey?"), ("concepts",),
+            ("concept", "customer"), ("articles",), ("export",), ("delete", "a0.txt"),
+            ("ingest", "{docs}"), ("relink",), ("suggest-concepts",), ("serve", "--port", "{port}"),
+            ("import", "{export}"), ("migrate", "--from", "{store}", "--to", "{other}")]
+
+
+@pytest.mark.parametrize("kind", ["garbage", "truncated", "pages"])
+def test_damaged_store_file_is_one_line_for_every_command(cli, small_store, tmp_path, kind):
+    from conftest import free_port
+
+    store = damaged(kind, small_store / "store", tmp_path / "store")
+    values = {"docs": small_store / "docs", "export": small_store / "export.ttl",
+              "store": store, "other": tmp_path / "other", "port": free_port()}
+    for command in COMMANDS:
+        args = [a.format(**values) for a in command]
+        if command[0] != "migrate":
+            args += ["--store", store]
+        result = cli(*args)
+        assert result.exit_code != 0, (args, result.output)
+        assert len(result.lines) == 1, (args, result.stderr)
+        assert f"store {store}: damaged database file" in result.lines[0], result.lines
