@@ -20,6 +20,15 @@ class StoreError(CitegraphError):
     """An expected store failure, reported to the user as one line."""
 
 
+class StoreFileError(StoreError):
+    """The store's file or its disk failed (damaged, full, read-only, unreadable); `kind`
+    says which in a few words, for callers that must not show the path."""
+
+    def __init__(self, message: str, kind: str):
+        super().__init__(message)
+        self.kind = kind
+
+
 class IngestLockState:
     def __init__(self, interrupted: bool = False):
         self.interrupted = interrupted  # the previous ingest ended without finishing

@@ -19,7 +19,7 @@ from typing import Iterable, Iterator, Optional
 import numpy as np
 
 from citegraph.graph.analysis import analyse, analysed_text, match_expression
-from citegraph.graph.base import GraphStore, StoreError
+from citegraph.graph.base import GraphStore, StoreError, StoreFileError
 from citegraph.graph.cooccurrence import (CoOccurrence, CoOccurrenceCounts, co_occurrence,
                                           delta)
 from citegraph.graph.models import (EMBEDDING_DIM as DIM, Article, Concept, Hit, Mention,
@@ -33,6 +33,17 @@ TITLE_WEIGHT = 2.0  # BM25 weight of the article title column against the passag
 SYNC_CHUNK = 20_000  # embedding rows read per step when loading the vector index
 SCHEME_REVISION = "scheme_revision"  # meta key: bumped by every replace_concepts
 ID_SCHEME = "path-with-extension"  # meta `id_scheme` of stores made since ids kept the extension
+
+
+def _read_only_file_system(directory: Path) -> bool:
+    """Whether `directory` (or, when it does not exist yet, its nearest parent) lies on a
+    file system mounted read-only."""
+    for place in (directory, *directory.absolute().parents):
+        try:
+            return bool(os.statvfs(place).f_flag & os.ST_RDONLY)
+        except OSError:
+            continue
+    return False
 
 
 def _blob(vector: np.ndarray) -> bytes:
@@ -49,13 +60,19 @@ class SQLiteStore(GraphStore):
         """`ann_threshold`: vectors above which HNSW may replace exact search (None: the
         index's default; 0: always exact); `index_threads`: usearch's threads (0: all)."""
         self.directory = Path(directory)
-        self.readonly = readonly
         if self.directory.exists() and not self.directory.is_dir():
             raise StoreError(f"store {self.directory}: not a directory")
-        if not readonly:
-            self.directory.mkdir(parents=True, exist_ok=True)
+        # a store on a read-only file system is opened read-only whatever was asked: reads
+        # work, writes fail with one line (StoreFileError)
+        self.immutable = _read_only_file_system(self.directory)
+        self.readonly = readonly or self.immutable
+        if not self.readonly:
+            try:
+                self.directory.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"store {self.directory}: {exc.strerror or exc}") from None
         self.path = self.directory / DB_FILE
-        if readonly and not self.path.exists():
+        if self.readonly and not self.path.exists():
             raise StoreError(f"store {self.directory}: no Citegraph store there")
         self._local = threading.local()
         self._index_lock = threading.Lock()
@@ -74,15 +91,24 @@ class SQLiteStore(GraphStore):
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
+            target, uri = self.path, False
+            if self.readonly:
+                # mode=ro: this connection cannot write. On a read-only file system SQLite
+                # could not make the WAL index (-shm) a reader needs: immutable=1 reads the
+                # file as it is, without locks, since nothing can change it there
+                target = self.path.resolve().as_uri() + "?mode=ro" + (
+                    "&immutable=1" if self.immutable else "")
+                uri = True
             try:
-                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
-                                       check_same_thread=False, factory=_Connection)
+                conn = sqlite3.connect(target, timeout=30, isolation_level=None,
+                                       check_same_thread=False, factory=_Connection, uri=uri)
             except sqlite3.Error as exc:
                 raise (_file_fault(exc, self.directory)
                        or StoreError(f"store {self.directory}: {exc}")) from None
             conn.where = self.directory
             conn.execute("PRAGMA busy_timeout=30000")
-            self._enable_wal(conn)
+            if not self.readonly:  # a read-only connection reads the file in its own mode
+                self._enable_wal(conn)
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             self._local.conn = conn
@@ -161,6 +187,10 @@ class SQLiteStore(GraphStore):
         """An advisory lock on a file in the store's directory (graph/lock.py)."""
         from citegraph.graph.lock import directory_lock
 
+        if self.readonly:  # the lock file could not be made: say why the ingest cannot run
+            what = "on a read-only file system" if self.immutable else "opened read-only"
+            raise StoreFileError(f"store {self.directory}: {what}: reads work; a write needs"
+                                 " a writable store", "read-only")
         return directory_lock(self.directory, wait, **({"notify": notify} if notify else {}))
 
     def close(self) -> None:
@@ -665,30 +695,28 @@ class SQLiteStore(GraphStore):
 # SQLite result codes (the primary code, the low byte of an extended one) that mean the file
 # or its disk, not the statement, is at fault: reported as one line (a StoreError) wherever
 # they arise, at open or in the middle of a read or a write, which is rolled back.
+_DAMAGED = ("damaged", "damaged database file ({}): restore a backup, or ingest again into a"
+                       " new store")
 _FILE_FAULTS = {
-    sqlite3.SQLITE_CORRUPT: "damaged database file ({}): restore a backup, or ingest again"
-                            " into a new store",
-    sqlite3.SQLITE_NOTADB: "damaged database file ({}): restore a backup, or ingest again"
-                           " into a new store",
-    sqlite3.SQLITE_FULL: "disk full ({}): this write was not stored; free space and run it"
-                         " again",
-    sqlite3.SQLITE_READONLY: "read-only ({}): reads work, writes need a writable store",
-    sqlite3.SQLITE_IOERR: "disk I/O error ({})",
-    sqlite3.SQLITE_CANTOPEN: "cannot open the database file ({})",
-    sqlite3.SQLITE_PERM: "permission denied ({})",
+    sqlite3.SQLITE_CORRUPT: _DAMAGED,
+    sqlite3.SQLITE_NOTADB: _DAMAGED,
+    sqlite3.SQLITE_FULL: ("disk full", "disk full ({}): this write was not stored; free space"
+                                       " and run it again"),
+    sqlite3.SQLITE_READONLY: ("read-only", "read-only ({}): reads work; a write needs a"
+                                           " writable store"),
+    sqlite3.SQLITE_IOERR: ("I/O error", "disk I/O error ({})"),
+    sqlite3.SQLITE_CANTOPEN: ("cannot open", "cannot open the database file ({})"),
+    sqlite3.SQLITE_PERM: ("permission denied", "permission denied ({})"),
 }
-
-
-class StoreFileError(StoreError):
-    """The store's file or disk failed: damaged, full, read-only or unreadable."""
 
 
 def _file_fault(exc: sqlite3.Error, where) -> Optional[StoreFileError]:
     code = getattr(exc, "sqlite_errorcode", None)
-    template = _FILE_FAULTS.get(code & 0xFF) if isinstance(code, int) else None
-    if template is None:
+    fault = _FILE_FAULTS.get(code & 0xFF) if isinstance(code, int) else None
+    if fault is None:
         return None
-    return StoreFileError(f"store {where}: {template.format(exc)}")
+    kind, template = fault
+    return StoreFileError(f"store {where}: {template.format(exc)}", kind)
 
 
 class _Cursor(sqlite3.Cursor):

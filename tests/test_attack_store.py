@@ -4,6 +4,7 @@ export taken while writes go on. Through the real `citegraph` command (CliRunner
 process) or the real server, over real SQLite files and real mounts."""
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -127,3 +128,111 @@ def test_damaged_store_file_is_one_line_for_every_command(cli, small_store, tmp_
         assert result.exit_code != 0, (args, result.output)
         assert len(result.lines) == 1, (args, result.stderr)
         assert f"store {store}: damaged database file" in result.lines[0], result.lines
+
+
+# --- a store on a read-only file system -----------------------------------------------------
+def _namespaces_allowed() -> bool:
+    import shutil
+    import subprocess
+
+    if not shutil.which("unshare"):
+        return False
+    probe = subprocess.run(["unshare", "-m", "--propagation", "private", "true"],
+                           capture_output=True)
+    return probe.returncode == 0
+
+
+needs_mount_namespace = pytest.mark.skipif(
+    not _namespaces_allowed(),
+    reason="unshare -m is not permitted here (needs CAP_SYS_ADMIN): no private mounts")
+
+# mounts `source` read-only at `target` in a private mount namespace, then runs the command
+READ_ONLY_MOUNT = ('mount --bind "$1" "$2" && mount -o remount,ro,bind "$2" && shift 2 && '
+                   'exec "$@"')
+
+
+def in_read_only_mount(source: Path, target: Path, *command, **kwargs):
+    import subprocess
+
+    target.mkdir(exist_ok=True)
+    return subprocess.Popen(["unshare", "-m", "--propagation", "private", "sh", "-c",
+                             READ_ONLY_MOUNT, "sh", str(source), str(target), *command],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            **kwargs)
+
+
+def citegraph_read_only(source: Path, target: Path, *args):
+    import sys
+
+    process = in_read_only_mount(source, target, sys.executable, "-m", "citegraph",
+                                 *map(str, args), "--store", str(target))
+    out, err = process.communicate(timeout=600)
+    lines = [ln for ln in err.splitlines() if ln.startswith("citegraph: ")]
+    assert "Traceback" not in out + err, err
+    return process.returncode, out, lines
+
+
+@needs_mount_namespace
+def test_store_on_read_only_file_system_reads_and_refuses_writes(small_store, tmp_path):
+    import shutil
+
+    source = tmp_path / "store"
+    shutil.copytree(small_store / "store", source)
+    mounted = tmp_path / "mounted"
+    for args in [("stats",), ("ask", "Who maps the customer journey?", "--json"),
+                 ("concepts",), ("articles",), ("export", "--format", "nt")]:
+        code, out, lines = citegraph_read_only(source, mounted, *args)
+        assert code == 0 and not lines, (args, lines)
+        assert out.strip(), args
+    code, out, lines = citegraph_read_only(source, mounted, "ask", "customer journey",
+                                           "--json")
+    assert json.loads(out)["results"][0]["article_id"] == "a0.txt"
+    for args in [("delete", "a0.txt"), ("ingest", small_store / "docs"), ("relink",)]:
+        code, out, lines = citegraph_read_only(source, mounted, *args)
+        assert code != 0 and len(lines) == 1, (args, lines)
+        assert f"store {mounted}" in lines[0] and "read-only" in lines[0], lines
+    assert stored(source).keys() == {"a0.txt", "a1.txt", "a2.txt"}
+
+
+@needs_mount_namespace
+def test_server_on_read_only_file_system_serves_reads_and_refuses_writes(small_store, tmp_path):
+    import shutil
+    import sys
+    import time
+
+    from conftest import free_port
+    from webapp_support import http
+
+    source = tmp_path / "store"
+    shutil.copytree(small_store / "store", source)
+    mounted, port = tmp_path / "mounted", free_port()
+    env = {**os.environ, "CITEGRAPH_TOKEN": "read-only-test-token"}
+    server = in_read_only_mount(source, mounted, sys.executable, "-m", "citegraph", "serve",
+                                "--port", str(port), "--store", str(mounted), env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            try:
+                if http(base, "GET", "/healthz").status == 200:
+                    break
+            except OSError:
+                pass
+            assert server.poll() is None, server.communicate()[1]
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.5)
+        assert http(base, "GET", "/healthz").json()["articles"] == 3
+        found = http(base, "GET", "/api/search?q=contact+center")
+        assert found.status == 200 and found.json()["results"]
+        assert http(base, "GET", "/articles/a1.txt").status == 200
+        write = http(base, "POST", "/api/articles",
+                     {"id": "new", "title": "New", "text": "A new article about customers."},
+                     {"Authorization": "Bearer read-only-test-token"})
+        assert write.status == 503 and write.json()["error"] == "store unavailable: read-only"
+        deleted = http(base, "DELETE", "/api/articles/a1.txt",
+                       headers={"Authorization": "Bearer read-only-test-token"})
+        assert deleted.status == 503, deleted.text
+    finally:
+        server.terminate()
+        server.communicate(timeout=60)
+    assert stored(source).keys() == {"a0.txt", "a1.txt", "a2.txt"}

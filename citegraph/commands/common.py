@@ -34,5 +34,6 @@ def settings(**options) -> Settings:
     return (loaded if isinstance(loaded, Settings) else Settings()).but(**options)
 
 
-def open_runtime(**options) -> Runtime:
-    return Runtime(settings(**options))
+def open_runtime(readonly: bool = False, **options) -> Runtime:
+    """`readonly`: the command only reads the store, which is opened read-only."""
+    return Runtime(settings(**options), readonly=readonly)

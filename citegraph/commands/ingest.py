@@ -64,7 +64,7 @@ def ingest(paths, store, as_json, ontology, replace, id_prefix, follow_symlinks)
 @click.option("--json", "as_json", is_flag=True)
 def stats(store, as_json):
     """Counts of articles, passages, concepts and mentions."""
-    with open_runtime(store=store).store as s:
+    with open_runtime(store=store, readonly=True).store as s:
         counts = s.stats()
     if as_json:
         click.echo(json.dumps(counts))
