@@ -186,6 +186,12 @@ class GraphStore(ABC):
         for concept, _count in self.list_concepts():
             yield concept
 
+    @contextmanager
+    def read_snapshot(self) -> Iterator[None]:
+        """Reads made by this thread inside the block see one state of the store, whatever
+        is written meanwhile (export). The default promises nothing beyond each read."""
+        yield
+
     def close(self) -> None:
         """Release connections; the default holds none."""
 

@@ -13,6 +13,7 @@ import os
 import sqlite3
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
@@ -126,6 +127,21 @@ class SQLiteStore(GraphStore):
                 if "locked" not in str(exc) or time.monotonic() > deadline:
                     raise StoreError(f"store {self.path}: {exc}") from None
                 time.sleep(0.05)
+
+    @contextmanager
+    def read_snapshot(self):
+        """One read transaction on this thread's connection: in WAL mode it sees the file as
+        of its first read while writers go on (SQLite's snapshot isolation)."""
+        conn = self._conn()
+        if conn.in_transaction:  # already inside one: it is the snapshot
+            yield
+            return
+        conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if conn.in_transaction:
+                conn.execute("COMMIT")
 
     def _write(self):
         """A write transaction: BEGIN IMMEDIATE takes the write lock up front, so two

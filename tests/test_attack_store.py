@@ -68,7 +68,9 @@ def small_store(tmp_path_factory, embedder):
     """A real store of three articles, and its RDF export (for import)."""
     from citegraph.graph.sqlite_store import SQLiteStore
     from citegraph.graph.rdf_export import export
+    from citegraph.ingest.linker import ConceptLinker
     from citegraph.ingest.pipeline import Pipeline
+    from citegraph.ontology.scheme import load_scheme
 
     root = tmp_path_factory.mktemp("small")
     docs = root / "docs"
@@ -77,9 +79,12 @@ def small_store(tmp_path_factory, embedder):
                                "Net promoter score asks customers how likely they are to "
                                "recommend the company."]):
         write(docs / f"a{i}.txt", f"Article {i}\n\n{words} " * 3)
+    scheme = load_scheme()  # the shipped one: the articles mention some of its concepts
     with SQLiteStore(root / "store") as s:
-        report = Pipeline(s, embedder).ingest_paths([str(docs)])
-        assert report.new == 3
+        s.replace_concepts(scheme.concepts)
+        report = Pipeline(s, embedder, linker=ConceptLinker(scheme.concepts, embedder)
+                          ).ingest_paths([str(docs)])
+        assert report.new == 3 and report.mentions > 0
         with open(root / "export.ttl", "w", encoding="utf-8") as out:
             export(s, "turtle", out)
     return root
