@@ -298,3 +298,57 @@ def test_import_with_wrong_offsets_is_refused_whole(cli, small_store, tmp_path, 
     good = _tampered(small_store / "export.ttl", tmp_path / "good.nt", lambda g: None)
     assert cli("import", good, "--store", tmp_path / "store").exit_code == 0
     assert stored(tmp_path / "store").keys() == {"a0.txt", "a1.txt", "a2.txt"}
+
+
+# --- line breaks inside exports; file names holding line breaks ---------------------------
+def test_passages_jsonl_is_one_record_a_line_whatever_the_text_holds(cli, tmp_path):
+    """U+2028, U+2029 and U+0085 are line breaks to str.splitlines() and to JavaScript
+    before ES2019; JSON may hold them raw, so a line-based reader found broken records."""
+    separators = "one\u2028two\u2029three\u0085four"
+    write(tmp_path / "docs" / "breaks.txt",
+          f"Line breaks\n\nThe customer journey {separators} ends here. " * 3)
+    assert cli("ingest", tmp_path / "docs", "--store", tmp_path / "store").exit_code == 0
+    for fmt in ("passages-jsonl", "json-ld", "nt", "turtle"):
+        out = tmp_path / f"out.{fmt}"
+        assert cli("export", "--store", tmp_path / "store", "--format", fmt, "-o", out
+                   ).exit_code == 0
+        text = out.read_text(encoding="utf-8")
+        assert not set("\u2028\u2029\u0085") & set(text), fmt
+        assert text.splitlines() == text.split("\n")[:-1] or text.splitlines() == \
+            text.split("\n"), fmt
+    lines = (tmp_path / "out.passages-jsonl").read_text(encoding="utf-8").splitlines()
+    records = [json.loads(line) for line in lines]
+    assert any(separators in r["text"] for r in records)  # the text itself unchanged
+    from rdflib import Graph
+
+    graph = Graph()
+    graph.parse(tmp_path / "out.nt", format="nt")
+    assert any(separators in str(o) for o in graph.objects())
+
+
+NAME = "bad\nname\x1b[31m.txt"  # a line break and a terminal escape in one file name
+
+
+@pytest.mark.parametrize("args", [
+    ("ingest", "{dir}/" + NAME, "--store", "{dir}/store"),
+    ("import", "{dir}/" + NAME, "--store", "{dir}/store"),
+    ("export", "--store", "{dir}/store", "-o", "{dir}/no\nsuch/out.ttl"),
+    ("relink", "--ontology", "{dir}/" + NAME, "--store", "{dir}/store"),
+    ("scheme", "check", "{dir}/" + NAME),
+    ("suggest", "{dir}/" + NAME),
+    ("ingest", "{dir}/folder", "--store", "{dir}/store"),
+], ids=["ingest", "import", "export", "relink", "scheme-check", "suggest", "in-folder"])
+def test_file_names_with_line_breaks_are_shown_escaped(cli, tmp_path, args):
+    folder = tmp_path / "folder"
+    write(folder / NAME, "\x00binary")  # refused (binary): a message naming it
+    write(folder / "fine.txt", "Fine\n\nA fine article about the customer journey.")
+    if args[0] == "export":
+        assert cli("ingest", folder / "fine.txt", "--store", tmp_path / "store").exit_code == 0
+    result = cli(*[a.format(dir=tmp_path) for a in args])
+    assert result.exit_code != 0
+    errors = result.stderr.splitlines()
+    named = [ln for ln in errors if "bad\\nname\\x1b[31m.txt" in ln or "no\\nsuch" in ln]
+    assert named, result.stderr
+    # no fragment of a message on a line of its own (`scheme check` lines start with the file)
+    assert all(ln.startswith(("citegraph: ", str(tmp_path))) for ln in errors), errors
+    assert "\x1b" not in result.stderr

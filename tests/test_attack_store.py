@@ -5,6 +5,7 @@ process) or the real server, over real SQLite files and real mounts."""
 from __future__ import annotations
 
 import json
+import threading
 import os
 from pathlib import Path
 
@@ -241,3 +242,92 @@ def test_server_on_read_only_file_system_serves_reads_and_refuses_writes(small_s
         server.terminate()
         server.communicate(timeout=60)
     assert stored(source).keys() == {"a0.txt", "a1.txt", "a2.txt"}
+
+
+# --- export is one snapshot while writes go on -------------------------------------------
+def synthetic_article(article_id: str, rng, words: str = "customer journey"):
+    """An article of three passages with unit vectors: a write that needs no model."""
+    import numpy as np
+
+    from citegraph.graph.models import Article, Passage
+
+    parts = [f"Passage {i} of {article_id} about the {words}." for i in range(3)]
+    text = "\n\n".join(parts)
+    passages, start = [], 0
+    for i, part in enumerate(parts):
+        vector = rng.standard_normal(384).astype(np.float32)
+        passages.append(Passage(Passage.make_id(article_id, i), article_id, i, part, start,
+                                start + len(part), vector / np.linalg.norm(vector)))
+        start += len(part) + 2
+    return Article(article_id, f"Title of {article_id}", text, content_hash=article_id,
+                   ingested_at="2026-01-01T00:00:00Z"), passages
+
+
+def exported_articles(path: Path) -> tuple[dict, dict]:
+    """(article IRI -> identifier, passage IRI -> (article IRI, position)) of an export."""
+    from rdflib import Graph
+    from rdflib.namespace import RDF
+
+    from citegraph.graph.rdf_vocab import CG, SCHEMA
+
+    graph = Graph()
+    graph.parse(path, format="nt")
+    articles = {a: str(graph.value(a, SCHEMA.identifier))
+                for a in graph.subjects(RDF.type, SCHEMA.Article)}
+    passages = {p: (graph.value(p, SCHEMA.isPartOf), int(graph.value(p, SCHEMA.position)))
+                for p in graph.subjects(RDF.type, CG.Passage)}
+    return articles, passages
+
+
+def test_export_is_one_snapshot_while_another_writer_replaces_articles(cli, tmp_path):
+    """Another connection (as another process would) deletes and adds articles while
+    `citegraph export` runs: every exported passage's article is exported and every exported
+    article has all its passages (without one read transaction, articles read first lost
+    their passages, and passages came of articles never listed)."""
+    import numpy as np
+
+    from citegraph.graph.sqlite_store import SQLiteStore
+
+    rng = np.random.default_rng(3)
+    with SQLiteStore(tmp_path / "store") as s:
+        for i in range(600):
+            s.upsert_article(*synthetic_article(f"base-{i}", rng), [])
+    stop, written = threading.Event(), []
+
+    def churn():
+        local = np.random.default_rng(4)
+        with SQLiteStore(tmp_path / "store") as w:
+            i = 0
+            while not stop.is_set():
+                w.upsert_article(*synthetic_article(f"churn-{i}", local), [])
+                w.delete_article(f"churn-{i - 1}")
+                w.delete_article(f"base-{i % 600}")
+                w.upsert_article(*synthetic_article(f"base-{i % 600}", local, "ledger"), [])
+                written.append(i)
+                i += 1
+
+    writer = threading.Thread(target=churn)
+    writer.start()
+    try:
+        exports = []
+        for n in range(3):
+            out = tmp_path / f"export-{n}.nt"
+            result = cli("export", "--store", tmp_path / "store", "--format", "nt", "--what",
+                         "articles", "-o", out)
+            assert result.exit_code == 0, result.stderr
+            exports.append(out)
+    finally:
+        stop.set()
+        writer.join()
+    assert len(written) > 10, "the writer hardly ran: the test proves nothing"
+    for out in exports:
+        articles, passages = exported_articles(out)
+        orphans = {p for p, (a, _pos) in passages.items() if a not in articles}
+        assert not orphans, f"{out.name}: {len(orphans)} passages of articles not exported"
+        positions: dict = {}
+        for a, pos in passages.values():
+            positions.setdefault(a, set()).add(pos)
+        incomplete = [articles[a] for a in articles if positions.get(a) != {0, 1, 2}]
+        assert not incomplete, f"{out.name}: articles without all their passages: " \
+                               f"{incomplete[:5]}"
+        assert sum(1 for a in articles.values() if a.startswith("churn-")) <= 2
