@@ -814,8 +814,21 @@ class _Transaction:
         return self.conn
 
     def __exit__(self, exc_type, exc, tb):
-        self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        if exc_type is not None:
+            self._rollback()
+            return False
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException:
+            # a COMMIT that fails (disk full while the WAL grows) leaves the transaction
+            # open: undo it, so that the connection is not stuck inside it
+            self._rollback()
+            raise
         return False
+
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
 
 
 def _marks(values: list) -> str:
