@@ -397,7 +397,9 @@ def test_attack_counts(attack):
 @pytest.mark.parametrize("kind", [
     "plain", "same-name", "chinese", "japanese", "long-url", "base64", "minified-json",
     "jsonl", "lone-surrogate", "deep-json", "hostile-id", "huge-title", "utf16-odd", "utf16",
-    "bom", "crlf", "nul-bytes", "empty", "binary", "control-in-name", "non-utf8-name", "long-name", "unicode-name",
+    "bom", "crlf", "line-separators", "nul-bytes", "empty", "binary", "control-in-name",
+    "newline-in-name", "escape-in-name", "bidi-in-name", "non-utf8-name", "long-name",
+    "unicode-name",
     "regex-bait", "furniture-only", "symlink-inside", "symlink-outside"])
 def test_attack_kind(attack, kind):
     from adversarial import Refused, Stored
