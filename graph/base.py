@@ -114,6 +114,10 @@ class GraphStore(ABC):
         None: the backend keeps none and it is derived again per request."""
         return None
 
+    def concept_names(self) -> list[tuple[str, str]]:
+        """(iri, prefLabel) of every concept: what short ids are made of."""
+        return [(c.iri, c.label) for c, _count in self.list_concepts()]
+
     def mention_counts(self, iris) -> dict[str, int]:
         """iri → number of mentions, for the given IRIs (unknown ones: 0)."""
         wanted = set(iris)

@@ -77,7 +77,7 @@ def concept_by_short_id(store: GraphStore, short: str) -> Optional[str]:
 
 def _id_tables(store: GraphStore) -> tuple[dict[str, str], dict[str, str]]:
     def build():
-        ids = short_ids((c.iri, c.label) for c in store.iter_concepts())
+        ids = short_ids(store.concept_names())
         return ids, {short: iri for iri, short in ids.items()}
 
     return per_scheme(store, "short_ids", build)

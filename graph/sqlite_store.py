@@ -8,6 +8,8 @@ bumps a version number in `meta`, and the in-memory indexes catch up before a se
 """
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import os
 import sqlite3
@@ -102,11 +104,10 @@ class SQLiteStore(GraphStore):
                 uri = True
             try:
                 conn = sqlite3.connect(target, timeout=30, isolation_level=None,
-                                       check_same_thread=False, factory=_Connection, uri=uri)
+                                       check_same_thread=False, uri=uri)
             except sqlite3.Error as exc:
                 raise (_file_fault(exc, self.directory)
                        or StoreError(f"store {self.directory}: {exc}")) from None
-            conn.where = self.directory
             conn.execute("PRAGMA busy_timeout=30000")
             if not self.readonly:  # a read-only connection reads the file in its own mode
                 self._enable_wal(conn)
@@ -431,6 +432,9 @@ class SQLiteStore(GraphStore):
                 related.setdefault(a, []).append(a)
         return [(self._concept(r[:9], (broader, related)), r[9]) for r in rows]
 
+    def concept_names(self) -> list[tuple[str, str]]:
+        return self._conn().execute("SELECT iri, label FROM concepts").fetchall()
+
     def mention_counts(self, iris) -> dict[str, int]:
         wanted = list(dict.fromkeys(iris))
         counts = dict.fromkeys(wanted, 0)
@@ -735,74 +739,40 @@ def _file_fault(exc: sqlite3.Error, where) -> Optional[StoreFileError]:
     return StoreFileError(f"store {where}: {template.format(exc)}", kind)
 
 
-class _Cursor(sqlite3.Cursor):
-    """A cursor whose file faults (see _FILE_FAULTS) are StoreErrors naming the store."""
+def _reporting_file_faults(cls):
+    """Every public method of `cls` (and __init__) reports a file fault (see _FILE_FAULTS)
+    as a StoreFileError naming the store, wherever SQLite raises it: at open, in a statement,
+    or while a generator's rows are read. (Here, not in sqlite3 Connection and Cursor
+    subclasses: Python 3.11 could crash collecting those.)"""
+    for name, member in list(vars(cls).items()):
+        if inspect.isfunction(member) and (not name.startswith("_") or name == "__init__"):
+            setattr(cls, name, _translated(member))
+    return cls
 
-    def _fault(self, exc: sqlite3.Error):
-        fault = _file_fault(exc, self.connection.where)
-        if fault is None:
+
+def _translated(method):
+    def fault(self, exc: sqlite3.Error):
+        found = _file_fault(exc, getattr(self, "directory", "?"))
+        if found is None:
             raise exc
-        raise fault from None
+        raise found from None
 
-    def execute(self, *args):
+    if inspect.isgeneratorfunction(method):
+        @functools.wraps(method)
+        def rows(self, *args, **kwargs):
+            try:
+                yield from method(self, *args, **kwargs)
+            except sqlite3.Error as exc:
+                fault(self, exc)
+        return rows
+
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
         try:
-            return super().execute(*args)
+            return method(self, *args, **kwargs)
         except sqlite3.Error as exc:
-            self._fault(exc)
-
-    def executemany(self, *args):
-        try:
-            return super().executemany(*args)
-        except sqlite3.Error as exc:
-            self._fault(exc)
-
-    def executescript(self, *args):
-        try:
-            return super().executescript(*args)
-        except sqlite3.Error as exc:
-            self._fault(exc)
-
-    def fetchone(self):
-        try:
-            return super().fetchone()
-        except sqlite3.Error as exc:
-            self._fault(exc)
-
-    def fetchmany(self, *args):
-        try:
-            return super().fetchmany(*args)
-        except sqlite3.Error as exc:
-            self._fault(exc)
-
-    def fetchall(self):
-        try:
-            return super().fetchall()
-        except sqlite3.Error as exc:
-            self._fault(exc)
-
-    def __next__(self):
-        try:
-            return super().__next__()
-        except sqlite3.Error as exc:
-            self._fault(exc)
-
-
-class _Connection(sqlite3.Connection):
-    """A connection whose statements report file faults as one line (every statement runs
-    on a _Cursor)."""
-    where = ""
-
-    def cursor(self, factory=_Cursor):
-        return super().cursor(factory)
-
-    def execute(self, *args):
-        return self.cursor().execute(*args)
-
-    def executemany(self, *args):
-        return self.cursor().executemany(*args)
-
-    def executescript(self, *args):
-        return self.cursor().executescript(*args)
+            fault(self, exc)
+    return call
 
 
 class _Transaction:
@@ -838,3 +808,6 @@ def _marks(values: list) -> str:
 def _chunks(values: list, size: int = 500):
     for i in range(0, len(values), size):
         yield values[i:i + size]
+
+
+_reporting_file_faults(SQLiteStore)
