@@ -10,13 +10,16 @@ from citegraph.settings import Settings
 
 
 class Runtime:
-    def __init__(self, settings: Optional[Settings] = None):
+    def __init__(self, settings: Optional[Settings] = None, readonly: bool = False):
+        """`readonly`: the store is only read (ask, concepts, export...), so it is opened
+        read-only: it then works where the store cannot be written."""
         self.settings = settings or Settings()
+        self.readonly = readonly
         self._retrievers: dict = {}
 
     @cached_property
     def store(self):
-        return self.open_store(self.settings.store)
+        return self.open_store(self.settings.store, readonly=self.readonly)
 
     def open_store(self, spec: str, readonly: bool = False):
         """Any store (migrate has two) with the settings' backend options."""

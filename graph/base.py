@@ -20,6 +20,15 @@ class StoreError(CitegraphError):
     """An expected store failure, reported to the user as one line."""
 
 
+class StoreFileError(StoreError):
+    """The store's file or its disk failed (damaged, full, read-only, unreadable); `kind`
+    says which in a few words, for callers that must not show the path."""
+
+    def __init__(self, message: str, kind: str):
+        super().__init__(message)
+        self.kind = kind
+
+
 class IngestLockState:
     def __init__(self, interrupted: bool = False):
         self.interrupted = interrupted  # the previous ingest ended without finishing
@@ -99,6 +108,23 @@ class GraphStore(ABC):
             out[iri] = concept.label if concept else iri
         return out
 
+    def scheme_revision(self) -> Optional[str]:
+        """A token that changes whenever the stored scheme does (replace_concepts), so that
+        what is derived from the scheme is built once per revision (graph/scheme_cache.py);
+        None: the backend keeps none and it is derived again per request."""
+        return None
+
+    def concept_names(self) -> list[tuple[str, str]]:
+        """(iri, prefLabel) of every concept: what short ids are made of."""
+        return [(c.iri, c.label) for c, _count in self.list_concepts()]
+
+    def mention_counts(self, iris) -> dict[str, int]:
+        """iri → number of mentions, for the given IRIs (unknown ones: 0)."""
+        wanted = set(iris)
+        counts = {iri: 0 for iri in wanted}
+        counts.update((c.iri, n) for c, n in self.list_concepts() if c.iri in wanted)
+        return counts
+
     @abstractmethod
     def narrower(self, iri: str) -> list[str]:
         """IRIs of the concepts whose broader concept is `iri`."""
@@ -163,6 +189,12 @@ class GraphStore(ABC):
     def iter_concepts(self) -> Iterator[Concept]:
         for concept, _count in self.list_concepts():
             yield concept
+
+    @contextmanager
+    def read_snapshot(self) -> Iterator[None]:
+        """Reads made by this thread inside the block see one state of the store, whatever
+        is written meanwhile (export). The default promises nothing beyond each read."""
+        yield
 
     def close(self) -> None:
         """Release connections; the default holds none."""

@@ -16,6 +16,7 @@ from typing import Iterable, Optional
 from citegraph.graph.base import GraphStore
 from citegraph.graph.cooccurrence import CoOccurrence
 from citegraph.graph.models import Concept
+from citegraph.graph.scheme_cache import per_scheme
 
 MAX_NODES = 60  # a depth-2 walk over a dense scheme is cut here; the page stays legible
 CO_OCCURRING_LIMIT = 20
@@ -64,8 +65,22 @@ def short_ids(concepts: Iterable[tuple[str, str]]) -> dict[str, str]:
 
 
 def concept_ids(store: GraphStore) -> dict[str, str]:
-    """iri → short id of every stored concept."""
-    return short_ids((c.iri, c.label) for c in store.iter_concepts())
+    """iri → short id of every stored concept, built once per scheme revision
+    (graph/scheme_cache.py)."""
+    return _id_tables(store)[0]
+
+
+def concept_by_short_id(store: GraphStore, short: str) -> Optional[str]:
+    """The IRI of the stored concept whose short id is `short`, or None."""
+    return _id_tables(store)[1].get(short)
+
+
+def _id_tables(store: GraphStore) -> tuple[dict[str, str], dict[str, str]]:
+    def build():
+        ids = short_ids(store.concept_names())
+        return ids, {short: iri for iri, short in ids.items()}
+
+    return per_scheme(store, "short_ids", build)
 
 
 def _relations(store: GraphStore, concept: Concept) -> list[tuple]:
@@ -133,9 +148,8 @@ def neighbourhood(store: GraphStore, iri: str, depth: int = 1) -> Optional[dict]
                 edges.setdefault(_edge_key(source, target, kind),
                                  (source, target, kind, weight, pids, association))
         frontier = next_frontier
-    listed = store.list_concepts()
-    ids = short_ids((c.iri, c.label) for c, _count in listed)
-    mentions = {c.iri: count for c, count in listed}
+    ids = concept_ids(store)
+    mentions = store.mention_counts(concepts)
     return {"center": center.iri, "depth": depth,
             "nodes": [{"id": ids.get(c.iri, c.iri), "iri": c.iri, "label": c.label,
                        "definition": c.definition, "depth": node_depth[c.iri],

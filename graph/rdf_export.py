@@ -12,9 +12,9 @@ from typing import IO, Iterator
 
 from citegraph.errors import CitegraphError
 from citegraph.graph.base import GraphStore
-from citegraph.graph.rdf_describe import WHAT, describe
-from citegraph.graph.rdf_vocab import IriMinter
-from citegraph.graph.rdf_writers import WRITERS
+from citegraph.graph.rdf_describe import WHAT, describe, describe_scheme
+from citegraph.graph.rdf_vocab import IriMinter, VocabularyError
+from citegraph.graph.rdf_writers import JSON_LINE_BREAKS, WRITERS
 
 FORMATS = ("turtle", "json-ld", "nt", "passages-jsonl")
 RDF_FORMATS = ("turtle", "json-ld", "nt")
@@ -44,7 +44,28 @@ def iter_export(store: GraphStore, fmt: str, what: str = "all", base_iri: str | 
             raise ExportError("format passages-jsonl holds passages: use --what articles or all")
         return passages_jsonl(store, with_embeddings)
     minter = IriMinter(base_iri)  # raises on a bad base IRI, before anything is written
-    return _rdf_chunks(store, WRITERS[fmt](), minter, what, with_embeddings)
+    _check_scheme(store, minter)
+    return _in_snapshot(store, _rdf_chunks(store, WRITERS[fmt](), minter, what,
+                                           with_embeddings))
+
+
+def _check_scheme(store: GraphStore, minter: IriMinter) -> None:
+    """Every concept description is made once before the first byte, so that a stored
+    concept that cannot be written as RDF (an IRI holding a '"', say: a store filled before
+    schemes were checked for it) refuses the export instead of cutting it short."""
+    try:
+        for _description in describe_scheme(store.iter_concepts(), minter):
+            pass
+    except VocabularyError as exc:
+        raise ExportError(f"the stored scheme cannot be written as RDF: {exc}; relink with a "
+                          "scheme whose IRIs are valid") from None
+
+
+def _in_snapshot(store: GraphStore, chunks: Iterator[str]) -> Iterator[str]:
+    """The chunks read inside one read snapshot of the store (GraphStore.read_snapshot):
+    writes that go on meanwhile are not seen half-way."""
+    with store.read_snapshot():
+        yield from chunks
 
 
 def _rdf_chunks(store, writer, minter, what, with_embeddings) -> Iterator[str]:
@@ -56,18 +77,26 @@ def _rdf_chunks(store, writer, minter, what, with_embeddings) -> Iterator[str]:
 
 def passages_jsonl(store: GraphStore, with_embeddings: bool = False) -> Iterator[str]:
     """One line per passage: {passage_id, article_id, start, end, text[, embedding]}."""
+    return _in_snapshot(store, _passage_lines(store, with_embeddings))
+
+
+def _passage_lines(store: GraphStore, with_embeddings: bool) -> Iterator[str]:
     for p in store.iter_passages(with_embeddings=with_embeddings):
         record = {"passage_id": p.id, "article_id": p.article_id, "start": p.start,
                   "end": p.end, "text": p.text}
         if with_embeddings and p.embedding is not None:
             record["embedding"] = [float(x) for x in p.embedding]
-        yield json.dumps(record, ensure_ascii=False) + "\n"
+        yield json.dumps(record, ensure_ascii=False).translate(JSON_LINE_BREAKS) + "\n"
 
 
 def export(store: GraphStore, fmt: str, out: IO, what: str = "all",
            base_iri: str | None = None, with_embeddings: bool = False) -> None:
     """Write the export to `out`, a text stream or a binary one (UTF-8)."""
-    chunks = iter_export(store, fmt, what, base_iri, with_embeddings)
+    write_chunks(iter_export(store, fmt, what, base_iri, with_embeddings), out)
+
+
+def write_chunks(chunks: Iterator[str], out: IO) -> None:
+    """Write what iter_export gives to `out`, in pieces of WRITE_BUFFER characters."""
     binary = not isinstance(out, io.TextIOBase)
     buffer, size = [], 0
     for chunk in chunks:

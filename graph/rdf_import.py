@@ -18,7 +18,8 @@ from citegraph.errors import CitegraphError
 from citegraph.graph.base import GraphStore
 from citegraph.graph.models import Article, Concept, Mention, Passage
 from citegraph.graph.rdf_describe import decode_sentences, decode_vector
-from citegraph.graph.rdf_vocab import CG, OA, SCHEMA, object_tag
+from citegraph.graph.rdf_guard import UnsafeRdf, check_before_parse
+from citegraph.graph.rdf_vocab import CG, OA, SCHEMA, VocabularyError, check_iri, object_tag
 from citegraph.graph.models import EMBEDDING_DIM as DIM
 
 FORMAT_BY_SUFFIX = {".ttl": "turtle", ".turtle": "turtle", ".nt": "nt", ".jsonld": "json-ld",
@@ -89,7 +90,11 @@ def _parse(path: Path, fmt: str) -> Graph:
         raise RdfImportError(f"{path}: no such file")
     graph = Graph()
     try:
+        if fmt == "json-ld":  # a remote @context would be fetched: refused first
+            check_before_parse(path.read_text(encoding="utf-8"), fmt)
         graph.parse(str(path), format=fmt)
+    except UnsafeRdf as exc:
+        raise RdfImportError(f"{path}: {fmt} refused: {exc}") from None
     except OSError as exc:
         raise RdfImportError(f"{path}: {exc.strerror or exc}") from None
     except Exception as exc:  # rdflib's parsers raise many types for malformed input
@@ -196,6 +201,11 @@ class _Reader:
                             and (p, str(o)) in kept):
                     continue
                 extra.append([str(p), str(o), object_tag(o)])
+            try:
+                check_iri(str(c), "concept")
+            except VocabularyError:
+                self.fail(c, "the concept IRI holds a character no IRI may hold (a space, a "
+                             'control character or one of <>"{}|\\^`)')
             out.append(Concept(
                 iri=str(c), label=main[SKOS.prefLabel][0],
                 alt_labels=main[SKOS.altLabel], hidden_labels=main[SKOS.hiddenLabel],
@@ -247,6 +257,10 @@ class _Reader:
             if passage.id != Passage.make_id(article.id, ordinal):
                 self.fail(p, f"schema:identifier {passage.id!r} is not "
                              f"{Passage.make_id(article.id, ordinal)!r}")
+            if not (0 <= passage.start <= passage.end <= len(article.text)
+                    and article.text[passage.start:passage.end] == passage.text):
+                self.fail(p, f"cg:startOffset {passage.start} and cg:endOffset {passage.end} "
+                             "do not hold the passage's schema:text in its article's text")
             self._carried_vectors(p, passage)
             out[p] = passage
         return out
@@ -288,5 +302,20 @@ class _Reader:
                     mention.end = self.integer(selector, OA.end, "oa:end")
                 if OA.TextQuoteSelector in kinds:
                     mention.surface = self.text(selector, OA.exact, "oa:exact")
+            self._check_span(a, mention, passages[source].text)
             out.append(mention)
         return sorted(out, key=lambda m: (m.passage_id, m.iri, m.start or -1))
+
+
+    def _check_span(self, annotation, mention: Mention, text: str) -> None:
+        """A mention's span lies inside its passage and holds its surface text."""
+        if mention.start is None and mention.end is None:
+            return
+        if mention.start is None or mention.end is None:
+            self.fail(annotation, "oa:start without oa:end, or oa:end without oa:start")
+        if not 0 <= mention.start < mention.end <= len(text):
+            self.fail(annotation, f"oa:start {mention.start} and oa:end {mention.end} are not a "
+                                  f"span of its passage ({len(text)} characters)")
+        if mention.surface and text[mention.start:mention.end] != mention.surface:
+            self.fail(annotation, f"oa:exact {mention.surface[:80]!r} is not the passage's text "
+                                  f"at {mention.start}-{mention.end}")

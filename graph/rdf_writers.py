@@ -12,8 +12,13 @@ from rdflib.namespace import RDF, XSD
 
 from citegraph.graph.rdf_vocab import CONTEXT_FILE, PREFIXES
 
+# Characters JSON may hold raw that some readers take for line breaks (str.splitlines, and
+# JavaScript before ES2019 for U+2028/U+2029): escaped, so that one record stays one line
+JSON_LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029",
+                                  "\u0085": "\\u0085"})
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f\x7f]')
+# U+0085, U+2028 and U+2029 too: line-based readers of N-Triples may break lines at them
+_NEEDS_ESCAPE = re.compile('["\\\\\x00-\x1f\x7f\x85\u2028\u2029]')
 _PLAIN_LOCAL = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 _INTEGER = re.compile(r"[+-]?\d+")
 _CANONICAL_INTEGER = re.compile(r"-?(0|[1-9]\d*)")  # what a JSON number reads back as
@@ -140,7 +145,8 @@ class JsonLdWriter:
                 key, value = self._entry(predicates.get(str(p)), str(p), o)
             node.setdefault(key, []).append(value)
         node = {k: v[0] if len(v) == 1 else v for k, v in node.items()}
-        text = ("  " if self.first else ",\n  ") + json.dumps(node, ensure_ascii=False)
+        text = ("  " if self.first else ",\n  ") + json.dumps(
+            node, ensure_ascii=False).translate(JSON_LINE_BREAKS)
         self.first = False
         return text
 

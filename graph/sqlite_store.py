@@ -8,18 +8,21 @@ bumps a version number in `meta`, and the in-memory indexes catch up before a se
 """
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import os
 import sqlite3
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
 import numpy as np
 
 from citegraph.graph.analysis import analyse, analysed_text, match_expression
-from citegraph.graph.base import GraphStore, StoreError
+from citegraph.graph.base import GraphStore, StoreError, StoreFileError
 from citegraph.graph.cooccurrence import (CoOccurrence, CoOccurrenceCounts, co_occurrence,
                                           delta)
 from citegraph.graph.models import (EMBEDDING_DIM as DIM, Article, Concept, Hit, Mention,
@@ -31,7 +34,19 @@ from citegraph.graph.vectors import AdaptiveIndex
 DB_FILE = "citegraph.sqlite3"
 TITLE_WEIGHT = 2.0  # BM25 weight of the article title column against the passage body
 SYNC_CHUNK = 20_000  # embedding rows read per step when loading the vector index
+SCHEME_REVISION = "scheme_revision"  # meta key: bumped by every replace_concepts
 ID_SCHEME = "path-with-extension"  # meta `id_scheme` of stores made since ids kept the extension
+
+
+def _read_only_file_system(directory: Path) -> bool:
+    """Whether `directory` (or, when it does not exist yet, its nearest parent) lies on a
+    file system mounted read-only."""
+    for place in (directory, *directory.absolute().parents):
+        try:
+            return bool(os.statvfs(place).f_flag & os.ST_RDONLY)
+        except OSError:
+            continue
+    return False
 
 
 def _blob(vector: np.ndarray) -> bytes:
@@ -48,13 +63,19 @@ class SQLiteStore(GraphStore):
         """`ann_threshold`: vectors above which HNSW may replace exact search (None: the
         index's default; 0: always exact); `index_threads`: usearch's threads (0: all)."""
         self.directory = Path(directory)
-        self.readonly = readonly
         if self.directory.exists() and not self.directory.is_dir():
             raise StoreError(f"store {self.directory}: not a directory")
-        if not readonly:
-            self.directory.mkdir(parents=True, exist_ok=True)
+        # a store on a read-only file system is opened read-only whatever was asked: reads
+        # work, writes fail with one line (StoreFileError)
+        self.immutable = _read_only_file_system(self.directory)
+        self.readonly = readonly or self.immutable
+        if not self.readonly:
+            try:
+                self.directory.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"store {self.directory}: {exc.strerror or exc}") from None
         self.path = self.directory / DB_FILE
-        if readonly and not self.path.exists():
+        if self.readonly and not self.path.exists():
             raise StoreError(f"store {self.directory}: no Citegraph store there")
         self._local = threading.local()
         self._index_lock = threading.Lock()
@@ -73,13 +94,23 @@ class SQLiteStore(GraphStore):
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
+            target, uri = self.path, False
+            if self.readonly:
+                # mode=ro: this connection cannot write. On a read-only file system SQLite
+                # could not make the WAL index (-shm) a reader needs: immutable=1 reads the
+                # file as it is, without locks, since nothing can change it there
+                target = self.path.resolve().as_uri() + "?mode=ro" + (
+                    "&immutable=1" if self.immutable else "")
+                uri = True
             try:
-                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
-                                       check_same_thread=False)
+                conn = sqlite3.connect(target, timeout=30, isolation_level=None,
+                                       check_same_thread=False, uri=uri)
             except sqlite3.Error as exc:
-                raise StoreError(f"store {self.path}: {exc}") from None
+                raise (_file_fault(exc, self.directory)
+                       or StoreError(f"store {self.directory}: {exc}")) from None
             conn.execute("PRAGMA busy_timeout=30000")
-            self._enable_wal(conn)
+            if not self.readonly:  # a read-only connection reads the file in its own mode
+                self._enable_wal(conn)
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             self._local.conn = conn
@@ -97,6 +128,21 @@ class SQLiteStore(GraphStore):
                 if "locked" not in str(exc) or time.monotonic() > deadline:
                     raise StoreError(f"store {self.path}: {exc}") from None
                 time.sleep(0.05)
+
+    @contextmanager
+    def read_snapshot(self):
+        """One read transaction on this thread's connection: in WAL mode it sees the file as
+        of its first read while writers go on (SQLite's snapshot isolation)."""
+        conn = self._conn()
+        if conn.in_transaction:  # already inside one: it is the snapshot
+            yield
+            return
+        conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if conn.in_transaction:
+                conn.execute("COMMIT")
 
     def _write(self):
         """A write transaction: BEGIN IMMEDIATE takes the write lock up front, so two
@@ -158,6 +204,10 @@ class SQLiteStore(GraphStore):
         """An advisory lock on a file in the store's directory (graph/lock.py)."""
         from citegraph.graph.lock import directory_lock
 
+        if self.readonly:  # the lock file could not be made: say why the ingest cannot run
+            what = "on a read-only file system" if self.immutable else "opened read-only"
+            raise StoreFileError(f"store {self.directory}: {what}: reads work; a write needs"
+                                 " a writable store", "read-only")
         return directory_lock(self.directory, wait, **({"notify": notify} if notify else {}))
 
     def close(self) -> None:
@@ -314,16 +364,31 @@ class SQLiteStore(GraphStore):
             c.executemany("INSERT OR IGNORE INTO related(a, b) VALUES (?,?)",
                           [tuple(sorted((k.iri, r))) for k in concepts for r in k.related
                            if r != k.iri])
+            # what is derived from the scheme (graph/scheme_cache.py) is built again
+            c.execute("INSERT INTO meta(key, value) VALUES (?, '1') ON CONFLICT(key)"
+                      " DO UPDATE SET value = CAST(value AS INTEGER) + 1", (SCHEME_REVISION,))
             self._bump_version(c)
 
-    def _concept(self, row) -> Concept:
+    def scheme_revision(self) -> str:
+        row = self._conn().execute("SELECT value FROM meta WHERE key=?",
+                                   (SCHEME_REVISION,)).fetchone()
+        return row[0] if row else "0"  # a store whose scheme no replace_concepts wrote
+
+    def _concept(self, row, links: Optional[tuple[dict, dict]] = None) -> Concept:
+        """A concept from its row; `links`: (narrower → broader list, iri → related list)
+        of every concept, read once for a whole listing, else read here for this one."""
         iri, label, alt, hidden, definition, scheme, language, extra, scheme_triples = row
-        c = self._conn()
-        broader = [r[0] for r in c.execute("SELECT broader FROM broader WHERE narrower=?", (iri,))]
-        related = [r[0] for r in c.execute(
-            "SELECT b FROM related WHERE a=? UNION SELECT a FROM related WHERE b=?", (iri, iri))]
+        if links is not None:
+            broader, related = links[0].get(iri, []), links[1].get(iri, [])
+        else:
+            c = self._conn()
+            broader = [r[0] for r in c.execute("SELECT broader FROM broader WHERE narrower=?",
+                                               (iri,))]
+            related = [r[0] for r in c.execute(
+                "SELECT b FROM related WHERE a=? UNION SELECT a FROM related WHERE b=?",
+                (iri, iri))]
         return Concept(iri, label, json.loads(alt), json.loads(hidden), definition, scheme,
-                       sorted(broader), sorted(related), language or "",
+                       sorted(broader), sorted(set(related)), language or "",
                        json.loads(extra or "[]"), json.loads(scheme_triples or "[]"))
 
     @property
@@ -355,7 +420,29 @@ class SQLiteStore(GraphStore):
         rows = self._conn().execute(
             f"SELECT {self._CONCEPT_COLS}, (SELECT COUNT(*) FROM mentions m WHERE m.iri=c.iri)"
             " FROM concepts c ORDER BY label").fetchall()
-        return [(self._concept(r[:9]), r[9]) for r in rows]
+        broader: dict[str, list[str]] = {}
+        related: dict[str, list[str]] = {}
+        for narrower, wider in self._conn().execute("SELECT narrower, broader FROM broader"):
+            broader.setdefault(narrower, []).append(wider)
+        for a, b in self._conn().execute("SELECT a, b FROM related"):
+            if a != b:
+                related.setdefault(a, []).append(b)
+                related.setdefault(b, []).append(a)
+            else:
+                related.setdefault(a, []).append(a)
+        return [(self._concept(r[:9], (broader, related)), r[9]) for r in rows]
+
+    def concept_names(self) -> list[tuple[str, str]]:
+        return self._conn().execute("SELECT iri, label FROM concepts").fetchall()
+
+    def mention_counts(self, iris) -> dict[str, int]:
+        wanted = list(dict.fromkeys(iris))
+        counts = dict.fromkeys(wanted, 0)
+        for chunk in _chunks(wanted):
+            counts.update(self._conn().execute(
+                f"SELECT iri, COUNT(*) FROM mentions WHERE iri IN ({_marks(chunk)})"
+                " GROUP BY iri", chunk))
+        return counts
 
     def get_concept(self, iri: str) -> Optional[Concept]:
         row = self._conn().execute(
@@ -625,6 +712,69 @@ class SQLiteStore(GraphStore):
             yield Mention(*r)
 
 
+# SQLite result codes (the primary code, the low byte of an extended one) that mean the file
+# or its disk, not the statement, is at fault: reported as one line (a StoreError) wherever
+# they arise, at open or in the middle of a read or a write, which is rolled back.
+_DAMAGED = ("damaged", "damaged database file ({}): restore a backup, or ingest again into a"
+                       " new store")
+_FILE_FAULTS = {
+    sqlite3.SQLITE_CORRUPT: _DAMAGED,
+    sqlite3.SQLITE_NOTADB: _DAMAGED,
+    sqlite3.SQLITE_FULL: ("disk full", "disk full ({}): this write was not stored; free space"
+                                       " and run it again"),
+    sqlite3.SQLITE_READONLY: ("read-only", "read-only ({}): reads work; a write needs a"
+                                           " writable store"),
+    sqlite3.SQLITE_IOERR: ("I/O error", "disk I/O error ({})"),
+    sqlite3.SQLITE_CANTOPEN: ("cannot open", "cannot open the database file ({})"),
+    sqlite3.SQLITE_PERM: ("permission denied", "permission denied ({})"),
+}
+
+
+def _file_fault(exc: sqlite3.Error, where) -> Optional[StoreFileError]:
+    code = getattr(exc, "sqlite_errorcode", None)
+    fault = _FILE_FAULTS.get(code & 0xFF) if isinstance(code, int) else None
+    if fault is None:
+        return None
+    kind, template = fault
+    return StoreFileError(f"store {where}: {template.format(exc)}", kind)
+
+
+def _reporting_file_faults(cls):
+    """Every public method of `cls` (and __init__) reports a file fault (see _FILE_FAULTS)
+    as a StoreFileError naming the store, wherever SQLite raises it: at open, in a statement,
+    or while a generator's rows are read. (Here, not in sqlite3 Connection and Cursor
+    subclasses: Python 3.11 could crash collecting those.)"""
+    for name, member in list(vars(cls).items()):
+        if inspect.isfunction(member) and (not name.startswith("_") or name == "__init__"):
+            setattr(cls, name, _translated(member))
+    return cls
+
+
+def _translated(method):
+    def fault(self, exc: sqlite3.Error):
+        found = _file_fault(exc, getattr(self, "directory", "?"))
+        if found is None:
+            raise exc
+        raise found from None
+
+    if inspect.isgeneratorfunction(method):
+        @functools.wraps(method)
+        def rows(self, *args, **kwargs):
+            try:
+                yield from method(self, *args, **kwargs)
+            except sqlite3.Error as exc:
+                fault(self, exc)
+        return rows
+
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            fault(self, exc)
+    return call
+
+
 class _Transaction:
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
@@ -634,8 +784,21 @@ class _Transaction:
         return self.conn
 
     def __exit__(self, exc_type, exc, tb):
-        self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        if exc_type is not None:
+            self._rollback()
+            return False
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException:
+            # a COMMIT that fails (disk full while the WAL grows) leaves the transaction
+            # open: undo it, so that the connection is not stuck inside it
+            self._rollback()
+            raise
         return False
+
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
 
 
 def _marks(values: list) -> str:
@@ -645,3 +808,6 @@ def _marks(values: list) -> str:
 def _chunks(values: list, size: int = 500):
     for i in range(0, len(values), size):
         yield values[i:i + size]
+
+
+_reporting_file_faults(SQLiteStore)

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Optional
 
 from citegraph.errors import CitegraphError
 from citegraph.graph.models import Concept
+from citegraph.graph.rdf_guard import UnsafeRdf, check_before_parse
 from citegraph.ontology.checks import (LABEL_KINDS, ConceptFacts, Finding, SchemeFacts,
                                        check)
 from citegraph.ontology.labels import concept_labels, label_keys
@@ -75,8 +78,8 @@ def load_scheme(path: Optional[str | Path] = None) -> Scheme:
         raise SchemeError(f"{path}: {getattr(exc, 'strerror', None) or exc}") from None
     if not text.strip():
         raise SchemeError(f"{path}: empty file, no SKOS concepts")
-    graph = _parse(path, text)
-    return _build(path, text, graph)
+    with _quiet_terms():
+        return _build(path, text, _parse(path, text))
 
 
 def inspect_scheme(path: str | Path) -> tuple[list[str], list[str]]:
@@ -98,8 +101,9 @@ def inspect_scheme(path: str | Path) -> tuple[list[str], list[str]]:
     if not text.strip():
         return [first], []
     try:
-        graph = _parse(path, text)
-        facts, iris = facts_of(graph)
+        with _quiet_terms():
+            graph = _parse(path, text)
+            facts, iris = facts_of(graph)
         where = _Locator(path, text, graph)
         _structure_errors(facts, iris, where)
     except SchemeError:
@@ -115,11 +119,62 @@ def _parse(path: Path, text: str):
     fmt = _FORMATS.get(path.suffix.lower(), "turtle")
     graph = rdflib.Graph()
     try:
+        check_before_parse(text, fmt)  # no network, no unbounded entity expansion
+    except UnsafeRdf as exc:
+        raise SchemeError(f"{path}: {fmt} refused: {exc}") from None
+    try:
         graph.parse(data=text, format=fmt, publicID=path.resolve().as_uri())
     except Exception as exc:  # rdflib raises parser-specific types; all mean bad syntax
         raise SchemeError(f"{path}:{_error_line(exc)}: {fmt} syntax error: "
                           f"{_first_line(exc)}") from None
     return graph
+
+
+@contextmanager
+def _quiet_terms():
+    """rdflib logs a warning for every malformed IRI it makes a term of; _check_iris names
+    the first as the one line the user sees."""
+    term_log = logging.getLogger("rdflib.term")
+    level = term_log.level
+    term_log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        term_log.setLevel(level)
+
+
+# What no IRI may hold (RFC 3987: no space, no control character, none of <>"{}|\^`): such
+# an IRI cannot be written in Turtle, N-Triples or a link.
+_NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|\\^`\x7f-\x9f]')
+
+
+def iri_problem(iri: str) -> Optional[str]:
+    """Why `iri` cannot be an IRI (its first forbidden character), or None."""
+    bad = _NOT_IN_IRI.search(iri)
+    if bad is None:
+        return None
+    char = bad.group(0)
+    shown = repr(char) if char.isprintable() and char != " " else "a space" if char == " " \
+        else "a control character"
+    return f"holds {shown} (U+{ord(char):04X}), which no IRI may hold (RFC 3987)"
+
+
+def _check_iris(concepts: dict[str, Concept], schemes: list[str], where) -> None:
+    """Every IRI the store would write back (concepts, schemes, links, other triples) must
+    be one, or export and links break on it: the first that is not is one line."""
+    for scheme in schemes:
+        if (problem := iri_problem(scheme)) is not None:
+            raise SchemeError(f"{where(scheme)}: concept scheme {scheme!r}: iri-syntax: "
+                              f"{problem}")
+    for iri, c in concepts.items():
+        named = [("IRI", iri)] + [(f"{p} value", v) for p, v, tag in c.extra if tag == "<>"]
+        named += [("predicate", p) for p, _v, _tag in c.extra]
+        for what, value in named:
+            if (problem := iri_problem(value)) is not None:
+                raise SchemeError(f"{where(iri)}: concept {iri!r}: iri-syntax: {what} "
+                                  f"{value!r} {problem}" if what != "IRI" else
+                                  f"{where(iri)}: concept {iri!r}: iri-syntax: the IRI "
+                                  f"{problem}")
 
 
 def _error_line(exc: Exception) -> str:
@@ -269,6 +324,7 @@ def _build(path: Path, text: str, graph) -> Scheme:
         carrier = next((c for c in concepts.values() if c.scheme == scheme), None)
         if carrier is not None:
             carrier.scheme_triples = _triples(graph, URIRef(scheme), lambda p, o: False)
+    _check_iris(concepts, schemes, where)
     _check_labels(concepts, where)
     result = Scheme(scheme_iri, list(concepts.values()), str(path))
     result.warnings = [f.line(where) for f in findings if f.level == "warning"]

@@ -10,8 +10,9 @@ file) and returns, per kind, what ingest must do with it:
 
 Kinds: two files with one stem, Chinese and Japanese text without spaces, lone surrogates,
 huge titles, symlinks in and out of the folder, deep JSON, odd-length UTF-16, long unbroken
-tokens (URL, base64, minified JSON), NUL bytes, CRLF, BOMs, empty and blank files, binary
-files, control characters in names, hostile ids, quadratic-regex bait for the Markdown and
+tokens (URL, base64, minified JSON), NUL bytes, CRLF, BOMs, U+2028/U+2029/U+0085 in the text,
+empty and blank files, binary files, control characters, line breaks, terminal escapes and a
+right-to-left override in names, hostile ids, quadratic-regex bait for the Markdown and
 HTML readers, and furniture-only pages. `hostile_text(kind, size)` gives the regex bait alone
 for timing the readers.
 """
@@ -192,6 +193,10 @@ def build_corpus(root: Path) -> dict:
         Stored("enc/bom.txt", no_chars("\ufeff")))
     put("enc/crlf.txt", ("CRLF article\r\n\r\n" + PROSE + "\r\n" + PROSE + "\r\n").encode(),
         "crlf", Stored("enc/crlf.txt", no_chars("\r")))
+    # characters that JSON holds raw but line-based readers break lines at
+    separators = "one\u2028two\u2029three\u0085four"
+    put("enc/separators.txt", "Separators\n\nThe text " + separators + " goes on. " + PROSE,
+        "line-separators", Stored("enc/separators.txt", contains(separators)))
     put("enc/nul-early.txt", b"NUL\x00 article\n\n" + PROSE.encode(), "nul-bytes",
         Refused("enc/nul-early.txt", "binary"))
     put("enc/nul-late.txt", ("NUL later\n\n" + PROSE * 120).encode() + b"\x00 tail words.",
@@ -209,6 +214,15 @@ def build_corpus(root: Path) -> dict:
         Refused("names/tab\tin name.txt", "control character"))
     put(os.fsdecode(b"names/latin1-\xe9t\xe9.txt"), "Not UTF-8 name\n\n" + PROSE,
         "non-utf8-name", Refused(os.fsdecode(b"names/latin1-\xe9t\xe9.txt"), "surrogate"))
+    # a line break or a terminal escape in a name: refused as an id, and shown escaped
+    put("names/line\nbreak.txt", "Line break name\n\n" + PROSE, "newline-in-name",
+        Refused("names/line\nbreak.txt", "control character"))
+    put("names/esc\x1b[31mred.txt", "Escape name\n\n" + PROSE, "escape-in-name",
+        Refused("names/esc\x1b[31mred.txt", "control character"))
+    # a right-to-left override makes "bidi<RLO>fdp.txt" read as "biditxt.pdf": not a
+    # control character, so the id rules keep it as given (stderr shows it escaped)
+    put("names/bidi\u202efdp.txt", "Bidi name\n\n" + PROSE, "bidi-in-name",
+        Stored("names/bidi\u202efdp.txt", contains("Reliable ingest")))
     deep = "names/" + ("d" * 100 + "/") * 3 + "long.txt"
     put(deep, "Long path\n\n" + PROSE, "long-name", Refused(deep, "over the 300 limit"))
     put("names/ünïcödé name.txt", "Unicode name\n\n" + PROSE, "unicode-name",

@@ -366,7 +366,7 @@ def attack(tmp_path_factory, embedder):
 
 
 def _reported(attack) -> dict[str, str]:
-    from citegraph.commands.ingest import one_line
+    from citegraph.commands.common import shown as one_line
 
     prefix = one_line(f"{attack['corpus']}/")
     out = {}
@@ -397,11 +397,13 @@ def test_attack_counts(attack):
 @pytest.mark.parametrize("kind", [
     "plain", "same-name", "chinese", "japanese", "long-url", "base64", "minified-json",
     "jsonl", "lone-surrogate", "deep-json", "hostile-id", "huge-title", "utf16-odd", "utf16",
-    "bom", "crlf", "nul-bytes", "empty", "binary", "control-in-name", "non-utf8-name", "long-name", "unicode-name",
+    "bom", "crlf", "line-separators", "nul-bytes", "empty", "binary", "control-in-name",
+    "newline-in-name", "escape-in-name", "bidi-in-name", "non-utf8-name", "long-name",
+    "unicode-name",
     "regex-bait", "furniture-only", "symlink-inside", "symlink-outside"])
 def test_attack_kind(attack, kind):
     from adversarial import Refused, Stored
-    from citegraph.commands.ingest import one_line
+    from citegraph.commands.common import shown as one_line
 
     reported = _reported(attack)
     articles = stored(attack["store"])
@@ -420,7 +422,7 @@ def test_attack_kind(attack, kind):
 
 
 def test_attack_nothing_else_reported_or_stored(attack):
-    from citegraph.commands.ingest import one_line
+    from citegraph.commands.common import shown as one_line
 
     assert set(_reported(attack)) == {one_line(e.where) for e in attack["refused"]}
     assert set(stored(attack["store"])) == {e.id for e in attack["stored"]}

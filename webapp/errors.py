@@ -6,7 +6,7 @@ from apiflask import HTTPError
 from flask import render_template, request
 from werkzeug.exceptions import HTTPException
 
-from citegraph.graph.base import StoreError
+from citegraph.graph.base import StoreError, StoreFileError
 
 JSON_PREFIXES = ("/api/", "/healthz")
 UNNAMED = {"json", "query", "form", "path", "_schema"}
@@ -79,9 +79,12 @@ def init_app(app) -> None:
     def store_error(error: StoreError):
         # the reason names the store's path or URI: for the log, not for the caller
         app.logger.error("store: %s", error)
+        message = "store unavailable"
+        if isinstance(error, StoreFileError):  # damaged, disk full, read-only: say which
+            message += f": {error.kind}"
         if wants_json():
-            return _json_error(503, "store unavailable")
-        return _page_error(503, "store unavailable")
+            return _json_error(503, message)
+        return _page_error(503, message)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

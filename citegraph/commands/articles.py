@@ -23,7 +23,7 @@ from citegraph.graph.listing import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, SORTS,
               help="Articles to skip.")
 def articles_command(store, as_json, sort, limit, offset):
     """The stored articles with their passage counts."""
-    with open_runtime(store=store).store as s:
+    with open_runtime(store=store, readonly=True).store as s:
         listing = article_listing(s, limit, offset, sort)
     if as_json:
         click.echo(json.dumps(listing, ensure_ascii=False))

@@ -56,7 +56,7 @@ def ask(question, store, k, as_json, queries, mode, concept, article, since, unt
         fail("ask needs a QUESTION or --queries FILE")
     if question and not question.strip():
         fail("QUESTION is empty")
-    runtime = open_runtime(store=store)
+    runtime = open_runtime(store=store, readonly=True)
     with runtime.store:
         service = runtime.search_service(mode)
         try:

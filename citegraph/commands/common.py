@@ -13,8 +13,19 @@ EXIT_PARTIAL = 1
 EXIT_USAGE = 2
 
 
+def shown(text) -> str:
+    """Text as one printable line: a file name may hold a line break or a control
+    character, or bytes that are not UTF-8 (decoded as lone surrogates); each is shown as
+    its Python escape (\\n, \\x1b, \\udcff), so that one message stays one line."""
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+                   for ch in text)
+
+
 def fail(message: str, code: int = EXIT_USAGE):
-    click.echo(f"citegraph: {message}", err=True)
+    click.echo(f"citegraph: {shown(message)}", err=True)
     sys.exit(code)
 
 
@@ -34,5 +45,6 @@ def settings(**options) -> Settings:
     return (loaded if isinstance(loaded, Settings) else Settings()).but(**options)
 
 
-def open_runtime(**options) -> Runtime:
-    return Runtime(settings(**options))
+def open_runtime(readonly: bool = False, **options) -> Runtime:
+    """`readonly`: the command only reads the store, which is opened read-only."""
+    return Runtime(settings(**options), readonly=readonly)

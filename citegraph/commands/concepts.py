@@ -14,7 +14,7 @@ from citegraph.commands.common import (EXIT_PARTIAL, fail, ontology_option, open
 @click.option("--json", "as_json", is_flag=True, help="One JSON array of concepts.")
 def concepts_command(store, as_json):
     """Every concept of the stored scheme with its number of mentions."""
-    with open_runtime(store=store).store as s:
+    with open_runtime(store=store, readonly=True).store as s:
         rows = [{"iri": c.iri, "label": c.label, "mentions": n} for c, n in s.list_concepts()]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False))
@@ -36,7 +36,7 @@ def concept_command(label_or_iri, store, as_json, limit):
     from citegraph.graph.neighbourhood import concept_card
     from citegraph.ontology.lookup import resolve
 
-    with open_runtime(store=store).store as s:
+    with open_runtime(store=store, readonly=True).store as s:
         found = resolve(s, label_or_iri)
         if found is None:
             fail(f"concept {label_or_iri!r}: no concept has this label or IRI", EXIT_PARTIAL)
@@ -75,7 +75,7 @@ def suggest_command(store, limit, min_count, as_json):
     consider. Nothing is added to the scheme."""
     from citegraph.ontology.suggest import suggest
 
-    with open_runtime(store=store).store as s:
+    with open_runtime(store=store, readonly=True).store as s:
         suggestions = suggest(s, limit=limit, min_count=min_count)
     if as_json:
         click.echo(json.dumps([x.as_dict() for x in suggestions], ensure_ascii=False))

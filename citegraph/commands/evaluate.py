@@ -7,7 +7,7 @@ import tempfile
 
 import click
 
-from citegraph.commands.common import EXIT_PARTIAL, fail, open_runtime, store_option
+from citegraph.commands.common import EXIT_PARTIAL, fail, open_runtime, shown, store_option
 
 
 def _table(name: str, split: str, summaries: dict[str, dict]) -> str:
@@ -34,7 +34,7 @@ def _run(beir, store_dir: str, modes: list[str]):
             fail(f"--modes: {exc}")
         report = ingest_corpus(runtime.pipeline(), beir)
         for where, reason in report.failed:
-            click.echo(f"citegraph: {where}: {reason}", err=True)
+            click.echo(f"citegraph: {shown(where)}: {shown(reason)}", err=True)
         if report.articles_read == 0:
             fail(f"{beir.corpus}: no article could be read", EXIT_PARTIAL)
         results = evaluate(beir, retrievers, runtime.embedder,

@@ -3,13 +3,16 @@ and Citegraph's own RDF back into an empty store."""
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
+from pathlib import Path
 
 import click
 
-from citegraph.commands.common import EXIT_USAGE, fail, open_runtime, store_option
+from citegraph.commands.common import EXIT_USAGE, fail, open_runtime, shown, store_option
 from citegraph.graph.rdf_describe import WHAT
-from citegraph.graph.rdf_export import FORMATS, ExportError, export as write_export
+from citegraph.graph.rdf_export import FORMATS, ExportError, iter_export, write_chunks
 from citegraph.graph.rdf_import import IMPORT_FORMATS, RdfImportError, import_rdf
 from citegraph.graph.rdf_vocab import VocabularyError
 
@@ -32,25 +35,41 @@ def export(store, fmt, output, what, base_iri, with_embeddings):
     """Export the graph: Turtle, JSON-LD, N-Triples or passages as JSON Lines."""
     runtime = open_runtime(store=store, base_iri=base_iri)
     base_iri = runtime.settings.base_iri
-    source = runtime.open_store(runtime.settings.store, readonly=True)
+    with runtime.open_store(runtime.settings.store, readonly=True) as source:
+        try:  # the request and the stored scheme are checked before any file is made
+            chunks = iter_export(source, fmt, what=what, base_iri=base_iri,
+                                 with_embeddings=with_embeddings)
+        except (ExportError, VocabularyError) as exc:
+            fail(str(exc), EXIT_USAGE)
+        if not output:
+            try:
+                write_chunks(chunks, sys.stdout)
+            except BrokenPipeError:
+                raise  # a reader that stopped early (`| head`): the group exits quietly
+            except OSError as exc:
+                fail(f"stdout: {exc.strerror or exc}")
+            return
+        _write_file(chunks, Path(output))
+
+
+def _write_file(chunks, output: Path) -> None:
+    """The export goes to a temporary file beside OUTPUT, renamed over it once whole: an
+    export that fails half-way (disk full, a store error) leaves OUTPUT as it was."""
     try:
-        out = open(output, "w", encoding="utf-8", newline="\n") if output else sys.stdout
+        handle, partial = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.",
+                                           suffix=".part")
     except OSError as exc:
-        source.close()
-        fail(f"{output}: {exc.strerror or exc}")
+        fail(f"{shown(output)}: {exc.strerror or exc}")
     try:
-        with source:
-            write_export(source, fmt, out, what=what, base_iri=base_iri,
-                         with_embeddings=with_embeddings)
-    except (ExportError, VocabularyError) as exc:
-        fail(str(exc), EXIT_USAGE)
-    except BrokenPipeError:
-        raise  # a reader that stopped early (`| head`): the group exits quietly
+        with open(handle, "w", encoding="utf-8", newline="\n") as out:
+            write_chunks(chunks, out)
+        os.replace(partial, output)
     except OSError as exc:
-        fail(f"{output or 'stdout'}: {exc.strerror or exc}")
-    finally:
-        if output:
-            out.close()
+        os.unlink(partial)
+        fail(f"{shown(output)}: {exc.strerror or exc}")
+    except BaseException:
+        os.unlink(partial)
+        raise
 
 
 @click.command("import")

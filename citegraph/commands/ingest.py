@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from citegraph.commands.common import (EXIT_PARTIAL, EXIT_USAGE, fail, ontology_option,
+from citegraph.commands.common import (EXIT_PARTIAL, EXIT_USAGE, fail, ontology_option, shown,
                                        open_runtime, store_option)
 
 
@@ -47,7 +47,7 @@ def ingest(paths, store, as_json, ontology, replace, id_prefix, follow_symlinks)
                                                      disable=None, file=sys.stderr),
             replace=replace, id_prefix=id_prefix, follow_symlinks=follow_symlinks)
     for where, reason in report.failed:
-        click.echo(f"citegraph: {one_line(where)}: {one_line(reason)}", err=True)
+        click.echo(f"citegraph: {shown(where)}: {shown(reason)}", err=True)
     summary = report.as_dict()
     if as_json:
         click.echo(json.dumps(summary))
@@ -64,7 +64,7 @@ def ingest(paths, store, as_json, ontology, replace, id_prefix, follow_symlinks)
 @click.option("--json", "as_json", is_flag=True)
 def stats(store, as_json):
     """Counts of articles, passages, concepts and mentions."""
-    with open_runtime(store=store).store as s:
+    with open_runtime(store=store, readonly=True).store as s:
         counts = s.stats()
     if as_json:
         click.echo(json.dumps(counts))
@@ -82,16 +82,6 @@ def delete(article_id, store):
         if not s.delete_article(article_id):
             fail(f"article {article_id!r}: not in the store", EXIT_PARTIAL)
     click.echo(f"deleted {article_id}")
-
-
-def one_line(text) -> str:
-    """A file name or reason as one printable line: a name may hold a line break, or bytes
-    that are not UTF-8 (decoded as lone surrogates)."""
-    text = str(text)
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
-                   for ch in text)
 
 
 commands = [ingest, stats, delete]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from citegraph.commands.common import EXIT_PARTIAL, open_runtime, store_option
+from citegraph.commands.common import EXIT_PARTIAL, open_runtime, shown, store_option
 
 
 @click.group("scheme")
@@ -22,12 +22,12 @@ def check_command(file):
 
     errors, warnings = inspect_scheme(file)
     for line in warnings:
-        click.echo(line)
+        click.echo(shown(line))
     for line in errors:
-        click.echo(line, err=True)
+        click.echo(shown(line), err=True)
     if errors:
         raise SystemExit(EXIT_PARTIAL)
-    click.echo(f"{file}: valid SKOS scheme ({len(warnings)} warnings)")
+    click.echo(f"{shown(file)}: valid SKOS scheme ({len(warnings)} warnings)")
 
 
 @scheme_group.command("add")
