@@ -11,7 +11,8 @@ from citegraph.graph.base import GraphStore
 from citegraph.graph.models import Article, Mention, Passage
 from citegraph.ingest.readers import (ArticleDraft, ReadError, check_id, discover,
                                       has_surrogate, limit_title, read_file)
-from citegraph.text.cleaning import clean_text
+from citegraph.text.cleaning import clean_text_marked
+from citegraph.text.comments import find_sections
 from citegraph.text.splitter import Splitter
 
 EMBED_BATCH = 256  # passages embedded together, across article boundaries
@@ -51,6 +52,12 @@ def content_hash(draft: ArticleDraft) -> str:
         for part in (draft.author, draft.published):
             h.update(part.encode("utf-8"))
             h.update(b"\x1e")
+    # comments found: an article stored before comment threads were told apart is read
+    # again (its passages change); an article without comments keeps the hash it had
+    for s in draft.sections:
+        if s.kind == "comment":
+            h.update(f"{s.start}:{s.words_start}:{s.end}:{s.author}:{s.date}".encode("utf-8"))
+            h.update(b"\x1d")
     return h.hexdigest()
 
 
@@ -100,10 +107,14 @@ class Pipeline:
                           url=draft.url, content_hash=digest,
                           ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                           author=draft.author or None, published=draft.published or None)
-        spans = self.splitter.split(draft.text)
+        sections = draft.sections or find_sections(draft.text)
         passages = [Passage(Passage.make_id(draft.id, i), draft.id, i,
-                            draft.text[s.start:s.end], s.start, s.end)
-                    for i, s in enumerate(spans)]
+                            draft.text[s.start:s.end], s.start, s.end,
+                            section=section.kind,
+                            author=section.author or article.author,
+                            date=section.date or article.published)
+                    for i, (s, section) in enumerate(
+                        self.splitter.split_sections(draft.text, sections))]
         return _Pending(article, passages, "new" if stored is None else "changed")
 
     def flush(self, pending: list[_Pending], report: IngestReport) -> None:
@@ -183,12 +194,12 @@ class Pipeline:
         """One article given as text (the API's write): cleaned, split, embedded, linked and
         stored like a file's. The report says new, changed or unchanged, or why it failed."""
         report = IngestReport()
-        cleaned = clean_text(text)
+        cleaned, thread_starts = clean_text_marked(text)
         if not cleaned.strip():
             report.failed.append((article_id, "text: no article text after cleaning"))
             return report
         draft = ArticleDraft(article_id, title.strip() or article_id, cleaned, url=url,
-                             source=source)
+                             source=source, sections=find_sections(cleaned, thread_starts))
         self.ingest_drafts([draft], report)
         return report
 
