@@ -11,6 +11,7 @@ the collections cannot answer. One figure a line:
     <set>.conf.*             answer confidence: lowest in-domain, off-topic quantiles (calibration)
 
     python benchmarks/answers.py [--cache DIR] [--baseline] [--abstain-below X] [--show]
+                                 [--comment-penalty X]
 
 --baseline: the answer as it was before (the best sentence of each of the top five passages by
 dense score alone, three of them, never abstaining), for before/after figures."""
@@ -92,7 +93,14 @@ def main() -> None:
     parser.add_argument("--baseline", action="store_true")
     parser.add_argument("--abstain-below", type=float, default=Settings().abstain_below)
     parser.add_argument("--show", action="store_true", help="print each question and answer")
+    parser.add_argument("--comment-penalty", type=float, default=None,
+                        help="score taken off a reader's comment (search/answer.py); "
+                             "default: the module's")
     args = parser.parse_args()
+    if args.comment_penalty is not None:
+        import citegraph.search.answer as answer_module
+
+        answer_module.COMMENT_PENALTY = args.comment_penalty
     embedder = Embedder(threads=1)
     off_topic = off_topic_questions()
     with tempfile.TemporaryDirectory() as tmp:

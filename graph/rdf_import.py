@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import binascii
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -247,9 +248,30 @@ class _Reader:
             if passage.id != Passage.make_id(article.id, ordinal):
                 self.fail(p, f"schema:identifier {passage.id!r} is not "
                              f"{Passage.make_id(article.id, ordinal)!r}")
+            self._section(p, passage, article)
             self._carried_vectors(p, passage)
             out[p] = passage
         return out
+
+    def _section(self, subject, passage: Passage, article: Article) -> None:
+        """cg:section ("body" or "comment"), schema:author and schema:datePublished (ISO
+        8601) of a passage; an export made before passages had them: the body, by the
+        article's author and date."""
+        section = self.text(subject, CG.section, "cg:section", required=False)
+        if section is None or section == "":
+            passage.section, passage.author, passage.date = (
+                "body", article.author, article.published)
+            return
+        if section not in ("body", "comment"):
+            self.fail(subject, f"cg:section {section[:40]!r} is not 'body' or 'comment'")
+        author = self.text(subject, SCHEMA.author, "schema:author", required=False) or None
+        if author is not None and (len(author) > 300 or any(ord(c) < 32 for c in author)):
+            self.fail(subject, "schema:author is not one line of at most 300 characters")
+        when = self.text(subject, SCHEMA.datePublished, "schema:datePublished",
+                         required=False) or None
+        if when is not None and not _iso_8601(when):
+            self.fail(subject, f"schema:datePublished {when[:40]!r} is not an ISO 8601 date")
+        passage.section, passage.author, passage.date = section, author, when
 
     def _carried_vectors(self, subject, passage: Passage) -> None:
         try:
@@ -290,3 +312,15 @@ class _Reader:
                     mention.surface = self.text(selector, OA.exact, "oa:exact")
             out.append(mention)
         return sorted(out, key=lambda m: (m.passage_id, m.iri, m.start or -1))
+
+
+def _iso_8601(value: str) -> bool:
+    """An ISO 8601 date (`2011-10-24`) or datetime (`2011-10-24T07:31:00`, offset allowed)."""
+    try:
+        if len(value) == 10:
+            date.fromisoformat(value)
+        else:
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True

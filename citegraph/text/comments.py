@@ -36,7 +36,7 @@ _TIME = (r"(?:,?\s?(?:at|@|-|–|—|\||T)?\s?(?P<h>\d{1,2}):(?P<min>\d{2})(?::\
 _SAYS = r"(?:says|said|wrote)\s?:"
 # the end of a byline: [on] date [time] [says:]
 _DATELINE = re.compile(rf"(?:^|\s)(?:on\s)?{_DATE}{_TIME}?\s?(?:{_SAYS})?$", re.IGNORECASE)
-_MARKER = re.compile(r"^(?:(?P<n>\d{1,4})\.|\d{1,4}\)|[•·*–—\-▪◦])\s")
+_MARKER = re.compile(r"^(?:(?P<n>\d{1,6})\.|\d{1,6}\)|[•·*–—\-▪◦])\s")
 _SAYS_END = re.compile(rf"\s?{_SAYS}$", re.IGNORECASE)
 _NAME = re.compile(r"^[^\W\d_][\w.'’@&\- ]*$")
 _SEPARATOR = " \t,|-–—:"
