@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Optional
 
 from citegraph.text.cleaning import clean_text
-from citegraph.text.comments import date_in
+from citegraph.text.comments import date_in, reads_as_byline
 
 MAX_COMMENTS = 100_000  # a page claiming more is read as text (no markup pass)
 
@@ -134,3 +134,14 @@ def _removable(found: list, nodes: set) -> list:
             containers.append(target)
     # a container inside another one goes with it
     return [c for c in containers if not any(a in containers for a in c.iterancestors())]
+
+
+def comment_byline(comment: MarkedComment) -> str:
+    """The byline set in the text over a comment, as WordPress shows it ("Name says:" over
+    the date as the page gives it); a date the text cannot read as one stays metadata only,
+    so that the byline still reads as one (citegraph/text/comments.py)."""
+    lines = [f"{comment.author} says:"] if comment.author else []
+    if comment.date_text and date_in(comment.date_text):
+        lines.append(comment.date_text)
+    byline = "\n".join(lines)
+    return byline if byline and reads_as_byline(byline) else ""

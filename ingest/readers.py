@@ -30,7 +30,7 @@ from typing import Callable, Iterator
 
 from citegraph.errors import CitegraphError
 from citegraph.text.cleaning import clean_text, clean_text_marked, markdown_to_text
-from citegraph.ingest.html_comments import split_comments
+from citegraph.ingest.html_comments import comment_byline, split_comments
 from citegraph.text.comments import Section, assemble, find_sections
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # larger files are refused, not truncated
@@ -288,8 +288,7 @@ def read_html(data: bytes, article_id: str, source: str) -> list[ArticleDraft]:
         raise ReadError("no article text found in the HTML")
     if marked:
         text, sections = assemble(clean_text(text), [
-            ("\n".join(filter(None, (c.author, c.date_text))), c.author, c.date, None,
-             c.words) for c in marked])
+            (comment_byline(c), c.author, c.date, None, c.words) for c in marked])
         text = _require_text(text)
     else:
         text, sections = cleaned_with_sections(text)

@@ -88,7 +88,8 @@ def test_wordpress_comment_markup_in_html():
     assert "onboarding calls fell by a third" in draft.text[body.start:body.end]
     assert "Owners per stage" not in draft.text[body.start:body.end]
     # the byline stands in the text as on the page, before the comment's words
-    assert draft.text[first.start:first.words_start].split("\n")[0] == "Mitch Lieberman"
+    assert draft.text[first.start:first.words_start].split("\n")[:2] == [
+        "Mitch Lieberman says:", "May 3, 2024 at 7:31 am"]
     assert draft.text[first.words_start:first.end].startswith("Owners per stage")
     assert draft.text[reply.words_start:reply.end].startswith("How did you choose")
     assert "Leave a Reply" not in draft.text

@@ -312,3 +312,11 @@ def assemble(body: str, comments: list[tuple[str, str, Optional[str], Optional[s
         sections.append(Section("comment", start, length, name or None, when,
                                 start + len(head)))
     return "".join(parts), sections
+
+
+def reads_as_byline(text: str) -> bool:
+    """Whether every non-blank line of `text` reads as part of a byline (a name, a date, a
+    "says:" line, with or without a list mark): what the splitter may leave out of passages."""
+    lines = [ln for ln in _lines(text) if ln.kind != "blank"]
+    return (all(ln.kind in ("datetime", "name_date", "says", "name") for ln in lines)
+            and any(ln.kind != "name" for ln in lines))  # a bare name is no byline
