@@ -107,7 +107,8 @@ class Pipeline:
                           url=draft.url, content_hash=digest,
                           ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                           author=draft.author or None, published=draft.published or None)
-        sections = draft.sections or find_sections(draft.text)
+        sections = draft.sections if sections_fit(draft.sections, len(draft.text)) \
+            else find_sections(draft.text)
         passages = [Passage(Passage.make_id(draft.id, i), draft.id, i,
                             draft.text[s.start:s.end], s.start, s.end,
                             section=section.kind,
@@ -234,6 +235,17 @@ class Pipeline:
             self.ingest_drafts(drafts, report, seen, where=name, replace=replace,
                                id_prefix=id_prefix)
         return report
+
+
+def sections_fit(sections, length: int) -> bool:
+    """Sections given with a draft that still fit its text: in order, inside it (a caller
+    that changed the text after reading gets them found again)."""
+    end = 0
+    for s in sections:
+        if not end <= s.start <= s.words_start <= s.end <= length:
+            return False
+        end = s.end
+    return bool(sections)
 
 
 def normalise_prefix(prefix: str) -> str:

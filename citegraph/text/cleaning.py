@@ -42,7 +42,7 @@ _FURNITURE = [
 ]
 # A comment thread's heading ("3 thoughts on “Title”"): dropped like furniture, but where it
 # stood is kept (clean_text_marked), since what follows it is the comment thread.
-_THREAD_HEADING = (r"(one|no|\d+) (thought|response|comment|reply|replies|thoughts|responses|"
+_THREAD_HEADING = (r"(one|\d+) (thought|response|comment|reply|replies|thoughts|responses|"
                    r"comments) (on|to) .*")
 _FURNITURE_RE = re.compile(r"^\s*(?:\d+[.)]\s+|[•·*-]\s+)?(?:" + "|".join(_FURNITURE) + r")\s*$",
                            re.IGNORECASE)
