@@ -131,6 +131,17 @@ def test_a_heading_without_bylines_makes_each_numbered_comment_its_own():
     assert cleaned[found[2].start:found[2].end] == "2. Second reader's words."
 
 
+def test_a_count_heading_opens_a_thread_only_over_a_byline():
+    text = ("The post.\n\n3 Comments\n\nJane Doe\nMarch 3, 2024 at 9:15 am\n\nNice post.\n\n"
+            "Bo Chen says:\n\nAgreed.")
+    found = sections_of(text)
+    assert comments(found) == [("Jane Doe", "2024-03-03T09:15:00"), ("Bo Chen", None)]
+    assert text[found[0].start:found[0].end].endswith("3 Comments")  # the heading is body
+    # the author's own "Comments" heading over ordinary text is no thread
+    plain = "Code style.\n\nComments\n\nWrite comments that say why, not what.\n\nJane Doe"
+    assert [s.kind for s in sections_of(plain)] == ["body"]
+
+
 def test_chinese_text_and_chinese_comments():
     zh = "客户体验团队每周整理反馈数据并讨论下一步的改进计划。" * 40
     text = f"标题\n\n{zh}\n\n1. 2011年10月24日\n\n{zh}"

@@ -127,7 +127,7 @@ def _read_line(text: str, start: int, end: int) -> _Line:
         when = _iso(found)
         head = rest[:found.start()]
         says = bool(_SAYS_END.search(found.group(0)))
-        head_says = _SAYS_END.search(head.strip(_SEPARATOR[:2]))
+        head_says = _SAYS_END.search(head.strip())
         if head_says:
             head, says = head.strip()[:-len(head_says.group(0).strip())], True
         if when is not None:
@@ -203,6 +203,23 @@ def _opens_paragraph(lines: list[_Line], i: int) -> bool:
     return True
 
 
+# a thread heading that cleaning keeps ("3 Comments", "Comments (2)", "Responses"): it opens
+# a thread only when a byline comes right under it
+_COUNT_HEADING = re.compile(r"^(?:(?:one|\d{1,6}) )?(?:comments?|responses?|replies|reactions?)"
+                            r"(?: \(\d{1,6}\))?:?$", re.IGNORECASE)
+
+
+def _count_heading(text: str, line: _Line) -> bool:
+    stripped = text[line.start:line.end].strip()
+    return len(stripped) <= 40 and bool(_COUNT_HEADING.match(stripped))
+
+
+def _next_content(lines: list[_Line], i: int) -> Optional[int]:
+    while i < len(lines) and lines[i].kind == "blank":
+        i += 1
+    return i if i < len(lines) else None
+
+
 def find_sections(text: str, thread_starts: list[int] = ()) -> list[Section]:
     """The body and comment sections of a cleaned text, in order, covering it; one body
     section when it has no comment thread. `thread_starts`: where headings of comment
@@ -219,6 +236,12 @@ def find_sections(text: str, thread_starts: list[int] = ()) -> list[Section]:
                     and _has_words_after(lines, byline) and i > 0):
                 first = i
                 break
+            if lines[i].kind in ("name", "text") and _count_heading(text, lines[i]):
+                below = _next_content(lines, i + 1)
+                byline = _byline_at(lines, below) if below is not None else None
+                if byline is not None and _has_words_after(lines, byline):
+                    first = below  # "3 Comments" over a byline: the heading stays body
+                    break
     if first is None:
         return [Section("body", 0, len(text), text_start=0)] if text.strip() else []
     thread_start = lines[first].start if first < len(lines) else len(text)
