@@ -8,9 +8,11 @@ the collections cannot answer. One figure a line:
     <set>.false_abstain      share of answerable questions abstained on
     <set>.quotes / .chars    mean quotes per answer, mean answer length
     <set>.offtopic_abstain   share of off-topic questions abstained on
+    <set>.first_from_comment share of answers whose first quote is a reader's comment
     <set>.conf.*             answer confidence: lowest in-domain, off-topic quantiles (calibration)
 
     python benchmarks/answers.py [--cache DIR] [--baseline] [--abstain-below X] [--show]
+                                 [--comment-penalty X]
 
 --baseline: the answer as it was before (the best sentence of each of the top five passages by
 dense score alone, three of them, never abstaining), for before/after figures."""
@@ -92,7 +94,14 @@ def main() -> None:
     parser.add_argument("--baseline", action="store_true")
     parser.add_argument("--abstain-below", type=float, default=Settings().abstain_below)
     parser.add_argument("--show", action="store_true", help="print each question and answer")
+    parser.add_argument("--comment-penalty", type=float, default=None,
+                        help="score taken off a reader's comment (search/answer.py); "
+                             "default: the module's")
     args = parser.parse_args()
+    if args.comment_penalty is not None:
+        import citegraph.search.answer as answer_module
+
+        answer_module.COMMENT_PENALTY = args.comment_penalty
     embedder = Embedder(threads=1)
     off_topic = off_topic_questions()
     with tempfile.TemporaryDirectory() as tmp:
@@ -125,6 +134,11 @@ def main() -> None:
                 if extra:
                     figure(f"{name}.demo_questions_abstain", abstain_rate([a for a, _ in extra]))
                 figure(f"{name}.offtopic_abstain", abstain_rate([a for a, _ in outside]))
+                if not args.baseline:  # answers whose first quote is a reader's comment
+                    answered = [a for a, _ in in_domain + extra if a.get("sources")]
+                    figure(f"{name}.first_from_comment",
+                           sum(a["sources"][0].section == "comment" for a in answered)
+                           / max(1, len(answered)))
                 if not args.baseline:
                     inside_conf = [c for _, c in in_domain + extra]
                     outside_conf = np.array([c for _, c in outside if c > -math.inf])

@@ -21,7 +21,8 @@ def article_card(store: GraphStore, article_id: str) -> Optional[dict]:
             "date": article.published or None, "ingested_at": article.ingested_at,
             "text": article.text,
             "passages": [{"passage_id": p.id, "ordinal": p.ordinal, "start": p.start,
-                          "end": p.end,
+                          "end": p.end, "section": p.section or "body",
+                          "author": p.author, "date": p.date,
                           "mentions": [{"iri": m.iri, "label": labels[m.iri], "start": m.start,
                                         "end": m.end, "surface": m.surface,
                                         "method": m.method, "score": m.score}

@@ -142,7 +142,8 @@ def merge_article():
 @_statement(article_id="doc-1",
             rows=[{"id": "doc-1#0", "ordinal": 0, "title": "Title", "text": "Text", "start": 0,
                    "end": 4, "embedding": _VECTOR, "sentence_spans": "[[0, 4]]", "seq": 1,
-                   "sentence_vectors": b"\x00\x00"}])
+                   "sentence_vectors": b"\x00\x00", "section": "comment",
+                   "author": "A. Reader", "date": "2024-01-02T10:00:00"}])
 def create_passages():
     """The embedding is stored through the vector procedure, as a float32 array that the
     vector index accepts."""
@@ -153,7 +154,8 @@ def create_passages():
             seq: row.seq, ordinal: row.ordinal, title: row.title, text: row.text,
             start: row.start,
             end: row.end, sentence_spans: row.sentence_spans,
-            sentence_vectors: row.sentence_vectors})
+            sentence_vectors: row.sentence_vectors, section: row.section,
+            author: row.author, date: row.date})
         WITH p, row
         CALL db.create.setNodeVectorProperty(p, 'embedding', row.embedding)
     """
@@ -174,7 +176,23 @@ def link_passages():
 
 _ARTICLE = "{.id, .title, .text, .source, .url, .content_hash, .ingested_at, .author, .published}"
 _ARTICLE_HEAD = "{.id, .title, .source, .url, .content_hash, .ingested_at, .author, .published}"
-_PASSAGE = "{.id, .article_id, .ordinal, .text, .start, .end}"
+_PASSAGE = "{.id, .article_id, .ordinal, .text, .start, .end, .section, .author, .date}"
+
+
+@_statement()
+def passages_without_section():
+    """Whether passages written before passages had a section (body or comment) remain."""
+    return ("RETURN EXISTS { MATCH (p:Passage) WHERE p.section IS NULL } AS found")
+
+
+@_statement(section="body")
+def mark_body_passages():
+    """Passages written before comments were told apart: the body, by the article's author
+    and date (as the embedded store's schema-5 migration)."""
+    return """
+        MATCH (a:Article)-[:HAS_PASSAGE]->(p:Passage) WHERE p.section IS NULL
+        SET p.section = $section, p.author = a.author, p.date = a.published
+    """
 
 
 @_statement(id="doc-1")

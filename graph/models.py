@@ -51,6 +51,12 @@ class Passage:
     end: int
     embedding: Optional[np.ndarray] = None
     sentences: Optional[SentenceVectors] = None  # for extractive answers
+    # the part of the article it lies in: "body" (the author's text) or "comment" (a
+    # reader's, citegraph/text/comments.py); its author and date (ISO 8601): a comment's
+    # own where its byline names them, else the article's, else None
+    section: str = "body"
+    author: Optional[str] = None
+    date: Optional[str] = None
 
     @staticmethod
     def make_id(article_id: str, ordinal: int) -> str:

@@ -140,6 +140,9 @@ class Neo4jStore(GraphStore):
         if rows and rows[0]["stale"]:  # a graph written by an earlier version
             self.rebuild_cooccurrence()
         self._key_unkeyed_passages()
+        rows = self._read(cypher.passages_without_section())
+        if rows and rows[0]["found"]:  # passages of an earlier version: the body
+            self._write(cypher.mark_body_passages(), section="body")
 
     def _key_unkeyed_passages(self) -> None:
         """Keyword-index keys for passages written by an earlier version."""
@@ -176,7 +179,9 @@ class Neo4jStore(GraphStore):
                  "start": int(p.start), "end": int(p.end), "embedding": _floats(p.embedding),
                  "sentence_spans": json.dumps([list(s) for s in p.sentences.spans])
                  if p.sentences else "[]",
-                 "sentence_vectors": p.sentences.to_bytes() if p.sentences else None}
+                 "sentence_vectors": p.sentences.to_bytes() if p.sentences else None,
+                 "section": p.section or "body", "author": p.author or None,
+                 "date": p.date or None}
                 for p in passages]
         mention_rows = _mention_rows(mentions)
 
@@ -464,7 +469,8 @@ def _article(row: dict) -> Article:
 
 def _passage(row: dict) -> Passage:
     return Passage(row["id"], row["article_id"], row["ordinal"], row["text"], row["start"],
-                   row["end"])
+                   row["end"], section=row.get("section") or "body",
+                   author=row.get("author") or None, date=row.get("date") or None)
 
 
 def _concept(row: dict) -> Concept:

@@ -153,7 +153,12 @@ def describe_passage(p: Passage, minter: IriMinter,
              (SCHEMA.isPartOf, minter.article(p.article_id)),
              (SCHEMA.position, integer(p.ordinal)),
              (CG.startOffset, integer(p.start)), (CG.endOffset, integer(p.end)),
-             (SCHEMA.text, Literal(p.text))]
+             (SCHEMA.text, Literal(p.text)), (CG.section, Literal(p.section or "body"))]
+    # a comment's own author and date (or the article's: what search results show)
+    if p.author:
+        pairs.append((SCHEMA.author, Literal(p.author)))
+    if p.date:
+        pairs.append((SCHEMA.datePublished, date_literal(p.date)))
     if p.embedding is not None:
         pairs.append((CG.embedding, Literal(encode_vector(p.embedding), datatype=FLOAT32_VECTOR)))
     if sentences is not None and sentences.spans:

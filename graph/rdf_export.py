@@ -76,14 +76,16 @@ def _rdf_chunks(store, writer, minter, what, with_embeddings) -> Iterator[str]:
 
 
 def passages_jsonl(store: GraphStore, with_embeddings: bool = False) -> Iterator[str]:
-    """One line per passage: {passage_id, article_id, start, end, text[, embedding]}."""
+    """One line per passage: {passage_id, article_id, start, end, text, section, author,
+    date[, embedding]}."""
     return _in_snapshot(store, _passage_lines(store, with_embeddings))
 
 
 def _passage_lines(store: GraphStore, with_embeddings: bool) -> Iterator[str]:
     for p in store.iter_passages(with_embeddings=with_embeddings):
         record = {"passage_id": p.id, "article_id": p.article_id, "start": p.start,
-                  "end": p.end, "text": p.text}
+                  "end": p.end, "text": p.text, "section": p.section or "body",
+                  "author": p.author, "date": p.date}
         if with_embeddings and p.embedding is not None:
             record["embedding"] = [float(x) for x in p.embedding]
         yield json.dumps(record, ensure_ascii=False).translate(JSON_LINE_BREAKS) + "\n"

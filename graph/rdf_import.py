@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import binascii
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -261,9 +262,30 @@ class _Reader:
                     and article.text[passage.start:passage.end] == passage.text):
                 self.fail(p, f"cg:startOffset {passage.start} and cg:endOffset {passage.end} "
                              "do not hold the passage's schema:text in its article's text")
+            self._section(p, passage, article)
             self._carried_vectors(p, passage)
             out[p] = passage
         return out
+
+    def _section(self, subject, passage: Passage, article: Article) -> None:
+        """cg:section ("body" or "comment"), schema:author and schema:datePublished (ISO
+        8601) of a passage; an export made before passages had them: the body, by the
+        article's author and date."""
+        section = self.text(subject, CG.section, "cg:section", required=False)
+        if section is None or section == "":
+            passage.section, passage.author, passage.date = (
+                "body", article.author, article.published)
+            return
+        if section not in ("body", "comment"):
+            self.fail(subject, f"cg:section {section[:40]!r} is not 'body' or 'comment'")
+        author = self.text(subject, SCHEMA.author, "schema:author", required=False) or None
+        if author is not None and (len(author) > 300 or any(ord(c) < 32 for c in author)):
+            self.fail(subject, "schema:author is not one line of at most 300 characters")
+        when = self.text(subject, SCHEMA.datePublished, "schema:datePublished",
+                         required=False) or None
+        if when is not None and not _iso_8601(when):
+            self.fail(subject, f"schema:datePublished {when[:40]!r} is not an ISO 8601 date")
+        passage.section, passage.author, passage.date = section, author, when
 
     def _carried_vectors(self, subject, passage: Passage) -> None:
         try:
@@ -306,7 +328,6 @@ class _Reader:
             out.append(mention)
         return sorted(out, key=lambda m: (m.passage_id, m.iri, m.start or -1))
 
-
     def _check_span(self, annotation, mention: Mention, text: str) -> None:
         """A mention's span lies inside its passage and holds its surface text."""
         if mention.start is None and mention.end is None:
@@ -319,3 +340,15 @@ class _Reader:
         if mention.surface and text[mention.start:mention.end] != mention.surface:
             self.fail(annotation, f"oa:exact {mention.surface[:80]!r} is not the passage's text "
                                   f"at {mention.start}-{mention.end}")
+
+
+def _iso_8601(value: str) -> bool:
+    """An ISO 8601 date (`2011-10-24`) or datetime (`2011-10-24T07:31:00`, offset allowed)."""
+    try:
+        if len(value) == 10:
+            date.fromisoformat(value)
+        else:
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True

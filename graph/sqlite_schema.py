@@ -6,7 +6,7 @@ the concept) and meta 'cooccur_passages' (passages with any mention); `cooccurs`
 with the version-1 table's columns. Version 1 stores are migrated on their first writable
 open (MIGRATIONS)."""
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 FTS_TOKENIZE = "unicode61 remove_diacritics 2"  # the in-memory keyword index must agree
 COOCCUR_PASSAGES = "cooccur_passages"  # meta key: passages with any mention
 
@@ -41,6 +41,18 @@ ARTICLE_METADATA_DDL = [
     "CREATE INDEX IF NOT EXISTS articles_by_published ON articles(published)",
 ]
 
+# Version 5: passages say which part of the article they lie in ("body", or "comment": a
+# reader's comment) and carry its author and date (ISO 8601): a comment's own where its byline
+# names them, else the article's. Passages stored before are the body, by the article's author.
+PASSAGE_SECTION_DDL = [
+    "ALTER TABLE passages ADD COLUMN section TEXT NOT NULL DEFAULT 'body'",
+    "ALTER TABLE passages ADD COLUMN author TEXT",
+    "ALTER TABLE passages ADD COLUMN date TEXT",
+    "UPDATE passages SET author = (SELECT a.author FROM articles a"
+    " WHERE a.id = passages.article_id), date = (SELECT a.published FROM articles a"
+    " WHERE a.id = passages.article_id)",
+]
+
 # version -> statements bringing a store of that version to the next; run in one write
 # transaction on open, followed by a recount of co-occurrence
 MIGRATIONS = {
@@ -48,6 +60,7 @@ MIGRATIONS = {
           *COOCCURRENCE_DDL],
     "2": CONCEPT_EXTRA_DDL,
     "3": ARTICLE_METADATA_DDL,
+    "4": PASSAGE_SECTION_DDL,
 }
 
 SCHEMA = f"""
@@ -64,7 +77,8 @@ CREATE TABLE IF NOT EXISTS passages (
     ordinal INTEGER NOT NULL, text TEXT NOT NULL,
     start_char INTEGER NOT NULL, end_char INTEGER NOT NULL,
     embedding BLOB NOT NULL,
-    sentence_spans TEXT NOT NULL DEFAULT '[]', sentence_vectors BLOB);
+    sentence_spans TEXT NOT NULL DEFAULT '[]', sentence_vectors BLOB,
+    section TEXT NOT NULL DEFAULT 'body', author TEXT, date TEXT);
 CREATE INDEX IF NOT EXISTS passages_by_article ON passages(article_id, ordinal);
 CREATE VIRTUAL TABLE IF NOT EXISTS passage_fts USING fts5(
     title, body, tokenize = '{FTS_TOKENIZE}');

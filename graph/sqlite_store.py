@@ -244,9 +244,11 @@ class SQLiteStore(GraphStore):
                 sv = p.sentences
                 cur = c.execute(
                     "INSERT INTO passages(id, article_id, ordinal, text, start_char, end_char,"
-                    " embedding, sentence_spans, sentence_vectors) VALUES (?,?,?,?,?,?,?,?,?)",
+                    " embedding, sentence_spans, sentence_vectors, section, author, date)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                     (p.id, article.id, p.ordinal, p.text, p.start, p.end, _blob(p.embedding),
-                     json.dumps(sv.spans if sv else []), sv.to_bytes() if sv else None))
+                     json.dumps(sv.spans if sv else []), sv.to_bytes() if sv else None,
+                     p.section or "body", p.author or None, p.date or None))
                 c.execute("INSERT INTO passage_fts(rowid, title, body) VALUES (?,?,?)",
                           (cur.lastrowid, title_terms, analysed_text(p.text)))
             self._insert_mentions(c, mentions)
@@ -306,20 +308,41 @@ class SQLiteStore(GraphStore):
             (max(0, int(limit)), max(0, int(offset))))
         return total, [(Article(*r[:9]), r[9]) for r in rows]
 
-    _PASSAGE_COLS = "id, article_id, ordinal, text, start_char, end_char"
+    @property
+    def _PASSAGE_COLS(self) -> str:
+        """Passage columns read into `_passage`; a store of schema version 4 or below opened
+        read-only has no section, author or date yet: the body, by the article's author."""
+        cols = getattr(self, "_passage_cols", None)
+        if cols is None:
+            have = {r[1] for r in self._conn().execute("PRAGMA table_info(passages)")}
+            article = "(SELECT a.{} FROM articles a WHERE a.id = passages.article_id)"
+            meta = ("section, author, date" if {"section", "author", "date"} <= have else
+                    "'body' AS section, "
+                    + ((article.format("author") + " AS author, "
+                        + article.format("published") + " AS date")
+                       if not self._ARTICLE_META.startswith("NULL") else
+                       "NULL AS author, NULL AS date"))
+            cols = "id, article_id, ordinal, text, start_char, end_char, " + meta
+            self._passage_cols = cols
+        return cols
+
+    @staticmethod
+    def _passage(row) -> Passage:
+        return Passage(*row[:6], section=row[6] or "body", author=row[7] or None,
+                       date=row[8] or None)
 
     def article_passages(self, article_id: str) -> list[Passage]:
         rows = self._conn().execute(
             f"SELECT {self._PASSAGE_COLS} FROM passages WHERE article_id=? ORDER BY ordinal",
             (article_id,))
-        return [Passage(*r) for r in rows]
+        return [self._passage(r) for r in rows]
 
     def get_passages(self, passage_ids: list[str]) -> list[Passage]:
         found: dict[str, Passage] = {}
         for chunk in _chunks(list(passage_ids)):
             rows = self._conn().execute(
                 f"SELECT {self._PASSAGE_COLS} FROM passages WHERE id IN ({_marks(chunk)})", chunk)
-            found.update((r[0], Passage(*r)) for r in rows)
+            found.update((r[0], self._passage(r)) for r in rows)
         return [found[i] for i in passage_ids if i in found]
 
     def sentence_vectors(self, passage_ids: list[str]) -> dict[str, SentenceVectors]:
@@ -701,9 +724,9 @@ class SQLiteStore(GraphStore):
     def iter_passages(self, with_embeddings: bool = False) -> Iterator[Passage]:
         cols = self._PASSAGE_COLS + (", embedding" if with_embeddings else "")
         for r in self._conn().execute(f"SELECT {cols} FROM passages ORDER BY article_id, ordinal"):
-            p = Passage(*r[:6])
+            p = self._passage(r)
             if with_embeddings:
-                p.embedding = _vector(r[6])
+                p.embedding = _vector(r[9])
             yield p
 
     def iter_mentions(self) -> Iterator[Mention]:

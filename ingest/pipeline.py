@@ -11,7 +11,8 @@ from citegraph.graph.base import GraphStore
 from citegraph.graph.models import Article, Mention, Passage
 from citegraph.ingest.readers import (ArticleDraft, ReadError, check_id, discover,
                                       has_surrogate, limit_title, read_file)
-from citegraph.text.cleaning import clean_text
+from citegraph.text.cleaning import clean_text_marked
+from citegraph.text.comments import find_sections
 from citegraph.text.splitter import Splitter
 
 EMBED_BATCH = 256  # passages embedded together, across article boundaries
@@ -51,6 +52,12 @@ def content_hash(draft: ArticleDraft) -> str:
         for part in (draft.author, draft.published):
             h.update(part.encode("utf-8"))
             h.update(b"\x1e")
+    # comments found: an article stored before comment threads were told apart is read
+    # again (its passages change); an article without comments keeps the hash it had
+    for s in draft.sections:
+        if s.kind == "comment":
+            h.update(f"{s.start}:{s.words_start}:{s.end}:{s.author}:{s.date}".encode("utf-8"))
+            h.update(b"\x1d")
     return h.hexdigest()
 
 
@@ -100,10 +107,15 @@ class Pipeline:
                           url=draft.url, content_hash=digest,
                           ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                           author=draft.author or None, published=draft.published or None)
-        spans = self.splitter.split(draft.text)
+        sections = draft.sections if sections_fit(draft.sections, len(draft.text)) \
+            else find_sections(draft.text)
         passages = [Passage(Passage.make_id(draft.id, i), draft.id, i,
-                            draft.text[s.start:s.end], s.start, s.end)
-                    for i, s in enumerate(spans)]
+                            draft.text[s.start:s.end], s.start, s.end,
+                            section=section.kind,
+                            author=section.author or article.author,
+                            date=section.date or article.published)
+                    for i, (s, section) in enumerate(
+                        self.splitter.split_sections(draft.text, sections))]
         return _Pending(article, passages, "new" if stored is None else "changed")
 
     def flush(self, pending: list[_Pending], report: IngestReport) -> None:
@@ -183,12 +195,12 @@ class Pipeline:
         """One article given as text (the API's write): cleaned, split, embedded, linked and
         stored like a file's. The report says new, changed or unchanged, or why it failed."""
         report = IngestReport()
-        cleaned = clean_text(text)
+        cleaned, thread_starts = clean_text_marked(text)
         if not cleaned.strip():
             report.failed.append((article_id, "text: no article text after cleaning"))
             return report
         draft = ArticleDraft(article_id, title.strip() or article_id, cleaned, url=url,
-                             source=source)
+                             source=source, sections=find_sections(cleaned, thread_starts))
         self.ingest_drafts([draft], report)
         return report
 
@@ -223,6 +235,17 @@ class Pipeline:
             self.ingest_drafts(drafts, report, seen, where=name, replace=replace,
                                id_prefix=id_prefix)
         return report
+
+
+def sections_fit(sections, length: int) -> bool:
+    """Sections given with a draft that still fit its text: in order, inside it (a caller
+    that changed the text after reading gets them found again)."""
+    end = 0
+    for s in sections:
+        if not end <= s.start <= s.words_start <= s.end <= length:
+            return False
+        end = s.end
+    return bool(sections)
 
 
 def normalise_prefix(prefix: str) -> str:

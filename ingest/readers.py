@@ -22,14 +22,16 @@ import json
 import os
 import re
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Callable, Iterator
 
 from citegraph.errors import CitegraphError
-from citegraph.text.cleaning import clean_text, markdown_to_text
+from citegraph.text.cleaning import clean_text, clean_text_marked, markdown_to_text
+from citegraph.ingest.html_comments import comment_byline, split_comments
+from citegraph.text.comments import Section, assemble, find_sections
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # larger files are refused, not truncated
 MAX_ARTICLE_CHARS = 2_000_000
@@ -53,6 +55,8 @@ class ArticleDraft:
     legacy_id: str = ""  # the id earlier versions gave this file (path without extension)
     author: str = ""  # "" when the source names none
     published: str = ""  # ISO 8601 date or datetime (iso_date), "" when unknown
+    # body and comment sections of `text` (citegraph/text/comments.py); empty: all body
+    sections: list[Section] = field(default_factory=list)
 
 
 # --- what every record must satisfy ----------------------------------------------------
@@ -204,10 +208,18 @@ def _require_size(text: str) -> str:
     return text
 
 
+def cleaned_with_sections(raw: str) -> tuple[str, list[Section]]:
+    """The cleaned text (refused when empty or over the limit) and its body and comment
+    sections."""
+    text, thread_starts = clean_text_marked(raw)
+    text = _require_text(text)
+    return text, find_sections(text, thread_starts)
+
+
 def read_txt(data: bytes, article_id: str, source: str) -> list[ArticleDraft]:
-    text = _require_text(clean_text(_require_size(decode(data, source))))
+    text, sections = cleaned_with_sections(_require_size(decode(data, source)))
     title, text = _title_and_body(text, article_id)
-    return [ArticleDraft(article_id, title, text, source=source)]
+    return [ArticleDraft(article_id, title, text, source=source, sections=sections)]
 
 
 def front_matter(raw: str) -> dict[str, str]:
@@ -245,13 +257,14 @@ def _front_matter_author(front: dict[str, str]) -> str:
 def read_markdown(data: bytes, article_id: str, source: str) -> list[ArticleDraft]:
     raw = _require_size(decode(data, source)).replace("\r\n", "\n")
     front = front_matter(raw)
-    text = _require_text(clean_text(markdown_to_text(raw)))
+    text, sections = cleaned_with_sections(markdown_to_text(raw))
     title, text = _title_and_body(text, article_id)
     if front.get("title"):
         title = limit_title(front["title"])
     published = iso_date(front.get("date") or front.get("published") or "")
     return [ArticleDraft(article_id, title, text, source=source,
-                         author=_front_matter_author(front), published=published)]
+                         author=_front_matter_author(front), published=published,
+                         sections=sections)]
 
 
 def read_html(data: bytes, article_id: str, source: str) -> list[ArticleDraft]:
@@ -259,9 +272,12 @@ def read_html(data: bytes, article_id: str, source: str) -> list[ArticleDraft]:
 
     html = _require_size(decode(data, source))
     try:
-        text = trafilatura.extract(html, include_comments=True, include_tables=True,
-                                   include_formatting=False, favor_recall=True,
-                                   deduplicate=False)
+        # a comment thread marked up in the page: its bylines read from the markup, the
+        # rest of the page read by trafilatura as the body
+        page, marked = split_comments(html)
+        text = trafilatura.extract(page or html, include_comments=not marked,
+                                   include_tables=True, include_formatting=False,
+                                   favor_recall=True, deduplicate=False)
         # dates from the page's metadata, <time> elements and URL only: the extensive
         # search would take any date the text mentions for the publication date
         meta = (trafilatura.extract_metadata(html, date_config=_HTML_DATE_CONFIG)
@@ -270,13 +286,18 @@ def read_html(data: bytes, article_id: str, source: str) -> list[ArticleDraft]:
         raise ReadError("HTML nested too deeply to read") from None
     if not text or not text.strip():
         raise ReadError("no article text found in the HTML")
-    text = _require_text(clean_text(text))
+    if marked:
+        text, sections = assemble(clean_text(text), [
+            (comment_byline(c), c.author, c.date, None, c.words) for c in marked])
+        text = _require_text(text)
+    else:
+        text, sections = cleaned_with_sections(text)
     title = (meta.title if meta and meta.title else "") or _title_and_body(text, article_id)[0]
     url = (meta.url if meta and meta.url else "") or ""
     return [ArticleDraft(article_id, limit_title(title) or article_id, text,
                          url=url[:2000], source=source,
                          author=clean_author(meta.author if meta else ""),
-                         published=iso_date(meta.date if meta else ""))]
+                         published=iso_date(meta.date if meta else ""), sections=sections)]
 
 
 _HTML_DATE_CONFIG = {"original_date": True, "extensive_search": False}
@@ -366,13 +387,13 @@ def _jsonl_record(line: str, seen: set[str]) -> ArticleDraft:
                             "(not valid Unicode)")
     if len(url) > 2000:
         raise ReadError(f"field 'url' is {len(url):,} characters, over the 2,000 limit")
-    cleaned = _require_text(clean_text(_require_size(body)))
+    cleaned, sections = cleaned_with_sections(_require_size(body))
     seen.add(rid)
     published = next((iso_date(record[name]) for name in ("date", "published")
                       if record.get(name)), "")
     return ArticleDraft(rid, limit_title(title) or _title_and_body(cleaned, rid)[0], cleaned,
                         url=url, author=clean_author(record.get("author")),
-                        published=published)
+                        published=published, sections=sections)
 
 
 READERS = {".txt": read_txt, ".md": read_markdown, ".markdown": read_markdown,

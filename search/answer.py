@@ -7,7 +7,9 @@ Each candidate sentence is scored by
   own forward pass, so no model call here) against the question vector;
 - its lexical match: the share of the question's content words (stemmed, weighted by their
   rarity among the candidate sentences) and numbers that it contains;
-- the fused rank of its passage (the ranking's evidence, a small prior).
+- the fused rank of its passage (the ranking's evidence, a small prior);
+- a small penalty when the passage is a reader's comment: the author's body is quoted when it
+  answers about as well (COMMENT_PENALTY).
 Sentences are grouped into quotable units: a sentence leaning on the previous one (a leading
 pronoun or connective: "This…", "And they…") is quoted with it, and the list items after a
 sentence ending in ':' belong to that sentence. A unit scores as its best sentence.
@@ -37,6 +39,9 @@ MAX_UNIT_CHARS = 700  # a unit (sentence + the one it leans on, or intro + list)
 LEXICAL_WEIGHT = 0.7  # tuned on the demo and seed gold questions (benchmarks/answers.py)
 RANK_WEIGHT = 0.1
 NUMBER_BONUS = 0.08  # "how many / what percentage" questions: a sentence stating a number
+# a reader's comment gives way to the author's body when the body answers about as well:
+# taken off a comment unit's score (what is quoted), not its confidence (whether to answer)
+COMMENT_PENALTY = 0.05
 
 # a sentence opening with one of these leans on the one before it
 _LEANING = re.compile(
@@ -72,6 +77,7 @@ class Evidence:
     number: int  # its citation number (the result's rank)
     text: str
     sentences: Optional[SentenceVectors]
+    comment: bool = False  # a reader's comment, not the article's body
 
 
 @dataclass
@@ -222,7 +228,8 @@ def choose(question: str, question_vector: np.ndarray, evidence: list[Evidence],
             members = _within_limit(spans, members, sentence_conf)
             start, _ = trimmed_span(ev.text, *spans[members[0]])
             end = spans[members[-1]][1]
-            units.append(Unit(ev.number, start, end, best + RANK_WEIGHT * prior, best, members))
+            score = best + RANK_WEIGHT * prior - (COMMENT_PENALTY if ev.comment else 0.0)
+            units.append(Unit(ev.number, start, end, score, best, members))
     units.sort(key=lambda u: (-u.score, u.number, u.start))
     if not units:
         return Choice([], -math.inf)

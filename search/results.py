@@ -30,8 +30,11 @@ class ResultItem:
     end: int
     text: str
     highlight: Span
-    author: Optional[str] = None  # the article's, None when unknown
-    date: Optional[str] = None  # the article's publication date (ISO 8601), None when unknown
+    # the passage's: a comment's own author and date where its byline names them, else the
+    # article's author and publication date (ISO 8601); None when unknown
+    author: Optional[str] = None
+    date: Optional[str] = None
+    section: str = "body"  # "body" (the article's author) or "comment" (a reader's comment)
     concepts: list[ConceptRef] = field(default_factory=list)
     # with explain: the raw score of each retriever list ("dense", "bm25", "concept"; None
     # where the passage was not in that list) and the fused score; absent otherwise
@@ -39,10 +42,21 @@ class ResultItem:
 
 
 @dataclass
+class CitedSource:
+    """Who a cited passage speaks for: the author's body or a reader's comment."""
+    number: int  # the citation number (the result's rank)
+    passage_id: str
+    section: str
+    author: Optional[str]
+    date: Optional[str]
+
+
+@dataclass
 class Answer:
     text: str = ""
     citations: list[int] = field(default_factory=list)
     abstained: bool = False  # nothing answers: text and citations are empty
+    sources: list[CitedSource] = field(default_factory=list)  # one per citation, in order
 
 
 @dataclass

@@ -11,7 +11,8 @@ from citegraph.graph.base import GraphStore
 from citegraph.search.answer import ANSWER_FROM, Evidence, best_sentence, choose
 from citegraph.ontology.lookup import resolve as resolve_concept
 from citegraph.search.filters import FilteredRetriever, FilterError, PassageFilter, parse_day
-from citegraph.search.results import Answer, ConceptRef, ResultItem, SearchResult, Span
+from citegraph.search.results import (Answer, CitedSource, ConceptRef, ResultItem,
+                                      SearchResult, Span)
 from citegraph.search.retrievers import Query, Retriever
 from citegraph.settings import Settings
 
@@ -97,20 +98,25 @@ class SearchService:
                 rank=rank, score=round(hit.score, 6), passage_id=p.id, article_id=p.article_id,
                 title=article.title if article else "", source=article.source if article else "",
                 start=p.start, end=p.end, text=p.text, highlight=Span(h.start, h.end),
-                author=(article.author or None) if article else None,
-                date=(article.published or None) if article else None,
+                author=p.author or ((article.author or None) if article else None),
+                date=p.date or ((article.published or None) if article else None),
+                section=p.section or "body",
                 concepts=concepts, signals=signals(query, hit) if explain else None))
         if not with_answer:
             return SearchResult(question, Answer(), results)
         if not results:
             return SearchResult(question, Answer("", [], abstained=True), results)
         choice = choose(question, query.vector,
-                        [Evidence(r.rank, r.text, sentences.get(r.passage_id))
+                        [Evidence(r.rank, r.text, sentences.get(r.passage_id),
+                                  comment=r.section == "comment")
                          for r in results[:ANSWER_FROM]])
         answer = choice.answer({r.rank: r.text for r in results}, self.abstain_below)
         if not answer.abstained:
             for unit in choice.units:  # a cited passage highlights what the answer quotes
                 results[unit.number - 1].highlight = Span(unit.start, unit.end)
+            answer.sources = [CitedSource(n, results[n - 1].passage_id, results[n - 1].section,
+                                          results[n - 1].author, results[n - 1].date)
+                              for n in answer.citations]
         return SearchResult(question, answer, results)
 
 

@@ -79,7 +79,7 @@ def test_off_topic_questions_abstain(demo_service):
 
 def test_capital_of_france_abstains_but_lists_nearest_passages(demo_service):
     result = demo_service.search("What is the capital of France?", 5).to_dict()
-    assert result["answer"] == {"text": "", "citations": [], "abstained": True}
+    assert result["answer"] == {"text": "", "citations": [], "abstained": True, "sources": []}
     assert result["results"]
 
 

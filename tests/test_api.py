@@ -143,7 +143,8 @@ def test_export_passages_jsonl_is_streamed(server, store_dir):
     assert "content-length" not in r.headers  # streamed (chunked), not built in memory
     lines = [json.loads(line) for line in r.text.splitlines()]
     assert len(lines) == get(server, "/healthz").json()["passages"]
-    assert set(lines[0]) == {"passage_id", "article_id", "start", "end", "text"}
+    assert set(lines[0]) == {"passage_id", "article_id", "start", "end", "text", "section",
+                             "author", "date"}
 
 
 @pytest.mark.parametrize("fmt, parse_as, media", [

@@ -154,6 +154,9 @@ def test_a_version_three_store_gains_the_columns(tmp_path):
     conn = sqlite3.connect(tmp_path / "s" / "citegraph.sqlite3", isolation_level=None)
     conn.executescript("DROP INDEX articles_by_published; ALTER TABLE articles DROP COLUMN"
                        " author; ALTER TABLE articles DROP COLUMN published;"
+                       " ALTER TABLE passages DROP COLUMN section;"
+                       " ALTER TABLE passages DROP COLUMN author;"
+                       " ALTER TABLE passages DROP COLUMN date;"
                        " UPDATE meta SET value = '3' WHERE key = 'schema';")
     conn.close()
     with SQLiteStore(tmp_path / "s", readonly=True) as s:  # read-only: NULLs, file untouched

@@ -82,7 +82,8 @@ def test_export_passages_jsonl_offsets(cli_store, tmp_path):
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     counts = json.loads(run("stats", "--json", store=cli_store, check=0).stdout)
     assert len(rows) == counts["passages"]
-    assert set(rows[0]) == {"passage_id", "article_id", "start", "end", "text"}
+    assert set(rows[0]) == {"passage_id", "article_id", "start", "end", "text", "section",
+                            "author", "date"}
 
 
 def test_delete_and_unknown_delete(cli_store, tmp_path):

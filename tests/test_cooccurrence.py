@@ -215,6 +215,8 @@ def make_version_one(path) -> None:
         ALTER TABLE concepts DROP COLUMN scheme_triples;
         DROP INDEX articles_by_published; ALTER TABLE articles DROP COLUMN author;
         ALTER TABLE articles DROP COLUMN published;
+        ALTER TABLE passages DROP COLUMN section; ALTER TABLE passages DROP COLUMN author;
+        ALTER TABLE passages DROP COLUMN date;
         UPDATE meta SET value = '1' WHERE key = 'schema';
     """)
     conn.close()

@@ -173,8 +173,9 @@ def test_schema_is_created_on_open_one_write_each():
         "cooccurrence_total_constraint", "passage_sequence_constraint", "passage_seq_index",
         "passage_article_index", "passage_vector_index", "passage_fulltext_index",
         "await_indexes"]
-    assert driver.statements("read") == ["cooccurrence_stale", "passages_without_seq"]
-    assert len(driver.committed) == 12  # schema changes may not share a transaction
+    assert driver.statements("read") == ["cooccurrence_stale", "passages_without_seq",
+                                         "passages_without_section"]
+    assert len(driver.committed) == 13  # schema changes may not share a transaction
     assert all("IF NOT EXISTS" in cypher.STATEMENTS[n]().text
                for n in driver.statements("write")[:-1])
     assert "384" in cypher.passage_vector_index().text
@@ -371,9 +372,10 @@ def test_replace_concepts_batches_concepts_broader_and_symmetric_related():
 def test_a_graph_of_an_earlier_version_is_recounted_on_open():
     driver = FakeNeo4jDriver(responses={"cooccurrence_stale": [{"stale": True}]})
     Neo4jStore(URI, driver)
-    assert driver.statements()[-6:] == ["cooccurrence_stale", "delete_cooccurrence",
+    assert driver.statements()[-7:] == ["cooccurrence_stale", "delete_cooccurrence",
                                         "build_cooccurrence", "build_concept_passages",
-                                        "build_mentioned_passages", "passages_without_seq"]
+                                        "build_mentioned_passages", "passages_without_seq",
+                                        "passages_without_section"]
 
 
 def test_passages_of_an_earlier_version_get_keyword_keys_on_open():
@@ -566,6 +568,7 @@ def test_every_statement_is_exercised_by_this_file():
         "keyword_rows": lambda p: [{"seq": 1, "id": "doc-1#0", "title": "T",
                                     "text": "customer"}] if p["after"] < 1 else [],
         "stats": [{"articles": 0, "passages": 0, "concepts": 0, "mentions": 0}],
+        "passages_without_section": [{"found": True}],
         "article_listing": [{"total": 0, "articles": []}]})
     store = Neo4jStore(URI, driver)  # the schema statements too
     article, passages, mentions = article_with_passages(2)
@@ -674,3 +677,36 @@ def test_article_author_and_date_are_written_and_read():
     driver.responses["get_article"] = [{"article": bare}]
     assert store.get_article("doc-1").author is None
     assert store.get_article("doc-1").published is None
+
+
+# --- passages' section (body or comment), author and date ------------------------------------
+def test_passage_section_author_and_date_are_written_and_read():
+    store, driver = open_fake()
+    article, passages, mentions = article_with_passages(2)
+    passages[1].section, passages[1].author, passages[1].date = (
+        "comment", "Mitch Lieberman", "2011-10-24T07:31:00")
+    store.upsert_article(article, passages, mentions)
+    rows = driver.parameters("create_passages")[0]["rows"]
+    assert [(r["section"], r["author"], r["date"]) for r in rows] == [
+        ("body", None, None), ("comment", "Mitch Lieberman", "2011-10-24T07:31:00")]
+    assert "section: row.section" in cypher.create_passages().text
+    row = {"id": "doc-1#1", "article_id": "doc-1", "ordinal": 1, "text": "p1.", "start": 5,
+           "end": 8, "section": "comment", "author": "Mitch Lieberman",
+           "date": "2011-10-24T07:31:00"}
+    old = {k: v for k, v in row.items() if k not in ("section", "author", "date")}
+    driver.responses["get_passages"] = [{"passage": row}, {"passage": dict(old, id="doc-1#0")}]
+    got = store.get_passages(["doc-1#1", "doc-1#0"])
+    assert (got[0].section, got[0].author, got[0].date) == (
+        "comment", "Mitch Lieberman", "2011-10-24T07:31:00")
+    assert (got[1].section, got[1].author, got[1].date) == ("body", None, None)
+
+
+def test_passages_of_an_earlier_version_are_marked_body_on_open():
+    driver = FakeNeo4jDriver(responses={"passages_without_section": [{"found": True}]})
+    Neo4jStore(URI, driver)
+    assert driver.statements()[-2:] == ["passages_without_section", "mark_body_passages"]
+    text = cypher.mark_body_passages().text
+    assert "p.section IS NULL" in text and "p.author = a.author" in text
+    quiet = FakeNeo4jDriver(responses={"passages_without_section": [{"found": False}]})
+    Neo4jStore(URI, quiet)
+    assert "mark_body_passages" not in quiet.statements()

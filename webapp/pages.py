@@ -152,7 +152,8 @@ def article_page(article_id):
         concepts = list({m["iri"]: {"iri": m["iri"], "label": m["label"]}
                          for m in p["mentions"]}.values())
         sections.append({"ordinal": p["ordinal"], "segments": segments(text, spans),
-                         "concepts": concepts})
+                         "concepts": concepts, "section": p["section"],
+                         "author": p["author"], "date": p["date"]})
     url = card["url"]
     safe_url = url if url.lower().startswith(("http://", "https://")) else ""
     return render_template("article.html", article=card, sections=sections, url=safe_url)

@@ -126,12 +126,27 @@ class Span(Schema):
     end = Integer()
 
 
+class CitedSource(Schema):
+    number = Integer(metadata={"description": "The citation number (the result's rank)."})
+    passage_id = String()
+    section = String(metadata={"description": "`body` (the article's author) or `comment` "
+                                              "(a reader's comment)."})
+    author = String(allow_none=True, metadata={"description": "The comment's author where "
+                                                             "its byline names one, else the "
+                                                             "article's; null when unknown."})
+    date = String(allow_none=True, metadata={"description": "ISO 8601: the comment's date, "
+                                                           "else the article's; null when "
+                                                           "unknown."})
+
+
 class Answer(Schema):
     text = String()
     citations = List(Integer())
     abstained = Boolean(metadata={"description": "Nothing answers the question: text and "
                                                  "citations are empty, results are the "
                                                  "nearest passages."})
+    sources = List(Nested(CitedSource), metadata={
+        "description": "One per citation, in order: whose words the quote is."})
 
 
 class Signals(Schema):
@@ -160,11 +175,16 @@ class SearchHit(Schema):
     end = Integer()
     text = String()
     highlight = Nested(Span, metadata={"description": "Offsets into the passage text."})
-    author = String(allow_none=True, metadata={"description": "The article's author; null "
-                                                             "when unknown."})
-    date = String(allow_none=True, metadata={"description": "The article's publication "
-                                                           "date (ISO 8601 date or "
-                                                           "datetime); null when unknown."})
+    author = String(allow_none=True, metadata={"description": "A comment's author where its "
+                                                             "byline names one, else the "
+                                                             "article's; null when unknown."})
+    date = String(allow_none=True, metadata={"description": "A comment's date where its "
+                                                           "byline gives one, else the "
+                                                           "article's publication date (ISO "
+                                                           "8601 date or datetime); null "
+                                                           "when unknown."})
+    section = String(metadata={"description": "`body` (the article's author's text) or "
+                                              "`comment` (a reader's comment)."})
     concepts = List(Nested(ConceptRef))
     signals = Nested(Signals, metadata={"description": "With `explain=true` only: the raw "
                                                        "score each retriever list gave "
@@ -275,6 +295,13 @@ class ArticlePassage(Schema):
     ordinal = Integer()
     start = Integer()
     end = Integer()
+    section = String(metadata={"description": "`body` or `comment` (a reader's comment)."})
+    author = String(allow_none=True, metadata={"description": "A comment's author where its "
+                                                             "byline names one, else the "
+                                                             "article's; null when unknown."})
+    date = String(allow_none=True, metadata={"description": "ISO 8601: a comment's date, "
+                                                           "else the article's; null when "
+                                                           "unknown."})
     mentions = List(Dict())
 
 

@@ -88,6 +88,9 @@ def print_answer(result: SearchResult) -> None:
     for r in result.results:
         h = r.highlight
         byline = ", ".join(filter(None, (r.author, r.date)))
+        if r.section == "comment":  # a reader's words, not the article's author's
+            byline = "comment" + (f" by {r.author}" if r.author else "") + (
+                f", {r.date}" if r.date else "")
         click.echo(f"[{r.rank}] {r.title} ({r.article_id}, chars {r.start}-{r.end})"
                    + (f" · {byline}" if byline else ""))
         click.echo(f"    “{r.text[h.start:h.end]}”")

@@ -33,7 +33,6 @@ _FURNITURE = [
     r"tagged:? .*",
     r"\(photo credit: .*\)",
     r"no trackbacks yet\.?",
-    r"(one|\d+) (thought|response|comment|reply|replies|thoughts|responses|comments) (on|to) .*",
     r"log out /\s*change \)?",
     r"loading\.*",
     r"related( posts| articles)?:?",
@@ -41,8 +40,15 @@ _FURNITURE = [
     r"home\s*>.*",  # breadcrumbs
     r"(get a live demo|book a demo|request a demo)!?",
 ]
+# A comment thread's heading ("3 thoughts on “Title”"): dropped like furniture, but where it
+# stood is kept (clean_text_marked), since what follows it is the comment thread.
+_THREAD_HEADING = (r"(one|\d+) (thought|response|comment|reply|replies|thoughts|responses|"
+                   r"comments) (on|to) .*")
 _FURNITURE_RE = re.compile(r"^\s*(?:\d+[.)]\s+|[•·*-]\s+)?(?:" + "|".join(_FURNITURE) + r")\s*$",
                            re.IGNORECASE)
+_THREAD_HEADING_RE = re.compile(r"^\s*(?:\d+[.)]\s+|[•·*-]\s+)?(?:" + _THREAD_HEADING
+                                + r")\s*$", re.IGNORECASE)
+_MARK = "\x00"  # stands for a thread heading while cleaning; NUL is removed from input first
 
 # The first of these in the second half of a page ends the article.
 _TAIL_START_RE = re.compile(
@@ -52,12 +58,22 @@ _TAIL_START_RE = re.compile(
 
 
 def is_furniture(line: str) -> bool:
-    return bool(_FURNITURE_RE.match(line))
+    return bool(_FURNITURE_RE.match(line)) or is_thread_heading(line)
+
+
+def is_thread_heading(line: str) -> bool:
+    return len(line) <= 1000 and bool(_THREAD_HEADING_RE.match(line))
 
 
 def clean_text(text: str) -> str:
     """Normalise line ends, drop furniture lines, cut the trailing comment form, collapse a
     line repeated right after itself (titles printed twice) and excess blank lines."""
+    return clean_text_marked(text)[0]
+
+
+def clean_text_marked(text: str) -> tuple[str, list[int]]:
+    """clean_text, and the offsets in the cleaned text where a comment thread's heading
+    stood (the heading itself is dropped, as before)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
     text = text.replace("\ufeff", "").replace("\x00", "")
     lines = text.split("\n")
@@ -70,6 +86,10 @@ def clean_text(text: str) -> str:
     last_content = None
     for line in lines:
         line = line.rstrip()
+        if is_thread_heading(line):
+            kept.append(_MARK)
+            last_content = None
+            continue
         if is_furniture(line):
             continue
         stripped = line.strip()
@@ -80,7 +100,30 @@ def clean_text(text: str) -> str:
         kept.append(line)
     cleaned = "\n".join(kept)
     cleaned = re.sub(r"\n[ \t]*(\n[ \t]*){2,}", "\n\n", cleaned)
-    return cleaned.strip()
+    cleaned = cleaned.strip()
+    if _MARK not in cleaned:
+        return cleaned, []
+    return _take_marks(cleaned)
+
+
+def _take_marks(cleaned: str) -> tuple[str, list[int]]:
+    """The text without its mark lines (and the blank line each leaves doubled), and where
+    each stood."""
+    out: list[str] = []
+    marks: list[int] = []
+    length = 0  # of "\n".join(out)
+    for line in cleaned.split("\n"):
+        if line == _MARK:
+            marks.append(length + 1 if out else 0)
+            continue
+        if not line.strip() and out and not out[-1].strip():
+            continue  # the mark's line went: no second blank line
+        out.append(line)
+        length += len(line) + (1 if len(out) > 1 else 0)
+    text = "\n".join(out)
+    lead = len(text) - len(text.lstrip())
+    text = text.strip()
+    return text, [min(max(0, m - lead), len(text)) for m in marks]
 
 
 # Every rule is linear: a character class never admits the character that opens the next

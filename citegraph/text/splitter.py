@@ -6,7 +6,8 @@ sentences; a sentence too long for the model's window is split between words, an
 too long for it (Chinese or Japanese without spaces, a long URL, base64, minified JSON) between
 characters. A short line without closing punctuation (a heading) opens the next passage; where
 it cannot, it closes the previous one or stands alone. Every non-space character of the text
-lies in exactly one passage, and no passage exceeds the model's window.
+lies in exactly one passage, and no passage exceeds the model's window. `split_sections`
+splits a text's body and each of its comments apart, leaving the comments' bylines out.
 """
 from __future__ import annotations
 
@@ -168,6 +169,18 @@ class Splitter:
             runs.append(Span(start, cut))
             start = cut
         return runs
+
+    def split_sections(self, text: str, sections) -> list[tuple[Span, object]]:
+        """Passages of each section (citegraph/text/comments.py) on its own, from where its
+        words begin (a comment's byline is in no passage) to its end: no passage crosses
+        from the body into a comment or from one comment into the next. (span, section)
+        pairs in text order."""
+        out = []
+        for section in sections:
+            start = section.words_start
+            for span in self.split(text[start:section.end]):
+                out.append((Span(span.start + start, span.end + start), section))
+        return out
 
     def split(self, text: str) -> list[Span]:
         units = self._units(text)
