@@ -13,7 +13,7 @@ from typing import IO, Iterator
 from citegraph.errors import CitegraphError
 from citegraph.graph.base import GraphStore
 from citegraph.graph.rdf_describe import WHAT, describe
-from citegraph.graph.rdf_vocab import IriMinter
+from citegraph.graph.rdf_vocab import IriMinter, store_base_iri
 from citegraph.graph.rdf_writers import WRITERS
 
 FORMATS = ("turtle", "json-ld", "nt", "passages-jsonl")
@@ -43,7 +43,8 @@ def iter_export(store: GraphStore, fmt: str, what: str = "all", base_iri: str | 
         if what == "concepts":
             raise ExportError("format passages-jsonl holds passages: use --what articles or all")
         return passages_jsonl(store, with_embeddings)
-    minter = IriMinter(base_iri)  # raises on a bad base IRI, before anything is written
+    # raises on a bad base IRI, before anything is written
+    minter = IriMinter(base_iri or store_base_iri(store))
     return _rdf_chunks(store, WRITERS[fmt](), minter, what, with_embeddings)
 
 

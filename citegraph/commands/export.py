@@ -11,7 +11,7 @@ from citegraph.commands.common import EXIT_USAGE, fail, open_runtime, store_opti
 from citegraph.graph.rdf_describe import WHAT
 from citegraph.graph.rdf_export import FORMATS, ExportError, export as write_export
 from citegraph.graph.rdf_import import IMPORT_FORMATS, RdfImportError, import_rdf
-from citegraph.graph.rdf_vocab import VocabularyError
+from citegraph.graph.rdf_vocab import BASE_IRI_KEY, VocabularyError, store_base_iri
 
 
 @click.command()
@@ -24,8 +24,8 @@ from citegraph.graph.rdf_vocab import VocabularyError
               help="concepts: the SKOS scheme; articles: articles, passages, mentions and "
                    "co-occurrence; all: both.")
 @click.option("--base-iri", default=None,
-              help="Base for minted IRIs (default: the `base_iri` setting, "
-                   "http://localhost:8000/).")
+              help="Base for minted IRIs (default: the `base_iri` setting, else the "
+                   "store's own https://citegraph.invalid/<id>/).")
 @click.option("--with-embeddings", is_flag=True,
               help="Carry passage and sentence vectors, so import need not embed again.")
 def export(store, fmt, output, what, base_iri, with_embeddings):
@@ -33,6 +33,10 @@ def export(store, fmt, output, what, base_iri, with_embeddings):
     runtime = open_runtime(store=store, base_iri=base_iri)
     base_iri = runtime.settings.base_iri
     source = runtime.open_store(runtime.settings.store, readonly=True)
+    if not base_iri and source.meta_value(BASE_IRI_KEY) is None:
+        # the store's first export names its own base IRI, kept for the next ones
+        with runtime.open_store(runtime.settings.store) as writable:
+            base_iri = store_base_iri(writable)
     try:
         out = open(output, "w", encoding="utf-8", newline="\n") if output else sys.stdout
     except OSError as exc:
