@@ -64,7 +64,11 @@ _VAGUE = {"different", "separate", "same", "other", "various", "certain", "sever
           "good", "great", "bad", "big", "small", "large", "real", "whole", "entire", "own",
           "particular", "specific", "main", "major", "key", "important", "simple", "common",
           "typical", "traditional", "usual", "required", "necessary", "possible", "likely",
-          "only", "single", "clear", "full", "true", "little", "long", "short", "huge"}
+          "only", "single", "clear", "full", "true", "little", "long", "short", "huge",
+          "high", "low", "significant", "potential", "novel", "further", "overall", "total",
+          "initial", "additional", "relative", "various", "numerous", "multiple", "similar",
+          "present", "general", "better", "wide", "broad", "diverse", "growing",
+          "increasing"}
 _WORD = re.compile(r"^[^\W\d_](?:[\w'’&.-]*\w)?$")
 
 
@@ -301,29 +305,45 @@ class _Known:
 
 # --- 3. grouping and 4. placement -----------------------------------------------------------
 def group(vectors: np.ndarray, threshold: float = CLUSTER_COSINE,
-          forms: Optional[list[Optional[str]]] = None) -> list[list[int]]:
+          forms: Optional[list[Optional[str]]] = None,
+          keys: Optional[list[str]] = None) -> list[list[int]]:
     """Leader grouping of unit row vectors given most important first: each row joins the
     first group whose leader is within `threshold` cosine, else starts one. Rows with the
-    same `forms` entry (not None) always share a group."""
-    leaders: list[int] = []
+    same `forms` entry (not None) always share a group. With `keys`, a row never joins a
+    leader whose key holds its key or is held by it as whole words: "adult stem cells" is
+    a narrower concept of "stem cells", not a way of writing it."""
+    n = len(vectors)
+    similarity = vectors @ vectors.T if n else np.empty((0, 0), dtype=np.float32)
+    is_leader = np.zeros(n, dtype=bool)
+    group_of: dict[int, int] = {}  # leader row -> group index
     groups: list[list[int]] = []
     by_form: dict[str, int] = {}
-    for i in range(len(vectors)):
+    for i in range(n):
         form = forms[i] if forms else None
         target = by_form.get(form) if form is not None else None
-        if target is None and leaders:
-            sims = vectors[leaders] @ vectors[i]
-            best = int(np.argmax(sims))
-            if sims[best] >= threshold:
-                target = best
         if target is None:
-            leaders.append(i)
+            sims = np.where(is_leader[:i], similarity[i, :i], -np.inf)
+            for leader in np.argsort(-sims, kind="stable"):
+                if sims[leader] < threshold:
+                    break
+                if keys and _nested(keys[leader], keys[i]):
+                    continue
+                target = group_of[int(leader)]
+                break
+        if target is None:
+            is_leader[i] = True
+            group_of[i] = len(groups)
             groups.append([])
             target = len(groups) - 1
         groups[target].append(i)
         if form is not None:
             by_form.setdefault(form, target)
     return groups
+
+
+def _nested(a: str, b: str) -> bool:
+    """One key holds the other as whole words (the same key is no nesting)."""
+    return a != b and (f" {a} " in f" {b} " or f" {b} " in f" {a} ")
 
 
 class _Placer:
@@ -374,7 +394,7 @@ def suggest_concepts(store: GraphStore, encode: Callable[[list[str]], np.ndarray
     # one form for what only spacing or labels of one concept tell apart: "help desk
     # tickets" / "helpdesk tickets", "CCO role" / "chief customer officer role"
     forms = [(known.canonical(p.display) or p.key).replace(" ", "") for p in ranked]
-    for members in group(vectors, forms=forms):
+    for members in group(vectors, forms=forms, keys=[p.key for p in ranked]):
         lead = ranked[members[0]]
         passages_used = set().union(*(ranked[i].passages for i in members))
         if len(passages_used) < min_count:

@@ -145,6 +145,11 @@ def test_grouping_joins_spelling_variants_by_embedding(embedder):
     assert group(vectors) == [[0, 2], [1], [3]]
     # a shared form joins what the embedding alone would not
     assert group(vectors, forms=[None, "x", None, "x"]) == [[0, 2], [1, 3]]
+    # a phrase holding another is a narrower concept, not a variant
+    nested = embedder.encode(["stem cells", "adult stem cells", "stem-cells"])
+    assert group(nested, threshold=0.5) == [[0, 1, 2]]
+    assert group(nested, threshold=0.5, keys=["stem cell", "adult stem cell", "stem cell"]) \
+        == [[0, 2], [1]]
 
 
 def test_a_long_sentence_is_cut_between_words():

@@ -24,7 +24,7 @@ from citegraph.ontology.suggest import SuggestionRun, suggest_concepts
 
 bp = APIBlueprint("suggestions", __name__, enable_openapi=False)
 
-PAGE_PASSAGES = 2000  # about ten seconds of parsing on one core
+PAGE_PASSAGES = 1000  # 10-30 s on one core, by passage length (SciFact abstracts: 30 s)
 PAGE_LIMIT = 50
 PAGE_MIN_COUNT = 2
 
