@@ -9,7 +9,8 @@ Steps:
    A chunk loses leading determiners, pronouns, quantifiers and anything before a
    possessive ("the company's customer data" → "customer data"); it is dropped when it names
    a person, place, nationality, date or time, holds a number, is a proper name the entity
-   recogniser marks as an organisation or product, or is one word (single words are rarely
+   recogniser marks as an organisation or product, joins phrases with a conjunction
+   ("skills and competencies"), or is one word (single words are rarely
    concepts of their own; the scheme's own vocabulary covers the common ones).
 2. Phrases meet on the linker's normalised key (case, plurals, UK/US spelling), and a
    phrase that is a label, or a word-aligned piece of one, is dropped: the linker's matcher
@@ -23,8 +24,8 @@ Steps:
    concept whose label embedding is nearest, as `related`. Either comes with the cosine of
    the phrase to that concept's closest label.
 
-The parse dominates the cost (about 5 ms a passage on one core): `max_passages` bounds it by
-analysing an evenly spaced sample.
+The parse dominates the cost (measured on one core: 25 ms a demo passage, 31 ms a SciFact
+abstract): `max_passages` bounds it by analysing an evenly spaced sample.
 """
 from __future__ import annotations
 
@@ -155,7 +156,7 @@ def _is_candidate(tokens: list, label_words: set[str]) -> bool:
     for t in tokens:
         if _inner_hyphen(t):
             continue
-        if t.like_num or t.pos_ == "NUM" or t.like_url or t.like_email \
+        if t.like_num or t.pos_ in ("NUM", "CCONJ") or t.like_url or t.like_email \
                 or not _WORD.match(t.text) or t.ent_type_ in _NAME_ENTITIES:
             return False
     if all(t.pos_ == "PROPN" for t in tokens) and any(t.ent_type_ for t in tokens):

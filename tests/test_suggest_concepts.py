@@ -70,6 +70,8 @@ def test_phrases_drop_names_dates_numbers_pronouns_and_determiners():
     assert "service team" in found  # "the best" trimmed
     assert not any(re.search(r"Mitch|Lieberman|October|2011|30|percent|them", p) for p in found)
     assert all(len(p.split()) >= 2 for p in found)
+    both = [t for _s, _e, t in phrases(nlp()("We measure arbitrary or non-essential criteria."))]
+    assert both == []  # two phrases joined by "or" are no one concept
     # offsets point at the phrase in the text
     assert all(doc.text[s:e] == t for s, e, t in phrases(doc))
 
