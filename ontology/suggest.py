@@ -176,8 +176,19 @@ def phrases(doc, label_words: set[str] = frozenset()) -> list[tuple[int, int, st
         tokens = _trim(list(chunk))
         if tokens and _is_candidate(tokens, label_words):
             start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
-            out.append((start, end, " ".join(doc.text[start:end].split())))
+            out.append((start, end, shown(doc.text[start:end])))
     return out
+
+
+# Control characters and bidirectional overrides: in a terminal they would run (escape
+# sequences) or disguise text, so examples and phrases are shown without them.
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e"
+                        "\u2066-\u2069\ufeff]")
+
+
+def shown(text: str) -> str:
+    """Text as it may be printed: one line, no control characters."""
+    return " ".join(_INVISIBLE.sub("", text).split())
 
 
 def example_sentence(text: str, start: int, end: int) -> str:
@@ -192,8 +203,8 @@ def example_sentence(text: str, start: int, end: int) -> str:
             lo -= 1
         while hi < b and not text[hi].isspace():
             hi += 1
-        return ("… " if lo > a else "") + " ".join(text[lo:hi].split()) + (" …" if hi < b else "")
-    return " ".join(text[a:b].split())
+        return ("… " if lo > a else "") + shown(text[lo:hi]) + (" …" if hi < b else "")
+    return shown(text[a:b])
 
 
 @dataclass
@@ -239,7 +250,9 @@ def collect(passages: Iterable, known: "_Known") -> dict[str, _Phrase]:
                 proper.add(key)  # "Gartner": no "Gartner research" either
         for _start, _end, text in phrases(doc, known.pieces):
             key = normalise(text)
-            if key and len(text.split()) >= MIN_WORDS and not known(key):
+            # "word word": a repeated word is no phrase
+            if key and len(text.split()) >= MIN_WORDS and len(set(key.split())) > 1 \
+                    and not known(key):
                 found.setdefault(key, _Phrase(key)).surfaces[text] += 1
     return {k: v for k, v in found.items()
             if k not in names and not (word_runs(k) & proper)}

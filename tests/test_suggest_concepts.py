@@ -204,3 +204,22 @@ def test_cli_json_and_text(synthetic_store):
     result = CliRunner().invoke(main, ["suggest-concepts", "--store", synthetic_store,
                                        "--min-count", "1000"])
     assert result.exit_code == 0 and result.output.startswith("No suggestions")
+
+
+def test_hostile_text_gives_no_control_characters_and_no_repeated_words(empty_store, embedder):
+    from citegraph.ingest.pipeline import Pipeline
+
+    texts = {"ctrl": "The churn models\x07 work. Onboarding flows\x1b[31m are red.",
+             "bidi": "Our \u202eslaicifni\u202c churn models. The onboarding flows hum.",
+             "html": "<script>alert(1)</script> The churn models. Onboarding flows <b>x</b>.",
+             "repeat": "word " * 3000}
+    pipeline = Pipeline(empty_store, embedder)
+    for name, text in texts.items():
+        assert pipeline.ingest_text(name, name, text).new == 1
+    run = suggest_concepts(empty_store, embedder.encode, min_count=2)
+    phrases_found = {s.phrase.lower() for s in run.suggestions}
+    assert "churn models" in phrases_found
+    assert not any(len(set(p.split())) == 1 for p in phrases_found)  # no "word word"
+    shown_text = " ".join(t for s in run.suggestions for _p, t in s.examples)
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e]", shown_text)
+    assert "The churn models work." in shown_text
