@@ -79,3 +79,13 @@ def test_cli_export_of_a_store_opened_read_only_names_and_keeps_its_base(demo_st
     missing = CliRunner().invoke(main, ["export", "--store", str(tmp_path / "none"),
                                         "--format", "nt"])
     assert missing.exit_code != 0 and not (tmp_path / "none").exists()
+
+
+def test_a_migrated_store_keeps_the_base_of_its_source(demo_store, empty_store, tmp_path):
+    from citegraph.graph.migrate import migrate
+    from citegraph.graph.rdf_vocab import store_base_iri
+
+    base = store_base_iri(demo_store)
+    migrate(demo_store, empty_store)
+    assert empty_store.meta_value(BASE_IRI_KEY) == base
+    assert nt(empty_store, tmp_path, "m.nt") == nt(demo_store, tmp_path, "d.nt")
