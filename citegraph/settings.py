@@ -66,7 +66,10 @@ class Settings:
                                             "refuse at once.", float)
     base_iri: Optional[str] = _setting(None, "CITEGRAPH_BASE_IRI",
                                        "Base IRI under which RDF export mints article and "
-                                       "passage IRIs; unset: `http://localhost:8000/`.")
+                                       "passage IRIs; unset: the store's own, "
+                                       "`https://citegraph.invalid/<random id>/`, made on "
+                                       "its first export and kept (an import keeps its "
+                                       "file's).")
     token: str = _setting("", "CITEGRAPH_TOKEN",
                           "Bearer token for writes over HTTP; empty: writes are refused.")
     server_threads: int = _setting(4, "CITEGRAPH_SERVER_THREADS",

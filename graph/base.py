@@ -172,6 +172,15 @@ class GraphStore(ABC):
     def keyword_search(self, query: str, k: int) -> list[Hit]:
         """Passages ranked by BM25 on the store's full-text index."""
 
+    # --- store settings: small values that belong to this store (graph/rdf_vocab.py) ---
+    def meta_value(self, key: str) -> Optional[str]:
+        """The stored value of a store setting, None when unset."""
+        raise NotImplementedError
+
+    def put_meta_value(self, key: str, value: str, replace: bool = False) -> str:
+        """Store a setting (unless `replace`, a value already there stays); the value kept."""
+        raise NotImplementedError
+
     # --- whole-store views ---------------------------------------------------------
     @abstractmethod
     def stats(self) -> dict[str, int]:

@@ -87,6 +87,13 @@ def cooccurrence_total_constraint():
 
 
 @_statement()
+def store_meta_constraint():
+    """A store setting (the default base IRI) is MERGEd once per key."""
+    return ("CREATE CONSTRAINT store_meta_key IF NOT EXISTS"
+            " FOR (m:StoreMeta) REQUIRE m.key IS UNIQUE")
+
+
+@_statement()
 def passage_article_index():
     """Passages are looked up by article when an article is replaced or deleted."""
     return ("CREATE INDEX passage_article IF NOT EXISTS FOR (p:Passage) ON (p.article_id)")
@@ -542,6 +549,24 @@ def stats():
     """
 
 
+@_statement(key="base_iri")
+def meta_value():
+    return "MATCH (m:StoreMeta {key: $key}) RETURN m.value AS value"
+
+
+@_statement(key="base_iri", value="https://citegraph.invalid/x/", replace=False)
+def put_meta_value():
+    """Set a store setting; unless `replace`, a value already there stays. Returns the
+    value kept."""
+    return """
+        MERGE (m:StoreMeta {key: $key})
+        ON CREATE SET m.value = $value
+        WITH m
+        SET m.value = CASE WHEN $replace THEN $value ELSE m.value END
+        RETURN m.value AS value
+    """
+
+
 @_statement(after="", limit=500)
 def articles_page():
     return (f"MATCH (a:Article) WHERE a.id > $after RETURN a {_ARTICLE} AS article"
@@ -579,7 +604,7 @@ def mentions_page():
 def clear_graph():
     """Remove every Citegraph node (tests and an explicit `clear`), leaving the schema."""
     return ("MATCH (n) WHERE n:Article OR n:Passage OR n:Concept OR n:CoOccurrenceTotal"
-            " DETACH DELETE n")
+            " OR n:StoreMeta DETACH DELETE n")
 
 
 def all_statements() -> list[Statement]:

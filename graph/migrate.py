@@ -9,6 +9,7 @@ from operator import attrgetter
 from typing import Callable, Iterable, Optional
 
 from citegraph.graph.base import GraphStore, StoreError
+from citegraph.graph.rdf_vocab import BASE_IRI_KEY
 
 
 @dataclass
@@ -50,4 +51,8 @@ def migrate(source: GraphStore, target: GraphStore,
     for article in source.iter_articles():  # articles too short to have passages
         if article.id not in copied:
             target.upsert_article(article, [], [])
+    # the same collection: its RDF IRIs stay those of the source (graph/rdf_vocab.py)
+    base = source.meta_value(BASE_IRI_KEY)
+    if base:
+        target.put_meta_value(BASE_IRI_KEY, base, replace=True)
     return MigrationReport(counts, target.stats())

@@ -27,6 +27,7 @@ VECTOR_CANDIDATES = 100  # the vector index is always asked for at least this ma
 SYNC_PAGE = 5000  # passages read a page at a time into the keyword index
 SCHEMA = (cypher.article_id_constraint, cypher.passage_id_constraint,
           cypher.concept_iri_constraint, cypher.cooccurrence_total_constraint,
+          cypher.store_meta_constraint,
           cypher.passage_sequence_constraint, cypher.passage_seq_index,
           cypher.passage_article_index,
           cypher.passage_vector_index, cypher.passage_fulltext_index)
@@ -417,6 +418,14 @@ class Neo4jStore(GraphStore):
             self._keyword_state = key
 
     # --- whole-store views -----------------------------------------------------------------
+    def meta_value(self, key: str) -> Optional[str]:
+        rows = self._read(cypher.meta_value(), key=key)
+        return rows[0]["value"] if rows else None
+
+    def put_meta_value(self, key: str, value: str, replace: bool = False) -> str:
+        return self._write(cypher.put_meta_value(), key=key, value=value,
+                           replace=replace)[0]["value"]
+
     def stats(self) -> dict[str, int]:
         row = self._read(cypher.stats())[0]
         return {name: int(row[name]) for name in ("articles", "passages", "concepts", "mentions")}

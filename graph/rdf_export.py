@@ -13,7 +13,7 @@ from typing import IO, Iterator
 from citegraph.errors import CitegraphError
 from citegraph.graph.base import GraphStore
 from citegraph.graph.rdf_describe import WHAT, describe, describe_scheme
-from citegraph.graph.rdf_vocab import IriMinter, VocabularyError
+from citegraph.graph.rdf_vocab import IriMinter, VocabularyError, store_base_iri
 from citegraph.graph.rdf_writers import JSON_LINE_BREAKS, WRITERS
 
 FORMATS = ("turtle", "json-ld", "nt", "passages-jsonl")
@@ -43,7 +43,8 @@ def iter_export(store: GraphStore, fmt: str, what: str = "all", base_iri: str | 
         if what == "concepts":
             raise ExportError("format passages-jsonl holds passages: use --what articles or all")
         return passages_jsonl(store, with_embeddings)
-    minter = IriMinter(base_iri)  # raises on a bad base IRI, before anything is written
+    # raises on a bad base IRI, before anything is written
+    minter = IriMinter(base_iri or _own_base_iri(store))
     _check_scheme(store, minter)
     return _in_snapshot(store, _rdf_chunks(store, WRITERS[fmt](), minter, what,
                                            with_embeddings))
@@ -66,6 +67,16 @@ def _in_snapshot(store: GraphStore, chunks: Iterator[str]) -> Iterator[str]:
     writes that go on meanwhile are not seen half-way."""
     with store.read_snapshot():
         yield from chunks
+
+
+def _own_base_iri(store: GraphStore) -> str:
+    """The store's own base IRI, made and kept on first use; a store made before stores had
+    one cannot get it while it is open read-only."""
+    try:
+        return store_base_iri(store)
+    except CitegraphError:
+        raise ExportError("this store has no base IRI of its own yet and cannot be written "
+                          "now: give one with --base-iri or the base_iri setting") from None
 
 
 def _rdf_chunks(store, writer, minter, what, with_embeddings) -> Iterator[str]:

@@ -20,7 +20,8 @@ from citegraph.graph.base import GraphStore
 from citegraph.graph.models import Article, Concept, Mention, Passage
 from citegraph.graph.rdf_describe import decode_sentences, decode_vector
 from citegraph.graph.rdf_guard import UnsafeRdf, check_before_parse
-from citegraph.graph.rdf_vocab import CG, OA, SCHEMA, VocabularyError, check_iri, object_tag
+from citegraph.graph.rdf_vocab import (CG, OA, SCHEMA, VocabularyError, adopt_base_iri, check_iri,
+                                       minted_base, object_tag)
 from citegraph.graph.models import EMBEDDING_DIM as DIM
 
 FORMAT_BY_SUFFIX = {".ttl": "turtle", ".turtle": "turtle", ".nt": "nt", ".jsonld": "json-ld",
@@ -79,6 +80,10 @@ def import_rdf(store: GraphStore, path: str | Path, fmt: Optional[str] = None,
     for article in sorted(articles.values(), key=lambda a: a.id):
         ps, ms = by_article[article.id]
         store.upsert_article(article, sorted(ps, key=lambda p: p.ordinal), ms)
+    # the store goes on minting under the file's base, so that its exports match the file
+    base = next(filter(None, (minted_base(str(iri), a.id) for iri, a in articles.items())), None)
+    if base:
+        adopt_base_iri(store, base)
     return report
 
 

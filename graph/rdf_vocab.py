@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import uuid
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -30,7 +31,12 @@ ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
 CONTEXT_FILE = ONTOLOGY_DIR / "context.jsonld"
 VOCABULARY_FILE = ONTOLOGY_DIR / "cg.ttl"
 
-DEFAULT_BASE_IRI = "http://localhost:8000/"
+# With no base IRI configured, each store mints under its own: a random id under the
+# reserved `.invalid` domain (RFC 6761), made on the store's first export and kept in the
+# store (meta key below), so two deployments never mint the same IRI for different records
+# and one store's exports agree; an import adopts the base its file was minted under.
+DEFAULT_BASE_HOST = "https://citegraph.invalid/"
+BASE_IRI_KEY = "base_iri"
 
 # Compact literal datatypes for carried embeddings (defined in ontology/cg.ttl).
 FLOAT32_VECTOR = CG.float32Vector  # base64 of little-endian float32 values
@@ -50,9 +56,31 @@ def check_iri(iri: str, what: str) -> str:
     return iri
 
 
-def normalise_base_iri(base: str | None) -> str:
+def new_base_iri() -> str:
+    return f"{DEFAULT_BASE_HOST}{uuid.uuid4().hex}/"
+
+
+def store_base_iri(store) -> str:
+    """The base IRI of a store with none configured: its own, made on first use (which
+    needs a writable store) and kept."""
+    return store.meta_value(BASE_IRI_KEY) or store.put_meta_value(BASE_IRI_KEY, new_base_iri())
+
+
+def adopt_base_iri(store, base: str) -> None:
+    """After an import: the store mints under the base its records came with."""
+    store.put_meta_value(BASE_IRI_KEY, normalise_base_iri(base), replace=True)
+
+
+def minted_base(article_iri: str, article_id: str) -> str | None:
+    """The base IRI an article's IRI was minted under, None when it was not minted so."""
+    tail = f"articles/{_segment(article_id)}"
+    if article_iri.endswith(tail) and len(article_iri) > len(tail):
+        return article_iri[:-len(tail)]
+    return None
+
+
+def normalise_base_iri(base: str) -> str:
     """The base IRI to mint under: an absolute http(s) IRI, ending in '/' or '#'."""
-    base = base or DEFAULT_BASE_IRI
     parts = urlsplit(base)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise VocabularyError(f"--base-iri: {base!r} is not an absolute http(s) IRI")
@@ -72,7 +100,7 @@ class IriMinter:
     """Stable IRIs for stored records. Article and passage IRIs mirror the web app's pages
     (`/articles/<id>#p<ordinal>`), so they resolve where the app is served at the base."""
 
-    def __init__(self, base_iri: str | None = None):
+    def __init__(self, base_iri: str):
         self.base = normalise_base_iri(base_iri)
 
     def scheme(self) -> URIRef:

@@ -707,6 +707,19 @@ class SQLiteStore(GraphStore):
             f"SELECT rowid, id FROM passages WHERE rowid IN ({_marks(rowids)})", rowids))
         return [Hit(ids[r], float(s)) for r, s in zip(rowids, scores) if r in ids]
 
+    # --- store settings ------------------------------------------------------------
+    def meta_value(self, key: str) -> Optional[str]:
+        row = self._conn().execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def put_meta_value(self, key: str, value: str, replace: bool = False) -> str:
+        if self.readonly:
+            raise StoreError(f"store {self.directory}: opened read-only")
+        with self._write() as c:
+            c.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)" if replace else
+                      "INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)", (key, value))
+            return c.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()[0]
+
     # --- whole-store views ---------------------------------------------------------
     def stats(self) -> dict[str, int]:
         c = self._conn()

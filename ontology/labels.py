@@ -36,6 +36,8 @@ _KEEP_S = ("ss", "us", "is", "ous", "sis")
 
 
 def _us_spelling(word: str) -> str:
+    if word.endswith("s") and word[:-1] in _UK_US:  # plurals too: "programmes"
+        return _UK_US[word[:-1]] + "s"
     word = _UK_US.get(word, word)
     for pattern, repl in _UK_RULES:
         word = pattern.sub(repl, word)

@@ -170,7 +170,8 @@ def test_schema_is_created_on_open_one_write_each():
     Neo4jStore(URI, driver, database="citegraph")
     assert driver.statements("write") == [
         "article_id_constraint", "passage_id_constraint", "concept_iri_constraint",
-        "cooccurrence_total_constraint", "passage_sequence_constraint", "passage_seq_index",
+        "cooccurrence_total_constraint", "store_meta_constraint",
+        "passage_sequence_constraint", "passage_seq_index",
         "passage_article_index", "passage_vector_index", "passage_fulltext_index",
         "await_indexes"]
     assert driver.statements("read") == ["cooccurrence_stale", "passages_without_seq",
@@ -569,6 +570,7 @@ def test_every_statement_is_exercised_by_this_file():
                                     "text": "customer"}] if p["after"] < 1 else [],
         "stats": [{"articles": 0, "passages": 0, "concepts": 0, "mentions": 0}],
         "passages_without_section": [{"found": True}],
+        "put_meta_value": [{"value": "https://citegraph.invalid/x/"}],
         "article_listing": [{"total": 0, "articles": []}]})
     store = Neo4jStore(URI, driver)  # the schema statements too
     article, passages, mentions = article_with_passages(2)
@@ -596,11 +598,26 @@ def test_every_statement_is_exercised_by_this_file():
     store.keyword_search("customer", 3)
     store.fulltext_search("customer", 3)
     store.stats()
+    store.meta_value("base_iri")
+    store.put_meta_value("base_iri", "https://citegraph.invalid/x/")
     list(store.iter_articles())
     list(store.iter_passages())
     list(store.iter_mentions())
     store.clear()
     assert set(driver.statements()) == set(cypher.STATEMENTS)
+
+
+def test_store_settings_read_and_put_with_their_parameters():
+    store, driver = open_fake(responses={"meta_value": [],
+                                         "put_meta_value": [{"value": "https://a/"}]})
+    assert store.meta_value("base_iri") is None
+    assert store.put_meta_value("base_iri", "https://b/") == "https://a/"  # the kept one
+    store.put_meta_value("base_iri", "https://c/", replace=True)
+    assert driver.parameters("meta_value") == [{"key": "base_iri"}]
+    assert driver.parameters("put_meta_value") == [
+        {"key": "base_iri", "value": "https://b/", "replace": False},
+        {"key": "base_iri", "value": "https://c/", "replace": True}]
+    assert driver.statements("write") == ["put_meta_value", "put_meta_value"]
 
 
 # --- connecting ------------------------------------------------------------------------------

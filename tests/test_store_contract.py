@@ -356,3 +356,14 @@ def test_iterators_return_everything(loaded, demo_records):
         np.testing.assert_allclose(got.embedding, want.embedding, atol=1e-6)
     assert all(p.embedding is None for p in loaded.iter_passages())
     assert sorted(map(key, loaded.iter_mentions())) == sorted(map(key, all_mentions(loaded)))
+
+
+def test_store_settings_are_kept_and_replaced_only_when_asked(store):
+    assert store.meta_value("base_iri") is None
+    assert store.put_meta_value("base_iri", "https://citegraph.invalid/a/") == \
+        "https://citegraph.invalid/a/"
+    assert store.put_meta_value("base_iri", "https://citegraph.invalid/b/") == \
+        "https://citegraph.invalid/a/"  # the first stays
+    assert store.put_meta_value("base_iri", "https://kb.example.org/", replace=True) == \
+        "https://kb.example.org/"
+    assert store.meta_value("base_iri") == "https://kb.example.org/"

@@ -26,7 +26,7 @@ def create_app(settings: Optional[Settings] = None, runtime: Optional[Runtime] =
                config: Optional[dict] = None) -> APIFlask:
     """The app over `runtime` (or a new one from `settings`); `config`: Flask settings such
     as PRELOAD. The write token is the settings' `token` (empty: writes refused)."""
-    from citegraph.webapp import api, errors, pages, security
+    from citegraph.webapp import api, errors, pages, security, suggestions
 
     app = APIFlask(__name__, title="Citegraph API", version=citegraph.__version__,
                    spec_path="/api/openapi.json", docs_path=None, json_errors=False)
@@ -52,6 +52,7 @@ def create_app(settings: Optional[Settings] = None, runtime: Optional[Runtime] =
     errors.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(suggestions.bp)
     return app
 
 

@@ -200,7 +200,7 @@ def export_graph(query_data):
     if fmt not in table:
         abort(400, f"format: {fmt!r} is not one of {', '.join(table)}")
     try:
-        chunks = export.stream(store(), fmt)
+        chunks = export.stream(store(), fmt, base_iri=runtime().settings.base_iri)
     except export.ExportError as exc:
         abort(400, str(exc))
     return Response(stream_with_context(chunks), content_type=table[fmt],

@@ -19,6 +19,7 @@ def file_name(fmt: str) -> str:
     return "citegraph" + rdf_export.FILE_EXTENSIONS.get(fmt, "")
 
 
-def stream(store: GraphStore, fmt: str) -> Iterator[str]:
-    """Checks the request before the first byte (ExportError), then yields text."""
-    return rdf_export.iter_export(store, fmt)
+def stream(store: GraphStore, fmt: str, base_iri: str | None = None) -> Iterator[str]:
+    """Checks the request before the first byte (ExportError), then yields text. IRIs are
+    minted under `base_iri` (the setting), else the store's own."""
+    return rdf_export.iter_export(store, fmt, base_iri=base_iri)

@@ -3,12 +3,13 @@ concept graph script only adds the drawing."""
 from __future__ import annotations
 
 from apiflask import APIBlueprint
-from flask import abort, current_app, g, render_template, request, url_for
+from flask import abort, current_app, g, make_response, render_template, request, url_for
 from marshmallow import ValidationError
 
 from citegraph.graph.cards import article_card
 from citegraph.graph.listing import DEFAULT_LIMIT, article_listing
 from citegraph.graph.neighbourhood import concept_card, concept_ids
+from citegraph.ontology.language import labels_in, language_order
 from citegraph.ontology.lookup import resolve as resolve_concept
 from citegraph.search.filters import FilterError
 from citegraph.webapp.errors import one_line
@@ -93,9 +94,24 @@ def search_page():
                            concept=concept, k=params["k"], facets=params)
 
 
+def reader_languages() -> list[str]:
+    """`?lang=` first, then the Accept-Language header by quality, then English, then
+    untagged labels."""
+    asked = [request.args.get("lang", "")]
+    asked += [tag for tag, _quality in request.accept_languages]
+    return language_order(asked)
+
+
+def localised(response):
+    response.vary.add("Accept-Language")
+    return response
+
+
 @bp.get("/concepts")
 def concepts_page():
-    return render_template("concepts.html", concepts=runtime().store.list_concepts())
+    order = reader_languages()
+    concepts = [(c, n, labels_in(c, order)) for c, n in runtime().store.list_concepts()]
+    return localised(make_response(render_template("concepts.html", concepts=concepts)))
 
 
 @bp.get("/concepts/<path:concept_id>")
@@ -109,7 +125,18 @@ def concept_page(concept_id):
     for p in card["passages"]:
         p["segments"] = segments(p["text"], [(m["start"], m["end"], "mention")
                                              for m in p["mentions"]])
-    return render_template("concept.html", concept=card, depth=depth)
+    order = reader_languages()
+    shown = labels_in(concept, order)
+    card.update(label=shown.label, language=shown.language, alt_labels=shown.alt_labels,
+                definition=shown.definition, definition_language=shown.definition_language)
+    for key in ("broader", "narrower", "related", "co_occurring"):
+        for ref in card[key]:
+            other = store.get_concept(ref["iri"])
+            if other is not None:
+                named = labels_in(other, order)
+                ref.update(label=named.label, language=named.language)
+    return localised(make_response(render_template("concept.html", concept=card,
+                                                   depth=depth)))
 
 
 @bp.get("/articles")

@@ -68,22 +68,30 @@ def _print_concept(view: dict) -> None:
 @click.command("suggest-concepts")
 @store_option
 @click.option("--limit", default=30, show_default=True, type=click.IntRange(1, 1000))
-@click.option("--min-count", default=2, show_default=True, type=click.IntRange(1))
+@click.option("--min-count", default=2, show_default=True, type=click.IntRange(1),
+              help="Passages a candidate (with its variants) must occur in.")
 @click.option("--json", "as_json", is_flag=True)
 def suggest_command(store, limit, min_count, as_json):
-    """Key phrases frequent in the corpus but in no concept label, for a taxonomist to
-    consider. Nothing is added to the scheme."""
+    """Candidate concepts: noun phrases recurring in the stored passages but in no concept
+    label, variants grouped, each with its frequency, a suggested broader or related
+    concept and example sentences. Nothing is added to the scheme."""
     from citegraph.ontology.suggest import suggest
 
-    with open_runtime(store=store, readonly=True).store as s:
-        suggestions = suggest(s, limit=limit, min_count=min_count)
+    runtime = open_runtime(store=store, readonly=True)
+    with runtime.store as s:
+        suggestions = suggest(s, runtime.embedder.encode, limit=limit, min_count=min_count)
     if as_json:
         click.echo(json.dumps([x.as_dict() for x in suggestions], ensure_ascii=False))
         return
     if not suggestions:
-        click.echo("No suggestions: every frequent phrase is already a label.")
+        click.echo("No suggestions: no phrase outside the scheme's labels occurs in "
+                   f"{min_count} passages or more.")
     for x in suggestions:
-        click.echo(f"{x.count:5d}  {x.phrase}")
+        click.echo(f"{x.count:5d}  {x.phrase}"
+                   + (f"  (also: {'; '.join(x.variants)})" if x.variants else ""))
+        if x.nearest:
+            click.echo(f"         {x.nearest.relation}: {x.nearest.label} "
+                       f"<{x.nearest.iri}> ({x.nearest.score:.2f})")
         for pid, text in x.examples:
             click.echo(f"         {pid}: “{text}”")
 

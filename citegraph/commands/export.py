@@ -11,10 +11,11 @@ from pathlib import Path
 import click
 
 from citegraph.commands.common import EXIT_USAGE, fail, open_runtime, shown, store_option
+from citegraph.errors import CitegraphError
 from citegraph.graph.rdf_describe import WHAT
 from citegraph.graph.rdf_export import FORMATS, ExportError, iter_export, write_chunks
 from citegraph.graph.rdf_import import IMPORT_FORMATS, RdfImportError, import_rdf
-from citegraph.graph.rdf_vocab import VocabularyError
+from citegraph.graph.rdf_vocab import BASE_IRI_KEY, VocabularyError, store_base_iri
 
 
 @click.command()
@@ -27,8 +28,8 @@ from citegraph.graph.rdf_vocab import VocabularyError
               help="concepts: the SKOS scheme; articles: articles, passages, mentions and "
                    "co-occurrence; all: both.")
 @click.option("--base-iri", default=None,
-              help="Base for minted IRIs (default: the `base_iri` setting, "
-                   "http://localhost:8000/).")
+              help="Base for minted IRIs (default: the `base_iri` setting, else the "
+                   "store's own https://citegraph.invalid/<id>/).")
 @click.option("--with-embeddings", is_flag=True,
               help="Carry passage and sentence vectors, so import need not embed again.")
 def export(store, fmt, output, what, base_iri, with_embeddings):
@@ -36,6 +37,8 @@ def export(store, fmt, output, what, base_iri, with_embeddings):
     runtime = open_runtime(store=store, base_iri=base_iri)
     base_iri = runtime.settings.base_iri
     with runtime.open_store(runtime.settings.store, readonly=True) as source:
+        if not base_iri and source.meta_value(BASE_IRI_KEY) is None:
+            base_iri = _mint_base_iri(runtime)
         try:  # the request and the stored scheme are checked before any file is made
             chunks = iter_export(source, fmt, what=what, base_iri=base_iri,
                                  with_embeddings=with_embeddings)
@@ -50,6 +53,16 @@ def export(store, fmt, output, what, base_iri, with_embeddings):
                 fail(f"stdout: {exc.strerror or exc}")
             return
         _write_file(chunks, Path(output))
+
+
+def _mint_base_iri(runtime) -> str | None:
+    """The store's own base IRI, made on its first export and kept, so that later exports
+    agree; None when the store cannot be written now (the export then says what to do)."""
+    try:
+        with runtime.open_store(runtime.settings.store) as writable:
+            return store_base_iri(writable)
+    except CitegraphError:
+        return None
 
 
 def _write_file(chunks, output: Path) -> None:
