@@ -23,6 +23,7 @@ import platform
 import shutil
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
 from typing import Optional
@@ -192,6 +193,9 @@ class _OpenVINORunner:
         self._ov = ov
         self.compiled = core.compile_model(core.read_model(path), "CPU", config)
         self._local = threading.local()  # an infer request is not thread-safe
+        # run_many's workers (threads start when first needed)
+        self._pool = ThreadPoolExecutor(max_workers=self.streams,
+                                        thread_name_prefix="citegraph-openvino")
 
     @staticmethod
     def _inputs(batch: _Batch) -> dict:
@@ -202,24 +206,20 @@ class _OpenVINORunner:
         request = getattr(self._local, "request", None)
         if request is None:
             request = self._local.request = self.compiled.create_infer_request()
-        result = request.infer(self._inputs(batch), share_inputs=True)
+        # inputs copied into the request's own tensors: a shared (zero-copy) input stays set
+        # on the request after the call, pointing at arrays Python may free
+        result = request.infer(self._inputs(batch), share_inputs=False)
         return np.asarray(result[self.compiled.output(0)], dtype=np.float32)
 
     def run_many(self, batches: list[_Batch]) -> list[np.ndarray]:
-        """Every batch, `streams` of them in flight at once; outputs in the batches' order."""
+        """Every batch, `streams` of them in flight at once; outputs in the batches' order.
+        Each worker thread has an infer request of its own and runs it synchronously (the
+        inference releases the GIL). OpenVINO's AsyncInferQueue did the same with callbacks
+        on its own threads, and crashed the process now and then (a segfault or abort in a
+        later garbage collection), so it is not used."""
         if len(batches) < 2 or self.streams < 2:
             return [self(b) for b in batches]
-        outputs: list = [None] * len(batches)
-        queue = self._ov.AsyncInferQueue(self.compiled, self.streams)
-
-        def done(request, i):
-            outputs[i] = np.array(request.get_output_tensor(0).data, dtype=np.float32)
-
-        queue.set_callback(done)
-        for i, batch in enumerate(batches):
-            queue.start_async(self._inputs(batch), i)
-        queue.wait_all()
-        return outputs
+        return list(self._pool.map(self, batches))
 
 
 def _model_version() -> str:
