@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Optional
 
-from citegraph.graph.factory import StoreOptions, open_store
+from citegraph.graph.factory import StoreOptions, open_store, store_exists
 from citegraph.settings import Settings
 
 
@@ -19,7 +19,9 @@ class Runtime:
 
     @cached_property
     def store(self):
-        return self.open_store(self.settings.store, readonly=self.readonly)
+        # a store not made yet is made (empty), as by any command, whatever `readonly` says
+        spec = self.settings.store
+        return self.open_store(spec, readonly=self.readonly and store_exists(spec))
 
     def open_store(self, spec: str, readonly: bool = False):
         """Any store (migrate has two) with the settings' backend options."""

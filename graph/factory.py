@@ -7,7 +7,7 @@ from typing import Optional
 from citegraph.graph.base import GraphStore
 from citegraph.graph.uri import NEO4J_SCHEMES, is_neo4j
 
-__all__ = ["StoreOptions", "open_store", "is_neo4j", "NEO4J_SCHEMES"]
+__all__ = ["StoreOptions", "open_store", "store_exists", "is_neo4j", "NEO4J_SCHEMES"]
 
 
 @dataclass(frozen=True)
@@ -31,3 +31,14 @@ def open_store(spec: str, readonly: bool = False,
 
     return SQLiteStore(spec, readonly=readonly, ann_threshold=options.ann_threshold,
                        index_threads=options.index_threads)
+
+
+def store_exists(spec: str) -> bool:
+    """Whether `spec` names a store already there (a Neo4j URI always does)."""
+    if is_neo4j(spec):
+        return True
+    from pathlib import Path
+
+    from citegraph.graph.sqlite_store import DB_FILE
+
+    return (Path(spec) / DB_FILE).exists()
