@@ -126,17 +126,23 @@ class Span(Schema):
     end = Integer()
 
 
-class CitedSource(Schema):
+class PassageOrigin(Schema):
+    """Who wrote a passage: the article's author (body) or a reader (comment)."""
+    section = String(metadata={"description": "`body` (the article's author's text) or "
+                                              "`comment` (a reader's comment)."})
+    author = String(allow_none=True, metadata={"description": "A comment's author where its "
+                                                             "byline names one, else the "
+                                                             "article's; null when unknown."})
+    date = String(allow_none=True, metadata={"description": "A comment's date where its "
+                                                           "byline gives one, else the "
+                                                           "article's publication date (ISO "
+                                                           "8601 date or datetime); null "
+                                                           "when unknown."})
+
+
+class CitedSource(PassageOrigin):
     number = Integer(metadata={"description": "The citation number (the result's rank)."})
     passage_id = String()
-    section = String(metadata={"description": "`body` (the article's author) or `comment` "
-                                              "(a reader's comment)."})
-    author = String(allow_none=True, metadata={"description": "The comment's author where "
-                                                             "its byline names one, else the "
-                                                             "article's; null when unknown."})
-    date = String(allow_none=True, metadata={"description": "ISO 8601: the comment's date, "
-                                                           "else the article's; null when "
-                                                           "unknown."})
 
 
 class Answer(Schema):
@@ -164,7 +170,7 @@ class Signals(Schema):
                                            "(= `score`)."})
 
 
-class SearchHit(Schema):
+class SearchHit(PassageOrigin):
     rank = Integer()
     score = Float()
     passage_id = String()
@@ -175,16 +181,6 @@ class SearchHit(Schema):
     end = Integer()
     text = String()
     highlight = Nested(Span, metadata={"description": "Offsets into the passage text."})
-    author = String(allow_none=True, metadata={"description": "A comment's author where its "
-                                                             "byline names one, else the "
-                                                             "article's; null when unknown."})
-    date = String(allow_none=True, metadata={"description": "A comment's date where its "
-                                                           "byline gives one, else the "
-                                                           "article's publication date (ISO "
-                                                           "8601 date or datetime); null "
-                                                           "when unknown."})
-    section = String(metadata={"description": "`body` (the article's author's text) or "
-                                              "`comment` (a reader's comment)."})
     concepts = List(Nested(ConceptRef))
     signals = Nested(Signals, metadata={"description": "With `explain=true` only: the raw "
                                                        "score each retriever list gave "
@@ -290,18 +286,11 @@ class Neighbourhood(Schema):
     truncated = Boolean()
 
 
-class ArticlePassage(Schema):
+class ArticlePassage(PassageOrigin):
     passage_id = String()
     ordinal = Integer()
     start = Integer()
     end = Integer()
-    section = String(metadata={"description": "`body` or `comment` (a reader's comment)."})
-    author = String(allow_none=True, metadata={"description": "A comment's author where its "
-                                                             "byline names one, else the "
-                                                             "article's; null when unknown."})
-    date = String(allow_none=True, metadata={"description": "ISO 8601: a comment's date, "
-                                                           "else the article's; null when "
-                                                           "unknown."})
     mentions = List(Dict())
 
 
