@@ -193,6 +193,7 @@ class _OpenVINORunner:
         self._ov = ov
         self.compiled = core.compile_model(core.read_model(path), "CPU", config)
         self._local = threading.local()  # an infer request is not thread-safe
+        self._dispatch = threading.Lock()
         # run_many's workers (threads start when first needed)
         self._pool = ThreadPoolExecutor(max_workers=self.streams,
                                         thread_name_prefix="citegraph-openvino")
@@ -206,10 +207,14 @@ class _OpenVINORunner:
         request = getattr(self._local, "request", None)
         if request is None:
             request = self._local.request = self.compiled.create_infer_request()
-        # inputs copied into the request's own tensors: a shared (zero-copy) input stays set
-        # on the request after the call, pointing at arrays Python may free
-        result = request.infer(self._inputs(batch), share_inputs=False)
-        return np.asarray(result[self.compiled.output(0)], dtype=np.float32)
+        # Inputs are set one thread at a time, zero-copy (the arrays outlive this blocking
+        # call); only the inference runs in parallel. Two run_many workers passing inputs to
+        # infer() at once deadlocked an ingest here inside OpenVINO's input dispatcher.
+        with self._dispatch:
+            for name, array in self._inputs(batch).items():
+                request.set_tensor(name, self._ov.Tensor(array, shared_memory=True))
+        request.infer()
+        return np.array(request.get_output_tensor(0).data, dtype=np.float32)
 
     def run_many(self, batches: list[_Batch]) -> list[np.ndarray]:
         """Every batch, `streams` of them in flight at once; outputs in the batches' order.

@@ -166,12 +166,14 @@ def _edge_json(store: GraphStore, source, target, kind, weight, pids, associatio
 
 
 def passage_refs(store: GraphStore, passage_ids: list[str]) -> list[dict]:
-    """Passages with their article titles, in the order given."""
+    """Passages with their article titles and who wrote them (section, author, date), in
+    the order given."""
     passages = store.get_passages(list(passage_ids))
     titles = store.article_titles({p.article_id for p in passages})
     return [{"passage_id": p.id, "article_id": p.article_id, "ordinal": p.ordinal,
              "title": titles[p.article_id].title if p.article_id in titles else "",
-             "text": p.text, "start": p.start, "end": p.end} for p in passages]
+             "text": p.text, "start": p.start, "end": p.end, "section": p.section or "body",
+             "author": p.author, "date": p.date} for p in passages]
 
 
 def concept_card(store: GraphStore, concept: Concept, passage_limit: int = 50) -> dict:

@@ -443,7 +443,9 @@ def test_pages_show_comment_by_author_and_date(comment_store, embedder):
 
     from citegraph.webapp.server import BackgroundServer
 
-    with BackgroundServer(make_app(comment_store, embedder)) as running:
+    app = make_app(comment_store, embedder)
+    app.extensions["citegraph.runtime"].sync_scheme()  # link the shipped scheme, as ingest does
+    with BackgroundServer(app) as running:
         page = http(running.url, "GET", "/?q=" + q("Did bug reports get clearer?"))
         assert page.status == 200
         assert 'comment by <span class="author">Tom Becker</span>' in page.text
@@ -462,6 +464,17 @@ def test_pages_show_comment_by_author_and_date(comment_store, embedder):
                      + "&k=3").json()
         assert found["results"][0]["section"] == "comment"
         assert found["answer"]["sources"][0]["section"] in ("body", "comment")
+        # a concept's page says which of its passages are comments, and by whom
+        concepts = http(running.url, "GET", "/api/concepts").json()["concepts"]
+        shown = 0
+        for c in concepts:
+            card = http(running.url, "GET", "/api/concepts/" + q(c["id"])).json()
+            comments = [p for p in card["passages"] if p["section"] == "comment"]
+            if comments:
+                page = http(running.url, "GET", "/concepts/" + q(c["id"])).text
+                assert page.count('<p class="byline comment">') == len(comments)
+                shown += 1
+        assert shown, "no concept is mentioned in a comment of the fixtures"
 
 
 def test_cli_ask_shows_comment_by(comment_store, embedder, monkeypatch):

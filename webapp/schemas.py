@@ -208,7 +208,7 @@ class ConceptList(Schema):
     concepts = List(Nested(ConceptSummary))
 
 
-class PassageRef(Schema):
+class PassageRef(PassageOrigin):
     passage_id = String()
     article_id = String()
     ordinal = Integer()
