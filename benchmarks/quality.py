@@ -6,7 +6,7 @@ excluded, it is shared by every mode). One figure a line: `<set>.<split>[.half].
 SciFact has only its train split here; its weights were tuned on the tuning half of
 `search.evaluation.tuning_halves`, so the held-out half is printed as well.
 
-    python benchmarks/quality.py [--cache DIR] [--sets scifact,stackfaq]
+    python benchmarks/quality.py [--cache DIR] [--sets scifact,stackfaq] [--ann-threshold 1]
 
 With --cache, each set's store is kept in DIR/<set> and re-used (a second run only checks
 content hashes); without it the sets are ingested into a temporary folder."""
@@ -17,6 +17,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("CITEGRAPH_THREADS", "1")
@@ -37,12 +38,14 @@ HELD_OUT = {"scifact"}  # sets whose weights were tuned on the other half
 BENCH_MODES = MODES + ("hybrid-rrf",)  # the previous fusion, for comparison
 
 
-def run_set(name: str, split: str, store_dir: Path, embedder) -> None:
+def run_set(name: str, split: str, store_dir: Path, embedder,
+            ann_threshold: Optional[int] = None) -> None:
     beir = load_beir(EVAL / name, split)
-    with SQLiteStore(store_dir) as store:
+    with SQLiteStore(store_dir, ann_threshold=ann_threshold) as store:
         report = ingest_corpus(Pipeline(store, embedder), beir)
         if report.failed:
             print(f"# {name}: {len(report.failed)} corpus records failed", file=sys.stderr)
+        print(f"# {name}: vector index {store.vector_index_info()}", file=sys.stderr)
         retrievers = {mode: build_retriever(store, mode) for mode in BENCH_MODES}
         results = evaluate(beir, retrievers, embedder)
     ids = list(beir.queries)
@@ -67,6 +70,9 @@ def main() -> None:
     parser.add_argument("--sets", default=",".join(SETS), help="comma-separated set names")
     parser.add_argument("--backend", default="auto", help="auto, torch or openvino")
     parser.add_argument("--precision", default="auto", help="auto, fp32 or bf16")
+    parser.add_argument("--ann-threshold", type=int, default=None,
+                        help="vectors above which the store tries HNSW (1: HNSW at any size;"
+                             " default: the store's own)")
     args = parser.parse_args()
     names = [s.strip() for s in args.sets.split(",") if s.strip()]
     unknown = [s for s in names if s not in SETS]
@@ -77,7 +83,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="citegraph-quality-") as tmp:
         root = args.cache or Path(tmp)
         for name in names:
-            run_set(name, SETS[name], root / name, embedder)
+            run_set(name, SETS[name], root / name, embedder, args.ann_threshold)
 
 
 if __name__ == "__main__":

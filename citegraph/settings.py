@@ -196,14 +196,17 @@ def settings_table() -> str:
 def prepare_process() -> None:
     """What an entry point sets in its own process before numpy or torch load.
 
-    The model comes from a package on disk, never from a hub. No BLAS thread variables: the
-    model's own libraries keep their threads (MKL_NUM_THREADS=1 halved PyTorch inference),
-    and exact vector search limits numpy's BLAS to one thread around its own product only
-    (threadpoolctl, graph/vectors/exact.py), where BLAS threads fought the model's on a small
-    machine. OMP_WAIT_POLICY=PASSIVE keeps idle OpenMP threads from spinning on cores that
-    the server's other requests need."""
+    The model comes from a package on disk, never from a hub. The model's own libraries keep
+    their threads (MKL_NUM_THREADS=1, which PyTorch's BLAS reads, halved its inference).
+    numpy's OpenBLAS runs on one thread: its worker threads spin after every product, and in
+    the server, where queries come every few milliseconds, one never slept and took a whole
+    core from the model (17 ms of CPU per 17 ms query on 2 cores); limiting it around the
+    exact product alone did not stop that, since other numpy calls woke it. The exact
+    product splits itself over threads of ours instead (graph/vectors/exact.py).
+    OMP_WAIT_POLICY=PASSIVE keeps idle OpenMP threads from spinning in the same way."""
     for name, value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"),
-                        ("TOKENIZERS_PARALLELISM", "false"), ("OMP_WAIT_POLICY", "PASSIVE")):
+                        ("TOKENIZERS_PARALLELISM", "false"), ("OMP_WAIT_POLICY", "PASSIVE"),
+                        ("OPENBLAS_NUM_THREADS", "1")):
         os.environ.setdefault(name, value)
     # usearch's extension carries a static C++ runtime whose unique symbols, when it loads
     # before the shared one, shadow libstdc++'s: OpenVINO then cannot parse a model file.

@@ -154,3 +154,40 @@ def test_backend_names():
     assert resolve_backend("auto") in ("torch", "openvino")
     with pytest.raises(SettingsError):
         resolve_backend("tensorflow")
+
+
+@pytest.mark.skipif(not openvino_suits(), reason="OpenVINO is not installed or the CPU does not suit it")
+def test_query_compilation_agrees_with_batches_from_many_threads(tmp_path_factory):
+    """Queries run on a compilation of their own (one stream over the cores); from several
+    server threads at once they give the vectors the batch path gives."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    emb = Embedder("auto", backend="openvino", cache_dir=tmp_path_factory.getbasetemp() / "model-cache")
+    texts = generated_texts(24, seed=3)
+    want = emb.encode(texts)
+    with ThreadPoolExecutor(4) as pool:
+        got = np.stack(list(pool.map(emb.encode_query, texts * 2)))
+    assert emb.runner.query_compiled is not emb.runner.compiled
+    floor = 0.99999 if emb.precision == "fp32" else 0.999
+    assert np.sum(got * np.concatenate([want, want]), axis=1).min() >= floor
+
+
+def test_entry_points_keep_numpy_blas_on_one_thread():
+    """numpy's OpenBLAS workers spin after each product; in a server answering every few
+    milliseconds one never slept and took a core from the model. prepare_process() keeps
+    that BLAS to one thread (the process's own choice wins if it set one)."""
+    import subprocess
+    import sys
+
+    code = ("from citegraph.settings import prepare_process; prepare_process()\n"
+            "import numpy, threadpoolctl\n"
+            "print(max(i['num_threads'] for i in threadpoolctl.threadpool_info()"
+            " if i['internal_api'] == 'openblas'))")
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    run = lambda env: subprocess.run([sys.executable, "-c", code], env=env, text=True,  # noqa: E731
+                                     capture_output=True, check=True).stdout.strip()
+    assert run(env) == "1"
+    if (os.cpu_count() or 1) > 1:
+        assert run({**env, "OPENBLAS_NUM_THREADS": "2"}) == "2"

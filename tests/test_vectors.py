@@ -46,6 +46,27 @@ def test_exact_matches_brute_force_after_chunked_adds_and_removes():
         assert not np.isin(got_keys, gone).any()
 
 
+def test_exact_product_split_over_threads_gives_the_same_ranking(monkeypatch):
+    import citegraph.graph.vectors.exact as exact
+
+    vectors = clustered(2001, seed=4)
+    keys = np.arange(2001, dtype=np.int64) * 3
+    queries = clustered(6, seed=5)
+    whole = ExactIndex(DIM, threads=1)
+    whole.add(keys, vectors)
+    monkeypatch.setattr(exact, "SPLIT_FLOATS", 100 * DIM)  # every 100 rows call for a part
+    split = ExactIndex(DIM, threads=3)
+    split.add(keys, vectors)
+    assert split.threads == 3 and split._scores(queries[:1]).shape == (1, 2001)
+    for (a_keys, a_scores), (b_keys, b_scores) in zip(whole.search_many(queries, 25),
+                                                     split.search_many(queries, 25)):
+        assert a_keys.tolist() == b_keys.tolist()
+        np.testing.assert_allclose(a_scores, b_scores, rtol=1e-6, atol=1e-6)
+    for query in queries:  # and against brute force, parts ending where they should
+        want_keys, _ = brute_force(keys, vectors, query, 2001)
+        assert split.search(query, 2001)[0].tolist() == want_keys.tolist()
+
+
 def test_exact_edge_cases():
     index = ExactIndex(DIM)
     keys, scores = index.search(clustered(1)[0], 5)

@@ -51,14 +51,15 @@ class AdaptiveIndex(VectorIndex):
                  min_recall: float = MIN_RECALL, cache: Optional[Path] = None,
                  threads: int = 0):
         """`threshold`: vectors above which HNSW is tried (None: ANN_THRESHOLD; 0: always
-        exact); `threads`: usearch's threads when building (0: every core)."""
+        exact); `threads`: usearch's threads when building, and the parts of a large exact
+        product (0: every core)."""
         self.dim = dim
         self.threshold = ANN_THRESHOLD if threshold is None else threshold
         self.threads = threads
         self.min_recall = min_recall
         self.cache = Path(cache) if cache else None
         self.last_recall: Optional[float] = None  # of the latest HNSW build, kept or not
-        self._active: VectorIndex = ExactIndex(dim)
+        self._active: VectorIndex = ExactIndex(dim, threads)
         self._saved_size = 0
         self._load_cache()
 
@@ -94,7 +95,7 @@ class AdaptiveIndex(VectorIndex):
         if stored is not None and np.allclose(stored, cached, atol=2e-3):
             return newest
         log.warning("vector index cache %s does not match the store: rebuilding", self.cache)
-        self._active, self._saved_size = ExactIndex(self.dim), 0
+        self._active, self._saved_size = ExactIndex(self.dim, self.threads), 0
         return 0
 
     def commit(self) -> None:

@@ -4,47 +4,40 @@ The matrix grows by doubling its capacity, so loading a large store in chunks an
 passages one article at a time both cost amortised O(1) copies per vector."""
 from __future__ import annotations
 
+import os
 import threading
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from citegraph.graph.vectors.base import VectorIndex
 
-_blas_lock = threading.Lock()
-_blas_state: dict = {"controller": None, "users": 0, "limiter": None}
+# Below this many stored floats (64 MB of float32) one thread reads the matrix faster than
+# two can be handed the halves; above it the product is bound by memory bandwidth, which a
+# second core nearly doubles (100k x 384 on 2 cores: 12.7 ms on one thread, 7.5 ms on two).
+SPLIT_FLOATS = 16_000_000
+
+_pool_lock = threading.Lock()
+_pools: dict[int, ThreadPoolExecutor] = {}
 
 
-@contextmanager
-def single_threaded_blas():
-    """numpy's BLAS on one thread for the enclosed product only (threadpoolctl), instead of
-    process-wide BLAS variables: on a small machine a threaded product fought the model's own
-    threads for the cores and multiplied query latency, while a process-wide MKL limit halved
-    the model. Counted, so that concurrent searches restore the original limit once, last."""
-    with _blas_lock:
-        state = _blas_state
-        if state["users"] == 0:
-            if state["controller"] is None:
-                from threadpoolctl import ThreadpoolController
-
-                state["controller"] = ThreadpoolController()
-            state["limiter"] = state["controller"].limit(limits=1, user_api="blas")
-        state["users"] += 1
-    try:
-        yield
-    finally:
-        with _blas_lock:
-            state["users"] -= 1
-            if state["users"] == 0:
-                state["limiter"].restore_original_limits()
-                state["limiter"] = None
+def _pool(workers: int) -> ThreadPoolExecutor:
+    with _pool_lock:
+        if workers not in _pools:
+            _pools[workers] = ThreadPoolExecutor(max_workers=workers,
+                                                 thread_name_prefix="citegraph-exact")
+        return _pools[workers]
 
 
 class ExactIndex(VectorIndex):
     kind = "exact"
 
-    def __init__(self, dim: int = 384):
+    def __init__(self, dim: int = 384, threads: int = 0):
+        """`threads`: how many parts a large product is split into, each on a thread of its
+        own (numpy releases the GIL while it multiplies); 0: one per core. numpy's BLAS
+        itself is kept to one thread by the entry point (citegraph/settings.py)."""
         self.dim = dim
+        self.threads = threads or os.cpu_count() or 1
         self._size = 0
         self._keys_buf = np.empty(0, dtype=np.int64)
         self._matrix_buf = np.empty((0, dim), dtype=np.float32)
@@ -93,15 +86,30 @@ class ExactIndex(VectorIndex):
         if n == 0 or k <= 0:
             empty = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32))
             return [empty for _ in range(len(vectors))]
-        with single_threaded_blas():
-            scores = np.asarray(vectors, dtype=np.float32) @ self.matrix.T
+        scores = self._scores(np.asarray(vectors, dtype=np.float32))
         k = min(k, n)
         out = []
         for row in scores:
-            top = np.argpartition(-row, k - 1)[:k] if k < n else np.arange(n)
+            # the k largest without negating a copy of every score first
+            top = np.argpartition(row, n - k)[n - k:] if k < n else np.arange(n)
             top = top[np.argsort(-row[top], kind="stable")]
             out.append((self.keys()[top], row[top]))
         return out
+
+    def _scores(self, vectors: np.ndarray) -> np.ndarray:
+        matrix = self.matrix
+        parts = min(self.threads, matrix.size // SPLIT_FLOATS + 1)
+        if parts < 2:
+            return vectors @ matrix.T
+        scores = np.empty((len(vectors), len(matrix)), dtype=np.float32)
+        bounds = np.linspace(0, len(matrix), parts + 1).astype(int)
+
+        def part(i: int) -> None:
+            lo, hi = bounds[i], bounds[i + 1]
+            np.matmul(vectors, matrix[lo:hi].T, out=scores[:, lo:hi])
+
+        list(_pool(parts).map(part, range(parts)))
+        return scores
 
     def keys(self) -> np.ndarray:
         return self._keys_buf[:self._size]
