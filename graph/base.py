@@ -173,13 +173,13 @@ class GraphStore(ABC):
         """Passages ranked by BM25 on the store's full-text index."""
 
     # --- store settings: small values that belong to this store (graph/rdf_vocab.py) ---
+    @abstractmethod
     def meta_value(self, key: str) -> Optional[str]:
         """The stored value of a store setting, None when unset."""
-        raise NotImplementedError
 
+    @abstractmethod
     def put_meta_value(self, key: str, value: str, replace: bool = False) -> str:
         """Store a setting (unless `replace`, a value already there stays); the value kept."""
-        raise NotImplementedError
 
     # --- whole-store views ---------------------------------------------------------
     @abstractmethod

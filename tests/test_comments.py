@@ -448,10 +448,10 @@ def test_pages_show_comment_by_author_and_date(comment_store, embedder):
     with BackgroundServer(app) as running:
         page = http(running.url, "GET", "/?q=" + q("Did bug reports get clearer?"))
         assert page.status == 200
-        assert 'comment by <span class="author">Tom Becker</span>' in page.text
+        assert 'comment by <span class="author"><bdi>Tom Becker</bdi></span>' in page.text
         article = http(running.url, "GET", "/articles/says.md")
         assert article.status == 200
-        assert ('comment by <span class="author">Priya Raman</span>, <time class="date"'
+        assert ('comment by <span class="author"><bdi>Priya Raman</bdi></span>, <time class="date"'
                 ' datetime="2024-03-03T09:15:00">') in article.text
         assert article.text.count('class="passage-card comment"') == 3
         hostile = http(running.url, "GET", "/articles/hostile.md")
@@ -475,6 +475,37 @@ def test_pages_show_comment_by_author_and_date(comment_store, embedder):
                 assert page.count('<p class="byline comment">') == len(comments)
                 shown += 1
         assert shown, "no concept is mentioned in a comment of the fixtures"
+
+
+def test_pages_isolate_names_that_carry_bidi_controls(comment_store, embedder):
+    """A right-to-left override in an id, title, source or commenter's name is kept as given
+    but shown inside <bdi>, so it cannot reorder the page's own words around it ("by X,
+    published ..." read backwards, or "report\u202efdp.exe" passing for an .exe's name)."""
+    from webapp_support import http, make_app, q
+
+    from citegraph.graph.sqlite_store import SQLiteStore
+    from citegraph.webapp.server import BackgroundServer
+
+    rlo = "\u202e"
+    draft = read_file(DATA / "says.md", None)[0]
+    draft.id, draft.title, draft.source = f"bidi{rlo}dm.txt", f"Notes {rlo}evil", f"feed{rlo}x"
+    last = draft.sections[-1]
+    draft.sections[-1] = dataclasses.replace(last, author=f"Eve {rlo}evE")
+    with SQLiteStore(comment_store) as s:
+        report = IngestReport()
+        Pipeline(s, embedder).ingest_drafts([draft], report)
+        assert not report.failed
+    with BackgroundServer(make_app(comment_store, embedder)) as running:
+        article = http(running.url, "GET", "/articles/" + q(draft.id)).text
+        for name in (draft.id, draft.title, draft.source, f"Eve {rlo}evE"):
+            assert f"<bdi>{name}</bdi>" in article, name
+        listing = http(running.url, "GET", "/articles?sort=title&limit=100").text
+        assert f"<bdi>{draft.title}</bdi>" in listing and f"<bdi>{draft.source}</bdi>" in listing
+        found = http(running.url, "GET", "/?q=" + q("Did bug reports get clearer?")).text
+        assert f"<bdi>{draft.title}</bdi>" in found
+        # outside <bdi> no override remains on any of these pages
+        for text in (article, listing, found):
+            assert rlo not in re.sub(r"<bdi>[^<]*</bdi>", "", text.split("<body", 1)[1])
 
 
 def test_cli_ask_shows_comment_by(comment_store, embedder, monkeypatch):
