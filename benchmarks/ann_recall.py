@@ -1,12 +1,11 @@
 """The store's vector index at scale: build (or load) it the way the server does, then print
 its kind, its recall@10 against exact search, and search latency of exact vs HNSW alone.
 
-    CITEGRAPH_THREADS=1 python benchmarks/ann_recall.py --store /tmp/cg-bench/syn100000 --threshold 50000
+    python benchmarks/ann_recall.py --store /tmp/cg-bench/syn100000 --threshold 50000
 """
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 
@@ -20,15 +19,17 @@ sys.path.insert(0, str(REPO))
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--store", required=True)
-    ap.add_argument("--threshold", type=int, default=None, help="CITEGRAPH_ANN_THRESHOLD")
+    ap.add_argument("--threshold", type=int, default=None,
+                    help="the store's ann_threshold (default: the store's own)")
     ap.add_argument("--queries", type=int, default=200)
     args = ap.parse_args()
-    if args.threshold is not None:
-        os.environ["CITEGRAPH_ANN_THRESHOLD"] = str(args.threshold)
+    from citegraph.settings import prepare_process
+
+    prepare_process()  # as the command line sets itself up (numpy's BLAS on one thread)
     from citegraph.graph.sqlite_store import SQLiteStore
     from citegraph.graph.vectors import ExactIndex, measure_recall
 
-    with SQLiteStore(args.store) as store:
+    with SQLiteStore(args.store, ann_threshold=args.threshold) as store:
         start = time.perf_counter()
         info = store.vector_index_info()
         figure("index_load_or_build_s", time.perf_counter() - start, "s")

@@ -50,7 +50,7 @@ class Settings:
                             "uses 1 per request).", int)
     title_context: bool = _setting(False, "CITEGRAPH_TITLE_CONTEXT",
                                    "Embed each passage after its article's title.", bool)
-    ann_threshold: int = _setting(200_000, "CITEGRAPH_ANN_THRESHOLD",
+    ann_threshold: int = _setting(50_000, "CITEGRAPH_ANN_THRESHOLD",
                                   "Vectors above which an HNSW index may replace exact "
                                   "search (only at measured recall@10 >= 0.95); 0: always "
                                   "exact.", int)
