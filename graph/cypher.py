@@ -554,6 +554,13 @@ def meta_value():
     return "MATCH (m:StoreMeta {key: $key}) RETURN m.value AS value"
 
 
+@_statement(key="scheme_revision")
+def new_scheme_revision():
+    """A fresh scheme revision token (graph/scheme_cache.py): random, not a counter, so that
+    a cleared graph that starts counting again can never meet a revision cached before."""
+    return "MERGE (m:StoreMeta {key: $key}) SET m.value = randomUUID()"
+
+
 @_statement(key="base_iri", value="https://citegraph.invalid/x/", replace=False)
 def put_meta_value():
     """Set a store setting; unless `replace`, a value already there stays. Returns the

@@ -61,6 +61,8 @@ def _first_line(exc: BaseException) -> str:
     return lines[0].rstrip(": ") if lines else type(exc).__name__
 
 
+SCHEME_REVISION = "scheme_revision"  # StoreMeta key: a new token per scheme replacement
+
 class Neo4jStore(GraphStore):
     def __init__(self, uri: str, driver, database: Optional[str] = None,
                  create_schema: bool = True):
@@ -157,6 +159,7 @@ class Neo4jStore(GraphStore):
     def clear(self) -> None:
         """Remove every article, passage and concept (the schema stays)."""
         self._write(cypher.clear_graph())
+        self._write(cypher.new_scheme_revision(), key=SCHEME_REVISION)  # no concepts now
 
     def close(self) -> None:
         self._driver.close()
@@ -280,8 +283,13 @@ class Neo4jStore(GraphStore):
                 self._run(tx, cypher.create_broader(), rows=broader)
             if related:
                 self._run(tx, cypher.create_related(), rows=related)
+            # what is derived from the scheme (graph/scheme_cache.py) is built again
+            self._run(tx, cypher.new_scheme_revision(), key=SCHEME_REVISION)
 
         self._execute("write", work)
+
+    def scheme_revision(self) -> str:
+        return self.meta_value(SCHEME_REVISION) or "0"  # "0": no scheme written since
 
     def list_concepts(self) -> list[tuple[Concept, int]]:
         return [(_concept(r), r["mentions"]) for r in self._read(cypher.list_concepts())]

@@ -280,6 +280,29 @@ def test_replace_concepts_drops_mentions_of_removed_concepts(loaded):
     assert all(other != removed for other, _, _ in loaded.co_occurring(EX + "cco"))
 
 
+def test_scheme_revision_is_new_after_every_scheme_replacement(store):
+    """What is derived from the scheme (short ids, the label index) is built once per
+    revision (graph/scheme_cache.py): each replacement, even of the same scheme, and a
+    cleared graph give a revision not seen before, in every backend."""
+    from citegraph.graph.scheme_cache import per_scheme
+
+    seen = [store.scheme_revision()]
+    for _ in range(2):
+        store.replace_concepts(CONCEPTS)
+        seen.append(store.scheme_revision())
+    assert None not in seen and len(set(seen)) == 3, seen
+    builds = []
+    build = lambda: builds.append(1) or len(store.list_concepts())  # noqa: E731
+    assert per_scheme(store, "count", build) == per_scheme(store, "count", build) == len(CONCEPTS)
+    assert len(builds) == 1  # built once for this revision
+    store.replace_concepts([Concept(EX + "one", "One"), Concept(EX + "two", "Two")])
+    assert per_scheme(store, "count", build) == 2 and len(builds) == 2
+    if hasattr(store, "clear"):  # Neo4j: an emptied graph has no concepts to remember
+        store.clear()
+        assert store.scheme_revision() not in seen
+        assert per_scheme(store, "count", build) == 0
+
+
 def test_passage_and_concept_mentions(loaded, demo_records):
     expected = defaultdict(list)
     for m in all_mentions(loaded):
