@@ -158,8 +158,12 @@ class Neo4jStore(GraphStore):
 
     def clear(self) -> None:
         """Remove every article, passage and concept (the schema stays)."""
-        self._write(cypher.clear_graph())
-        self._write(cypher.new_scheme_revision(), key=SCHEME_REVISION)  # no concepts now
+        def work(tx):
+            self._run(tx, cypher.clear_graph())
+            # no concepts now: nothing derived from the old scheme may be used again
+            self._run(tx, cypher.new_scheme_revision(), key=SCHEME_REVISION)
+
+        self._execute("write", work)
 
     def close(self) -> None:
         self._driver.close()

@@ -712,7 +712,9 @@ class SQLiteStore(GraphStore):
         missing = [r for r in rowids if r not in known]
         if missing:
             if len(known) + len(missing) > PASSAGE_ID_CACHE:
-                known.clear()
+                # a new dict holding this search's rows, never clear(): another thread may
+                # be reading the old one
+                self._passage_ids = known = {r: known[r] for r in rowids if r in known}
             known.update(self._conn().execute(
                 f"SELECT rowid, id FROM passages WHERE rowid IN ({_marks(missing)})", missing))
         # a row deleted since the index answered is dropped later, with its passage

@@ -360,7 +360,8 @@ def test_replace_concepts_batches_concepts_broader_and_symmetric_related():
     (access, _db, calls), = driver.committed
     assert [n for n, _ in calls] == ["passages_mentioning_concepts_except",
                                      "delete_concepts_except", "delete_concept_links",
-                                     "merge_concepts", "create_broader", "create_related"]
+                                     "merge_concepts", "create_broader", "create_related",
+                                     "new_scheme_revision"]
     params = dict(calls)
     assert params["delete_concepts_except"]["iris"] == [
         "http://ex.org/b", "http://ex.org/c", "http://ex.org/a"]
@@ -535,7 +536,7 @@ def test_stats_and_paged_iterators(monkeypatch):
         ("a#0", "x"), ("a#0", "y"), ("b#0", "x")]
     assert [p["after"] for p in driver.parameters("mentions_page")] == ["", "a#1"]
     store.clear()
-    assert driver.statements()[-1] == "clear_graph"
+    assert driver.statements()[-2:] == ["clear_graph", "new_scheme_revision"]
 
 
 def test_article_listing_pages_with_passage_counts():

@@ -219,6 +219,38 @@ def test_vector_search_with_k_beyond_the_store(loaded, demo_records):
     assert len(hits) == total and len({h.passage_id for h in hits}) == total
 
 
+def test_search_ids_stay_right_past_the_passage_id_cache(loaded, demo_records, monkeypatch):
+    """The embedded store remembers which passage id an index row has; past its bound it
+    starts a new table (never clearing one another search may be reading), and a replaced
+    article's passages, which take new rows, come back under their own ids."""
+    import citegraph.graph.sqlite_store as sqlite_store
+
+    if not isinstance(loaded, sqlite_store.SQLiteStore):
+        pytest.skip("the embedded store's own cache")
+    monkeypatch.setattr(sqlite_store, "PASSAGE_ID_CACHE", 7)
+    embeddings = {p.id: p.embedding for _, ps in demo_records for p in ps}
+
+    def right_ids(query, k):  # each hit's score is its own passage's cosine
+        hits = loaded.vector_search(query, k)
+        assert len(hits) == min(k, len(embeddings))
+        for hit in hits:
+            assert hit.score == pytest.approx(float(np.dot(query, embeddings[hit.passage_id])),
+                                              abs=1e-3)
+        return hits
+
+    for article, passages in demo_records:
+        for p in passages[:2]:
+            right_ids(p.embedding, 5)
+            assert len(loaded._passage_ids) <= 7
+    article, passages = demo_records[0]
+    loaded.delete_article(article.id)
+    assert all(h.passage_id not in {p.id for p in passages}
+               for h in loaded.vector_search(passages[0].embedding, 50))
+    loaded.upsert_article(article, passages, loaded.expected_mentions[article.id])
+    for p in passages:  # new rows, the same ids
+        assert p.id in {h.passage_id for h in right_ids(p.embedding, 3)}
+
+
 def test_keyword_search_ranks_matching_passages(loaded, demo_records):
     # titles are indexed with each passage
     texts = {p.id: (a.title + " " + p.text).lower() for a, ps in demo_records for p in ps}
