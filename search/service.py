@@ -71,6 +71,11 @@ class SearchService:
             raise SearchError(f"k: {k} is not between 1 and {MAX_K}")
         if len(question) > MAX_QUESTION_CHARS:
             raise SearchError(f"question: longer than {MAX_QUESTION_CHARS} characters")
+        try:
+            question.encode("utf-8")
+        except UnicodeEncodeError as exc:  # a shell's undecodable bytes, a JSON "\ud800"
+            raise SearchError(f"question: not text at character {exc.start + 1} (a byte that"
+                              " is not UTF-8, or half a surrogate pair)") from None
         criteria = filters or PassageFilter()
         if concept_iri:
             criteria = PassageFilter(concept_iri, criteria.article_id, criteria.since,

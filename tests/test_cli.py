@@ -54,6 +54,17 @@ def test_ask_json_and_text(cli_store):
     assert "cut renewal calls by about a fifth" in text and "[1]" in text
 
 
+def test_a_question_with_bytes_that_are_not_utf8_is_one_line(cli_store):
+    """A shell passes undecodable bytes on as lone surrogates; the tokenizer cannot take them
+    (a traceback before): one line naming the question, exit 2."""
+    env = dict(os.environ, CITEGRAPH_THREADS="1", CITEGRAPH_STORE=str(cli_store))
+    proc = subprocess.run(CLI + ["ask", b"who \xff owns churn"], capture_output=True,
+                          env=env, cwd=REPO, timeout=600)
+    err = proc.stderr.decode("utf-8", "replace")
+    assert proc.returncode == 2 and "Traceback" not in err, err
+    assert err.strip().count("\n") == 0 and "question: not text at character 5" in err
+
+
 @needs_seeds
 def test_ingest_and_ask_the_seed_articles(tmp_path):
     store = tmp_path / "seeds"
