@@ -46,8 +46,8 @@ class Settings:
                                           "Folder for the converted model, shared by every "
                                           "store of the user; unset: `~/.cache/citegraph`.")
     threads: int = _setting(0, "CITEGRAPH_THREADS",
-                            "Inference threads for the model; 0: the runtime's default (the server "
-                            "uses 1 per request).", int)
+                            "Inference threads for the model; 0: the runtime's choice (OpenVINO: "
+                            "one per stream for ingest batches, every core for a query).", int)
     title_context: bool = _setting(False, "CITEGRAPH_TITLE_CONTEXT",
                                    "Embed each passage after its article's title.", bool)
     ann_threshold: int = _setting(50_000, "CITEGRAPH_ANN_THRESHOLD",
