@@ -108,6 +108,10 @@ class GraphStore(ABC):
             out[iri] = concept.label if concept else iri
         return out
 
+    def load_indexes(self) -> None:
+        """Load what searches read from memory (vector and keyword indexes), so that a server
+        pays for it before it answers, not on its first search. Searches load it anyway."""
+
     def scheme_revision(self) -> Optional[str]:
         """A token that changes whenever the stored scheme does (replace_concepts), so that
         what is derived from the scheme is built once per revision (graph/scheme_cache.py);

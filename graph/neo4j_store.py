@@ -405,6 +405,9 @@ class Neo4jStore(GraphStore):
         rows = self._read(cypher.keyword_search(), query=expression, k=int(k))
         return [Hit(r["id"], float(r["score"])) for r in rows]
 
+    def load_indexes(self) -> None:
+        self._sync_keywords()  # vectors: Neo4j's own index
+
     def _sync_keywords(self) -> None:
         """Bring the in-memory keyword index to the graph: passages gone are removed, new
         ones (keys above the last seen) added. Writes by other processes are seen too."""

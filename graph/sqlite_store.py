@@ -670,6 +670,9 @@ class SQLiteStore(GraphStore):
                                    (rowid,)).fetchone()
         return _vector(row[0]) if row else None
 
+    def load_indexes(self) -> None:
+        self._sync_index()
+
     def vector_index_info(self) -> dict:
         """The vector index in use: exact or HNSW, and HNSW's measured recall@10."""
         self._sync_index()

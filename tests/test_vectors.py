@@ -189,3 +189,22 @@ def test_store_switches_to_hnsw_with_same_results_and_reloads_cache(demo_store_d
         hits = store.vector_search(query, 5)
         assert store.vector_index_info()["kind"] == "hnsw"
     assert all(not h.passage_id.startswith(gone + "#") for h in hits)
+
+
+def test_a_server_builds_its_indexes_before_it_answers(demo_store_dir, tmp_path, embedder):
+    """The app loads the store's indexes when it starts (PRELOAD), so the first search does
+    not wait for them: on a store past the threshold the HNSW graph is built and cached
+    before any request is made."""
+    from citegraph.runtime import Runtime
+    from citegraph.settings import Settings
+    from citegraph.webapp import create_app
+
+    copy = tmp_path / "store"
+    shutil.copytree(demo_store_dir, copy)
+    runtime = Runtime(Settings(store=str(copy), ann_threshold=5))
+    runtime.embedder = embedder
+    assert not (copy / "vectors.usearch").exists()
+    create_app(runtime=runtime)
+    assert (copy / "vectors.usearch").exists()  # no request has been made
+    assert runtime.store.vector_index_info()["kind"] == "hnsw"
+    runtime.close()

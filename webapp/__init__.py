@@ -15,7 +15,8 @@ from citegraph.settings import Settings
 MAX_REQUEST_BYTES = 8 * 1024 * 1024  # an article of 2M characters fits; larger bodies get 413
 
 DEFAULTS = {
-    "PRELOAD": True,          # load store and model at start, not on the first request
+    "PRELOAD": True,          # load store, its indexes and the model at start, not on the
+                              # first request (an HNSW graph may take a minute to build)
     "MAX_CONTENT_LENGTH": MAX_REQUEST_BYTES,
     "VALIDATION_ERROR_STATUS_CODE": 400,
     "JSON_SORT_KEYS": False,
@@ -46,6 +47,7 @@ def create_app(settings: Optional[Settings] = None, runtime: Optional[Runtime] =
     if app.config["PRELOAD"]:
         rt = app.extensions["citegraph.runtime"]
         rt.store.stats()
+        rt.store.load_indexes()
         rt.embedder.encode_query("warm up")
     app.spec_processor(_bodies_required)
     security.init_app(app)
