@@ -173,7 +173,8 @@ class _OpenVINORunner:
     """The packaged weights converted by OpenVINO's PyTorch frontend (fp32 IR, kept in the
     cache folder once per user), compiled for bf16 or fp32 inference.
 
-    Two compilations of one model, each made when first needed. Batches (ingest): `threads`
+    Two compilations of one model: for batches when the runner is made, for queries at the
+    first query. Batches (ingest): `threads`
     per inference (default 1) and as many streams as that fills the cores; a list of batches
     keeps every stream busy at once, which beat one stream spanning the cores by about a sixth
     here and does not stall when another process takes a core. Queries: one stream over

@@ -63,6 +63,7 @@ def _first_line(exc: BaseException) -> str:
 
 SCHEME_REVISION = "scheme_revision"  # StoreMeta key: a new token per scheme replacement
 
+
 class Neo4jStore(GraphStore):
     def __init__(self, uri: str, driver, database: Optional[str] = None,
                  create_schema: bool = True):

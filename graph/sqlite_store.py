@@ -59,6 +59,7 @@ def _vector(blob: bytes) -> np.ndarray:
 
 PASSAGE_ID_CACHE = 200_000  # rowid -> id pairs kept (some 30 MB at most)
 
+
 class SQLiteStore(GraphStore):
     def __init__(self, directory: str | os.PathLike, readonly: bool = False,
                  ann_threshold: Optional[int] = None, index_threads: int = 0):
