@@ -42,8 +42,10 @@ BASE_IRI_KEY = "base_iri"
 FLOAT32_VECTOR = CG.float32Vector  # base64 of little-endian float32 values
 SENTENCE_VECTORS = CG.sentenceVectorList  # "start-end,start-end;" + base64 of float16 rows
 
-# Characters N-Triples and Turtle forbid inside <...>.
-_BAD_IRI_CHARS = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+# Characters N-Triples and Turtle forbid inside <...> (a regex character-class body; a
+# scheme's own check, ontology/scheme.py, adds the C1 controls RFC 3987 forbids too).
+IRIREF_EXCLUDED = r'\x00-\x20<>"{}|^`\\'
+_BAD_IRI_CHARS = re.compile(f"[{IRIREF_EXCLUDED}]")
 
 
 class VocabularyError(CitegraphError, ValueError):

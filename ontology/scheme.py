@@ -18,6 +18,7 @@ from typing import Optional
 from citegraph.errors import CitegraphError
 from citegraph.graph.models import Concept
 from citegraph.graph.rdf_guard import UnsafeRdf, check_before_parse
+from citegraph.graph.rdf_vocab import IRIREF_EXCLUDED
 from citegraph.ontology.checks import (LABEL_KINDS, ConceptFacts, Finding, SchemeFacts,
                                        check)
 from citegraph.ontology.labels import concept_labels, label_keys
@@ -145,7 +146,7 @@ def _quiet_terms():
 
 # What no IRI may hold (RFC 3987: no space, no control character, none of <>"{}|\^`): such
 # an IRI cannot be written in Turtle, N-Triples or a link.
-_NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|\\^`\x7f-\x9f]')
+_NOT_IN_IRI = re.compile(rf"[{IRIREF_EXCLUDED}\x7f-\x9f]")
 
 
 def iri_problem(iri: str) -> Optional[str]:
