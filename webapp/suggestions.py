@@ -3,7 +3,7 @@ suggest-concepts` prints.
 
 Parsing every passage costs seconds to minutes, so the page is computed once per store
 state and kept in memory: the state is a digest of the stored articles (id, content hash,
-ingest time) and of the scheme's labels, read on every request (one listing query), and a
+ingest time) and of the scheme's revision, read on every request (one listing query), and a
 changed digest computes again. The first request after a change pays for the parse,
 bounded by analysing at most `PAGE_PASSAGES` passages (an evenly spaced sample beyond
 that, said on the page). One computation runs at a time; other requests wait for it and
@@ -30,13 +30,18 @@ PAGE_MIN_COUNT = 2
 
 
 def store_state(store: GraphStore) -> str:
-    """A digest that changes whenever an article or a concept label does."""
+    """A digest that changes whenever an article or the scheme does: the scheme by its
+    revision (one small query), or by every concept's labels where the backend keeps none."""
     digest = hashlib.sha1()
     total, rows = store.list_articles(limit=1 << 62, offset=0, sort="title")
     digest.update(f"{total}\x1e".encode())
     for article, passages in rows:
         digest.update(f"{article.id}\x1f{article.content_hash}\x1f{article.ingested_at}"
                       f"\x1f{passages}\x1e".encode())
+    revision = store.scheme_revision()
+    if revision is not None:
+        digest.update(f"scheme\x1f{revision}\x1e".encode())
+        return digest.hexdigest()
     for concept in sorted(store.iter_concepts(), key=lambda c: c.iri):
         digest.update(f"{concept.iri}\x1f{sorted(concept_labels_by_kind(concept), key=str)}"
                       "\x1e".encode())
