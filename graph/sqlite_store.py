@@ -399,9 +399,7 @@ class SQLiteStore(GraphStore):
             self._bump_version(c)
 
     def scheme_revision(self) -> str:
-        row = self._conn().execute("SELECT value FROM meta WHERE key=?",
-                                   (SCHEME_REVISION,)).fetchone()
-        return row[0] if row else "0"  # a store whose scheme no replace_concepts wrote
+        return self.meta_value(SCHEME_REVISION) or "0"  # no replace_concepts wrote a scheme
 
     def _concept(self, row, links: Optional[tuple[dict, dict]] = None) -> Concept:
         """A concept from its row; `links`: (narrower → broader list, iri → related list)
@@ -454,11 +452,9 @@ class SQLiteStore(GraphStore):
         for narrower, wider in self._conn().execute("SELECT narrower, broader FROM broader"):
             broader.setdefault(narrower, []).append(wider)
         for a, b in self._conn().execute("SELECT a, b FROM related"):
+            related.setdefault(a, []).append(b)
             if a != b:
-                related.setdefault(a, []).append(b)
                 related.setdefault(b, []).append(a)
-            else:
-                related.setdefault(a, []).append(a)
         return [(self._concept(r[:9], (broader, related)), r[9]) for r in rows]
 
     def concept_names(self) -> list[tuple[str, str]]:

@@ -41,7 +41,7 @@ class Labels:
     definition_language: str
 
 
-def _rank(lang: Optional[str], order: list[str]) -> Optional[int]:
+def _rank(lang: Optional[str], order: list[str]) -> Optional[float]:
     lang = (lang or "").lower()
     if lang in order:
         return order.index(lang)

@@ -414,13 +414,13 @@ def suggest_concepts(store: GraphStore, encode: Callable[[list[str]], np.ndarray
         if len(passages_used) < min_count:
             continue
         examples = [x for i in members for x in ranked[i].examples]
-        shown, seen = [], set()
+        picked, seen = [], set()
         for pid, sentence in examples:
-            if pid not in seen and len(shown) < EXAMPLES:
+            if pid not in seen and len(picked) < EXAMPLES:
                 seen.add(pid)
-                shown.append((pid, sentence))
+                picked.append((pid, sentence))
         out.append((Suggestion(
-            phrase=lead.display, count=len(passages_used), examples=shown,
+            phrase=lead.display, count=len(passages_used), examples=picked,
             variants=[ranked[i].display for i in members[1:]],
             articles=len(set().union(*(ranked[i].articles for i in members)))),
             lead.key, vectors[members[0]]))

@@ -219,14 +219,14 @@ def test_vector_search_with_k_beyond_the_store(loaded, demo_records):
     assert len(hits) == total and len({h.passage_id for h in hits}) == total
 
 
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)  # the embedded store's own cache
 def test_search_ids_stay_right_past_the_passage_id_cache(loaded, demo_records, monkeypatch):
     """The embedded store remembers which passage id an index row has; past its bound it
     starts a new table (never clearing one another search may be reading), and a replaced
     article's passages, which take new rows, come back under their own ids."""
     import citegraph.graph.sqlite_store as sqlite_store
 
-    if not isinstance(loaded, sqlite_store.SQLiteStore):
-        pytest.skip("the embedded store's own cache")
+    assert isinstance(loaded, sqlite_store.SQLiteStore)
     monkeypatch.setattr(sqlite_store, "PASSAGE_ID_CACHE", 7)
     embeddings = {p.id: p.embedding for _, ps in demo_records for p in ps}
 
