@@ -3,10 +3,16 @@ model, the scheme and the services, each built once per process and handed down.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from citegraph.graph.factory import StoreOptions, open_store, store_exists
+from citegraph.graph.scheme_cache import per_scheme
 from citegraph.settings import Settings
+
+if TYPE_CHECKING:
+    from citegraph.ingest.linker import ConceptLinker
+    from citegraph.ontology.scheme import Scheme
+    from citegraph.ontology.sync import SchemeChange
 
 
 class Runtime:
@@ -15,7 +21,6 @@ class Runtime:
         read-only: it then works where the store cannot be written."""
         self.settings = settings or Settings()
         self.readonly = readonly
-        self._retrievers: dict = {}
 
     @cached_property
     def store(self):
@@ -38,35 +43,64 @@ class Runtime:
         return Embedder(s.precision, s.threads, backend=s.backend, cache_dir=s.model_cache)
 
     @cached_property
-    def scheme(self):
-        """The SKOS scheme of the settings, else the shipped one; validated on load."""
+    def scheme_file(self) -> Scheme:
+        """The scheme file of the settings, else the shipped one, validated on load: what a
+        store that holds no scheme yet is given by its first write (sync_scheme)."""
         from citegraph.ontology.scheme import load_scheme
 
         return load_scheme(self.settings.ontology)
 
-    @cached_property
-    def linker(self):
+    @property
+    def scheme(self) -> Scheme:
+        """The store's scheme, read once per scheme revision, so that a scheme another
+        process loads is seen at once; a store that holds none yet: `scheme_file`."""
+        from citegraph.ontology.sync import stored_scheme
+
+        store = self.store
+        stored = per_scheme(store, "scheme", lambda: stored_scheme(store))
+        return stored if stored is not None else self.scheme_file
+
+    @property
+    def linker(self) -> ConceptLinker:
+        """The linker of the store's scheme, built once per scheme revision."""
         from citegraph.ingest.linker import ConceptLinker
 
-        return ConceptLinker(self.scheme.concepts, self.embedder)
+        return per_scheme(self.store, "linker",
+                          lambda: ConceptLinker(self.scheme.concepts, self.embedder))
 
-    def sync_scheme(self) -> bool:
-        """Bring the store to the scheme: concepts replaced and stored passages relinked when
-        it changed, since mentions may only point at stored concepts. Writers call it before
-        they link anything; True when the store changed."""
-        from citegraph.ontology.sync import apply_scheme
+    def sync_scheme(self, strict: bool = False) -> bool:
+        """Writers call it before they link anything. A store that holds no scheme yet is
+        given `scheme_file` (its first use); a store that holds one keeps it: replacing it is
+        `load_scheme`. `strict` (the CLI's writers): an `ontology` setting that names another
+        scheme than the store's is refused (SchemeRefused) instead of left unused. True when
+        the store changed."""
+        from citegraph.ontology.sync import SchemeRefused, holds_scheme, scheme_changed
 
-        return apply_scheme(self.store, self.scheme, self.linker)
+        if not holds_scheme(self.store):
+            return self.load_scheme(self.scheme_file).any
+        if strict and self.settings.ontology and scheme_changed(self.store, self.scheme_file):
+            held = self.scheme
+            raise SchemeRefused(
+                f"{self.settings.ontology}: the store holds another scheme ({len(held.concepts)} "
+                f"concepts{f', from {held.source}' if held.source else ''}); replace it "
+                f"explicitly: citegraph scheme load {self.settings.ontology}")
+        return False
+
+    def load_scheme(self, scheme: Scheme, force: bool = False) -> SchemeChange:
+        """Make `scheme` the store's and relink its passages (ontology/sync.py); refused when
+        it drops concepts that passages mention, unless `force`."""
+        from citegraph.ontology.sync import load_scheme_into
+
+        return load_scheme_into(self.store, scheme, lambda: self.linker, force=force)
 
     def retriever(self, mode: str = "hybrid"):
         """One retriever per mode for the process: what it derives from the store (the
-        concept labels' matcher) is built once, not per request. A scheme changed while a
-        server runs is seen after a restart."""
+        concept labels' matcher) is built once, not per request; what it derives from the
+        scheme follows the store's scheme revision."""
         from citegraph.search.factory import build_retriever
 
-        if mode not in self._retrievers:
-            self._retrievers[mode] = build_retriever(self.store, mode)
-        return self._retrievers[mode]
+        return per_scheme(self.store, f"retriever:{mode}",
+                          lambda: build_retriever(self.store, mode))
 
     def search_service(self, mode: str = "hybrid"):
         from citegraph.search.service import SearchService

@@ -56,11 +56,12 @@ class Scheme:
 
 
 def concepts_fingerprint(concepts: list[Concept]) -> str:
-    rows = sorted(json.dumps(_canonical(c), sort_keys=True) for c in concepts)
+    rows = sorted(json.dumps(canonical_concept(c), sort_keys=True) for c in concepts)
     return hashlib.sha256("\n".join(rows).encode()).hexdigest()
 
 
-def _canonical(c: Concept) -> dict:
+def canonical_concept(c: Concept) -> dict:
+    """A concept as plain data with its lists sorted: equal for equal concepts."""
     d = asdict(c)
     for key in ("alt_labels", "hidden_labels", "broader", "related", "extra",
                 "scheme_triples"):

@@ -34,8 +34,9 @@ store_option = click.option("--store", default=None,
                                  "setting, ./citegraph-data).")
 ontology_option = click.option(
     "--ontology", type=click.Path(dir_okay=False), default=None,
-    help="A SKOS scheme (Turtle, RDF/XML, JSON-LD); default: the `ontology` setting, else "
-         "the shipped one.")
+    help="A SKOS scheme (Turtle, RDF/XML, JSON-LD) for a store that holds none yet (its "
+         "first use); default: the `ontology` setting, else the shipped one. A store keeps "
+         "its scheme: `citegraph scheme load` replaces it.")
 
 
 def settings(**options) -> Settings:

@@ -5,7 +5,7 @@ import json
 
 import click
 
-from citegraph.commands.common import (EXIT_PARTIAL, fail, ontology_option, open_runtime,
+from citegraph.commands.common import (EXIT_PARTIAL, fail, open_runtime,
                                        store_option)
 
 
@@ -98,22 +98,28 @@ def suggest_command(store, limit, min_count, as_json):
 
 @click.command("relink")
 @store_option
-@ontology_option
-def relink_command(store, ontology):
-    """Store the scheme and relink every stored passage (no re-embedding)."""
+@click.option("--ontology", type=click.Path(dir_okay=False), default=None,
+              help="Load this SKOS scheme into the store first, as `citegraph scheme load` "
+                   "does; default: relink with the store's own scheme.")
+@click.option("--force", is_flag=True,
+              help="With --ontology: load it even when concepts that passages mention go.")
+def relink_command(store, ontology, force):
+    """Relink every stored passage with the store's scheme (no re-embedding)."""
+    from citegraph.ontology.scheme import load_scheme
     from citegraph.ontology.sync import relink
 
-    from citegraph.ingest.linker import ConceptLinker
-
-    runtime = open_runtime(store=store, ontology=ontology)
-    scheme = runtime.scheme  # a bad scheme fails before the store is opened
+    scheme = load_scheme(ontology) if ontology else None  # a bad one fails before the store
+    runtime = open_runtime(store=store)
     with runtime.store as s:
-        linker = ConceptLinker(scheme.concepts, runtime.embedder)
-        s.replace_concepts(scheme.concepts)
-        mentions = relink(s, linker)
+        if scheme is not None:
+            relinked = runtime.load_scheme(scheme, force=force).any
+        else:  # a store without a scheme gets the settings' one (its first use)
+            relinked = runtime.sync_scheme()
+        if not relinked:
+            relink(s, runtime.linker)
         stats = s.stats()
     click.echo(f"concepts: {stats['concepts']}; passages: {stats['passages']}; "
-               f"mentions: {mentions}")
+               f"mentions: {stats['mentions']}")
 
 
 commands = [concepts_command, concept_command, suggest_command, relink_command]

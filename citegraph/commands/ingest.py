@@ -39,9 +39,11 @@ def ingest(paths, store, as_json, ontology, replace, id_prefix, follow_symlinks)
     except ReadError as exc:
         fail(f"--id-prefix: {exc}")
     runtime = open_runtime(store=store, ontology=ontology)
-    runtime.scheme  # a bad scheme fails before the store is opened
+    if runtime.settings.ontology:
+        runtime.scheme_file  # a bad scheme fails before the store is opened
     with runtime.store:
-        runtime.sync_scheme()
+        # the store's scheme links; --ontology only gives a store that holds none its first
+        runtime.sync_scheme(strict=True)
         report = runtime.pipeline().ingest_paths(
             list(paths), progress=lambda files: tqdm(files, desc="ingest", unit="file",
                                                      disable=None, file=sys.stderr),

@@ -21,7 +21,7 @@ MAX_TEXT = 100_000  # characters read from FILE or standard input
 @ontology_option
 def suggest_command(file, limit, threshold, as_json, ontology):
     """Concepts of the scheme that a text (FILE, or - for standard input) is about."""
-    from citegraph.ingest.linker import SUGGEST_THRESHOLD
+    from citegraph.ingest.linker import SUGGEST_THRESHOLD, ConceptLinker
 
     try:
         if file == "-":
@@ -34,7 +34,9 @@ def suggest_command(file, limit, threshold, as_json, ontology):
     if len(text) > MAX_TEXT:
         fail(f"{file}: longer than {MAX_TEXT} characters")
     runtime = open_runtime(ontology=ontology)
-    found = runtime.linker.suggest(text, limit=limit,
+    # a scheme file's concepts, no store: suggest reads none (the API's suggest uses its own)
+    linker = ConceptLinker(runtime.scheme_file.concepts, runtime.embedder)
+    found = linker.suggest(text, limit=limit,
                                    threshold=SUGGEST_THRESHOLD if threshold is None else threshold)
     results = [{"iri": c.iri, "id": short_id(c.iri), "label": c.label, "score": round(s, 4)}
                for c, s in found]
