@@ -34,18 +34,9 @@ class IngestLockState:
         self.interrupted = interrupted  # the previous ingest ended without finishing
 
 
-class GraphStore(ABC):
-    # --- bulk writes ---------------------------------------------------------------
-    @contextmanager
-    def ingest_lock(self, wait: Optional[float] = None,
-                    notify: Optional[Callable[[str], None]] = None) -> Iterator[IngestLockState]:
-        """Hold the store for one bulk ingest at a time; `wait`: seconds to wait for another
-        (None: as long as it takes, 0: refuse at once with a StoreError). The state says
-        whether the previous holder ended without finishing. A backend whose own
-        transactions keep concurrent ingests apart takes no lock."""
-        yield IngestLockState()
+class ArticleStore(ABC):
+    """Articles and their passages: written whole, read back in pieces."""
 
-    # --- articles and passages -------------------------------------------------
     @abstractmethod
     def article_hash(self, article_id: str) -> Optional[str]:
         """The content hash of a stored article, or None when it is not stored."""
@@ -87,7 +78,16 @@ class GraphStore(ABC):
         last (newest ingested first among them), or "title", A to Z ignoring ASCII case; ties
         by id."""
 
-    # --- concepts and mentions -------------------------------------------------
+    @abstractmethod
+    def iter_articles(self) -> Iterator[Article]: ...
+
+    @abstractmethod
+    def iter_passages(self, with_embeddings: bool = False) -> Iterator[Passage]: ...
+
+
+class ConceptStore(ABC):
+    """The concept scheme and the mentions that link passages to it."""
+
     @abstractmethod
     def replace_concepts(self, concepts: list[Concept]) -> None:
         """Make the stored scheme exactly `concepts` (with BROADER and RELATED edges);
@@ -107,10 +107,6 @@ class GraphStore(ABC):
             concept = self.get_concept(iri)
             out[iri] = concept.label if concept else iri
         return out
-
-    def load_indexes(self) -> None:
-        """Load what searches read from memory (vector and keyword indexes), so that a server
-        pays for it before it answers, not on its first search. Searches load it anyway."""
 
     def scheme_revision(self) -> Optional[str]:
         """A token that changes whenever the stored scheme does (replace_concepts), so that
@@ -144,6 +140,17 @@ class GraphStore(ABC):
     def concept_mentions(self, iri: str, limit: int = 50) -> list[Mention]:
         """Mentions of a concept, strongest first."""
 
+    @abstractmethod
+    def iter_mentions(self) -> Iterator[Mention]: ...
+
+    def iter_concepts(self) -> Iterator[Concept]:
+        for concept, _count in self.list_concepts():
+            yield concept
+
+
+class CoOccurrenceStore(ABC):
+    """Concepts mentioned in the same passages, counted by the store as it is written."""
+
     # Co-occurrence (graph/cooccurrence.py) is kept by the store itself: every write that
     # changes mentions (upsert_article, delete_article, replace_mentions, replace_concepts,
     # clearing) updates the pair counts, per-concept totals and the number of passages with
@@ -167,16 +174,27 @@ class GraphStore(ABC):
         with `iri`, heaviest first; `co_occurrences` has the association weights too."""
         return [(c.other, float(c.count), c.passages) for c in self.co_occurrences(iri, limit)]
 
-    # --- retrieval ---------------------------------------------------------------
+
+class VectorSearch(ABC):
+    """Passages by embedding similarity."""
+
     @abstractmethod
     def vector_search(self, vector: np.ndarray, k: int) -> list[Hit]:
         """Passages nearest to a normalised query vector, by cosine similarity."""
+
+
+class KeywordSearch(ABC):
+    """Passages by BM25 over their words."""
 
     @abstractmethod
     def keyword_search(self, query: str, k: int) -> list[Hit]:
         """Passages ranked by BM25 on the store's full-text index."""
 
-    # --- store settings: small values that belong to this store (graph/rdf_vocab.py) ---
+
+class StoreMeta(ABC):
+    """The store as a whole: its settings, counts, locks, snapshots and lifetime."""
+
+    # store settings: small values that belong to this store (graph/rdf_vocab.py)
     @abstractmethod
     def meta_value(self, key: str) -> Optional[str]:
         """The stored value of a store setting, None when unset."""
@@ -185,23 +203,9 @@ class GraphStore(ABC):
     def put_meta_value(self, key: str, value: str, replace: bool = False) -> str:
         """Store a setting (unless `replace`, a value already there stays); the value kept."""
 
-    # --- whole-store views ---------------------------------------------------------
     @abstractmethod
     def stats(self) -> dict[str, int]:
         """{"articles", "passages", "concepts", "mentions"} counts."""
-
-    @abstractmethod
-    def iter_articles(self) -> Iterator[Article]: ...
-
-    @abstractmethod
-    def iter_passages(self, with_embeddings: bool = False) -> Iterator[Passage]: ...
-
-    @abstractmethod
-    def iter_mentions(self) -> Iterator[Mention]: ...
-
-    def iter_concepts(self) -> Iterator[Concept]:
-        for concept, _count in self.list_concepts():
-            yield concept
 
     @contextmanager
     def read_snapshot(self) -> Iterator[None]:
@@ -217,3 +221,23 @@ class GraphStore(ABC):
 
     def __exit__(self, *exc):
         self.close()
+
+    def load_indexes(self) -> None:
+        """Load what searches read from memory (vector and keyword indexes), so that a server
+        pays for it before it answers, not on its first search. Searches load it anyway."""
+
+    @contextmanager
+    def ingest_lock(self, wait: Optional[float] = None,
+                    notify: Optional[Callable[[str], None]] = None) -> Iterator[IngestLockState]:
+        """Hold the store for one bulk ingest at a time; `wait`: seconds to wait for another
+        (None: as long as it takes, 0: refuse at once with a StoreError). The state says
+        whether the previous holder ended without finishing. A backend whose own
+        transactions keep concurrent ingests apart takes no lock."""
+        yield IngestLockState()
+
+
+class GraphStore(StoreMeta, ArticleStore, ConceptStore, CoOccurrenceStore, VectorSearch,
+                 KeywordSearch):
+    """The whole contract every backend implements: the union of the parts above, each a
+    concern of its own (a backend may build each part in a module of its own, as
+    graph/sqlite/ does)."""

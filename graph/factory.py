@@ -27,7 +27,7 @@ def open_store(spec: str, readonly: bool = False,
 
         return Neo4jStore.connect(spec, options.neo4j_user, options.neo4j_password,
                                   options.neo4j_database)
-    from citegraph.graph.sqlite_store import SQLiteStore
+    from citegraph.graph.sqlite.store import SQLiteStore
 
     return SQLiteStore(spec, readonly=readonly, ann_threshold=options.ann_threshold,
                        index_threads=options.index_threads)
@@ -39,6 +39,6 @@ def store_exists(spec: str) -> bool:
         return True
     from pathlib import Path
 
-    from citegraph.graph.sqlite_store import DB_FILE
+    from citegraph.graph.sqlite.connection import DB_FILE
 
     return (Path(spec) / DB_FILE).exists()

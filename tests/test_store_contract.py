@@ -224,10 +224,11 @@ def test_search_ids_stay_right_past_the_passage_id_cache(loaded, demo_records, m
     """The embedded store remembers which passage id an index row has; past its bound it
     starts a new table (never clearing one another search may be reading), and a replaced
     article's passages, which take new rows, come back under their own ids."""
-    import citegraph.graph.sqlite_store as sqlite_store
+    from citegraph.graph.sqlite import indexes
+    from citegraph.graph.sqlite.store import SQLiteStore
 
-    assert isinstance(loaded, sqlite_store.SQLiteStore)
-    monkeypatch.setattr(sqlite_store, "PASSAGE_ID_CACHE", 7)
+    assert isinstance(loaded, SQLiteStore)
+    monkeypatch.setattr(indexes, "PASSAGE_ID_CACHE", 7)
     embeddings = {p.id: p.embedding for _, ps in demo_records for p in ps}
 
     def right_ids(query, k):  # each hit's score is its own passage's cosine

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 
-from citegraph.graph.sqlite_schema import FTS_TOKENIZE
+from citegraph.graph.sqlite.schema import FTS_TOKENIZE
 
 _lock = threading.Lock()
 _conn: sqlite3.Connection | None = None

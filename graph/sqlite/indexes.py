@@ -1,0 +1,130 @@
+"""The SQLite store's searches: its embeddings in an in-memory vector index (exact or HNSW)
+and its FTS5 text in an in-memory BM25 postings index, both brought up to the file's
+committed state before a search (another process may have written since)."""
+from __future__ import annotations
+
+import threading
+from typing import Optional
+
+import numpy as np
+
+from citegraph.graph.analysis import analyse, match_expression
+from citegraph.graph.base import KeywordSearch, VectorSearch
+from citegraph.graph.keyword import PostingsIndex
+from citegraph.graph.models import EMBEDDING_DIM as DIM, Hit
+from citegraph.graph.sqlite.articles import vector
+from citegraph.graph.sqlite.connection import SQLiteConnection
+from citegraph.graph.sqlite.counts import marks
+from citegraph.graph.vectors import AdaptiveIndex
+
+TITLE_WEIGHT = 2.0  # BM25 weight of the article title column against the passage body
+SYNC_CHUNK = 20_000  # embedding rows read per step when loading the vector index
+PASSAGE_ID_CACHE = 200_000  # rowid -> id pairs kept (some 30 MB at most)
+
+
+class SQLiteIndexes(SQLiteConnection, VectorSearch, KeywordSearch):
+    def _open_indexes(self, ann_threshold: Optional[int], index_threads: int) -> None:
+        self._index_lock = threading.Lock()
+        # exact below a size threshold, HNSW above it once its recall is measured
+        self._index = AdaptiveIndex(DIM, threshold=ann_threshold,
+                                    cache=self.directory / "vectors.usearch",
+                                    threads=index_threads)
+        self._index_version: Optional[str] = None
+        # the passage ids of index rows, looked up once: two SQL lookups of 100 rowids cost
+        # a tenth of a search at 10k passages
+        self._passage_ids: dict[int, str] = {}
+        self._index_last_rowid = 0
+        self._keywords = PostingsIndex((TITLE_WEIGHT, 1.0))  # columns of passage_fts
+        self._keywords_last_rowid = 0
+
+    def _sync_index(self) -> None:
+        """Bring the in-memory vector and keyword indexes up to the committed state of the
+        file: rows deleted since go, rows added since (higher rowids) come in."""
+        c = self._conn()
+        version = c.execute("SELECT value FROM meta WHERE key='version'").fetchone()[0]
+        if version == self._index_version:
+            return
+        with self._index_lock:
+            if version == self._index_version:
+                return
+            if self._index_version is None:  # first sync: a cached graph may cover most rows
+                self._index_last_rowid = self._index.resume(self._stored_vector)
+            present = np.fromiter((r[0] for r in c.execute("SELECT rowid FROM passages")),
+                                  dtype=np.int64)
+            gone = np.setdiff1d(self._index.keys(), present, assume_unique=True)
+            self._index.remove(gone)
+            self._keywords.remove(np.setdiff1d(self._keywords.keys(), present,
+                                               assume_unique=True))
+            rows = c.execute("SELECT rowid, embedding FROM passages WHERE rowid > ?"
+                             " ORDER BY rowid", (self._index_last_rowid,))
+            while chunk := rows.fetchmany(SYNC_CHUNK):  # bounded memory on large stores
+                keys = np.array([r[0] for r in chunk], dtype=np.int64)
+                matrix = np.frombuffer(b"".join(r[1] for r in chunk), dtype=np.float32)
+                self._index.add(keys, matrix.reshape(len(chunk), DIM))
+                self._index_last_rowid = int(keys[-1])
+            self._index.commit()
+            rows = c.execute("SELECT rowid, title, body FROM passage_fts WHERE rowid > ?"
+                             " ORDER BY rowid", (self._keywords_last_rowid,))
+            while chunk := rows.fetchmany(SYNC_CHUNK):
+                self._keywords.add(np.array([r[0] for r in chunk], dtype=np.int64),
+                                   ([r[1] for r in chunk], [r[2] for r in chunk]))
+                self._keywords_last_rowid = int(chunk[-1][0])
+            self._index_version = version
+
+    def _stored_vector(self, rowid: int) -> Optional[np.ndarray]:
+        row = self._conn().execute("SELECT embedding FROM passages WHERE rowid=?",
+                                   (rowid,)).fetchone()
+        return vector(row[0]) if row else None
+
+    def load_indexes(self) -> None:
+        self._sync_index()
+
+    def vector_index_info(self) -> dict:
+        """The vector index in use: exact or HNSW, and HNSW's measured recall@10."""
+        self._sync_index()
+        return self._index.describe()
+
+    def vector_search(self, vector: np.ndarray, k: int) -> list[Hit]:
+        self._sync_index()
+        keys, scores = self._index.search(vector, k)
+        return self._hits(keys.tolist(), scores.tolist())
+
+    def keyword_index_info(self) -> dict:
+        self._sync_index()
+        return self._keywords.describe()
+
+    def keyword_search(self, query: str, k: int) -> list[Hit]:
+        """BM25 over title (weight TITLE_WEIGHT) and body, from the in-memory index; the
+        FTS5 table answers the rare query the index cannot answer exactly."""
+        self._sync_index()
+        found = self._keywords.search(list(dict.fromkeys(analyse(query))), k)
+        if found is None:
+            return self.fts_keyword_search(query, k)
+        return self._hits(found[0].tolist(), found[1].tolist())
+
+    def fts_keyword_search(self, query: str, k: int) -> list[Hit]:
+        """The same BM25 ranking straight from the FTS5 table: the on-disk reference."""
+        expression = match_expression(query)
+        if not expression:
+            return []
+        rows = self._conn().execute(
+            "SELECT p.id, -bm25(passage_fts, ?, 1.0) FROM passage_fts"
+            " JOIN passages p ON p.rowid = passage_fts.rowid"
+            " WHERE passage_fts MATCH ? ORDER BY bm25(passage_fts, ?, 1.0) LIMIT ?",
+            (TITLE_WEIGHT, expression, TITLE_WEIGHT, k)).fetchall()
+        return [Hit(pid, float(score)) for pid, score in rows]
+
+    def _hits(self, rowids: list[int], scores: list[float]) -> list[Hit]:
+        if not rowids:
+            return []
+        known = self._passage_ids  # rowid -> id; AUTOINCREMENT never gives a rowid twice
+        missing = [r for r in rowids if r not in known]
+        if missing:
+            if len(known) + len(missing) > PASSAGE_ID_CACHE:
+                # a new dict holding this search's rows, never clear(): another thread may
+                # be reading the old one
+                self._passage_ids = known = {r: known[r] for r in rowids if r in known}
+            known.update(self._conn().execute(
+                f"SELECT rowid, id FROM passages WHERE rowid IN ({marks(missing)})", missing))
+        # a row deleted since the index answered is dropped later, with its passage
+        return [Hit(known[r], float(s)) for r, s in zip(rowids, scores) if r in known]
