@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Optional
 
 from citegraph.errors import CitegraphError
+from citegraph.graph.models import article_of
 from citegraph.text.cleaning import clean_text
 from citegraph.ingest.readers import ArticleDraft
 from citegraph.search.metrics import fold_to_articles, mean, mrr_at_k, ndcg_at_k, recall_at_k
@@ -119,9 +120,7 @@ def ingest_corpus(pipeline, beir: BeirSet):
     return report
 
 
-def article_id(passage_id: str) -> str:
-    """Passage ids are `<article_id>#<ordinal>` (DESIGN.md)."""
-    return passage_id.rsplit("#", 1)[0]
+article_id = article_of  # the article id of a passage id (graph/models.py)
 
 
 def rank_articles(retriever: Retriever, query: Query, depth: int = PASSAGE_DEPTH) -> list[str]:

@@ -10,6 +10,25 @@ import numpy as np
 EMBEDDING_DIM = 384
 
 
+def passage_id(article_id: str, ordinal: int) -> str:
+    """A passage's id: `<article_id>#<ordinal>` (DESIGN.md). The one place the form is
+    written or read: an article id may hold '#' itself, so the LAST '#' splits."""
+    return f"{article_id}#{ordinal}"
+
+
+def split_passage_id(pid: str) -> tuple[str, int]:
+    """(article id, ordinal) of a passage id; ValueError when it has no `#<ordinal>`."""
+    article_id, sep, ordinal = pid.rpartition("#")
+    if not sep or not ordinal.isdigit():
+        raise ValueError(f"passage id {pid!r}: not <article id>#<ordinal>")
+    return article_id, int(ordinal)
+
+
+def article_of(pid: str) -> str:
+    """The article id of a passage id."""
+    return pid.rpartition("#")[0]
+
+
 @dataclass
 class Article:
     id: str
@@ -60,7 +79,7 @@ class Passage:
 
     @staticmethod
     def make_id(article_id: str, ordinal: int) -> str:
-        return f"{article_id}#{ordinal}"
+        return passage_id(article_id, ordinal)
 
 
 @dataclass

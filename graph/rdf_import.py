@@ -17,7 +17,7 @@ from rdflib.namespace import RDF, SKOS
 
 from citegraph.errors import CitegraphError
 from citegraph.graph.base import GraphStore
-from citegraph.graph.models import Article, Concept, Mention, Passage
+from citegraph.graph.models import Article, Concept, Mention, Passage, article_of
 from citegraph.graph.rdf_describe import decode_sentences, decode_vector
 from citegraph.graph.rdf_guard import UnsafeRdf, check_before_parse
 from citegraph.graph.rdf_vocab import (CG, OA, SCHEMA, VocabularyError, adopt_base_iri, check_iri,
@@ -76,7 +76,7 @@ def import_rdf(store: GraphStore, path: str | Path, fmt: Optional[str] = None,
     for p in passages.values():
         by_article[p.article_id][0].append(p)
     for m in mentions:
-        by_article[passages_id_article(m.passage_id)][1].append(m)
+        by_article[article_of(m.passage_id)][1].append(m)
     for article in sorted(articles.values(), key=lambda a: a.id):
         ps, ms = by_article[article.id]
         store.upsert_article(article, sorted(ps, key=lambda p: p.ordinal), ms)
@@ -85,10 +85,6 @@ def import_rdf(store: GraphStore, path: str | Path, fmt: Optional[str] = None,
     if base:
         adopt_base_iri(store, base)
     return report
-
-
-def passages_id_article(passage_id: str) -> str:
-    return passage_id.rpartition("#")[0]
 
 
 def _parse(path: Path, fmt: str) -> Graph:

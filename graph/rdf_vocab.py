@@ -19,6 +19,7 @@ from rdflib import Literal, Namespace, URIRef
 from rdflib.namespace import RDF, SKOS, XSD
 
 from citegraph.errors import CitegraphError
+from citegraph.graph.models import split_passage_id
 
 CG = Namespace("https://w3id.org/citegraph/ns#")
 SCHEMA = Namespace("https://schema.org/")
@@ -115,12 +116,11 @@ class IriMinter:
         return URIRef(f"{self.base}articles/{_segment(article_id)}#p{int(ordinal)}")
 
     def passage_by_id(self, passage_id: str) -> URIRef:
-        article_id, _, ordinal = passage_id.rpartition("#")
-        return self.passage(article_id, int(ordinal))
+        return self.passage(*split_passage_id(passage_id))
 
     def annotation(self, passage_id: str, iri: str, method: str, start, end) -> URIRef:
-        article_id, _, ordinal = passage_id.rpartition("#")
-        return URIRef(f"{self.base}annotations/{_segment(article_id)}/{int(ordinal)}/"
+        article_id, ordinal = split_passage_id(passage_id)
+        return URIRef(f"{self.base}annotations/{_segment(article_id)}/{ordinal}/"
                       f"{_digest(iri, method, start, end)}")
 
     def cooccurrence(self, a: str, b: str) -> URIRef:

@@ -10,7 +10,7 @@ from typing import Optional
 
 from citegraph.errors import CitegraphError
 from citegraph.graph.base import GraphStore
-from citegraph.graph.models import Hit
+from citegraph.graph.models import Hit, article_of
 from citegraph.search.retrievers import Query, Retriever
 
 POOL = 1000  # candidates examined; a matching passage ranked below this is not returned
@@ -67,11 +67,6 @@ class PassageFilter:
         day = published[:10]
         return (self.since is None or day >= self.since) and \
             (self.until is None or day <= self.until)
-
-
-def article_of(passage_id: str) -> str:
-    """The article id of a passage id (`<article_id>#<ordinal>`)."""
-    return passage_id.rsplit("#", 1)[0]
 
 
 class FilteredRetriever(Retriever):

@@ -8,6 +8,7 @@ from marshmallow import ValidationError
 
 from citegraph.graph.cards import article_card
 from citegraph.graph.listing import DEFAULT_LIMIT, article_listing
+from citegraph.graph.models import split_passage_id
 from citegraph.graph.neighbourhood import concept_card, concept_ids
 from citegraph.ontology.language import labels_in, language_order
 from citegraph.ontology.lookup import resolve as resolve_concept
@@ -22,10 +23,6 @@ bp = APIBlueprint("pages", __name__, enable_openapi=False)
 
 def runtime():
     return current_app.extensions["citegraph.runtime"]
-
-
-def ordinal_of(passage_id: str) -> int:
-    return int(passage_id.rsplit("#", 1)[1])
 
 
 def short_id(iri: str) -> str:
@@ -89,7 +86,7 @@ def search_page():
     for r in result["results"]:
         h = r["highlight"]
         r["segments"] = segments(r["text"], [(h["start"], h["end"], "answer")])
-        r["ordinal"] = ordinal_of(r["passage_id"])
+        r["ordinal"] = split_passage_id(r["passage_id"])[1]
     return render_template("search.html", query=params["q"], result=result, error=None,
                            concept=concept, k=params["k"], facets=params)
 

@@ -19,6 +19,7 @@ from apiflask import APIBlueprint
 from flask import current_app, render_template
 
 from citegraph.graph.base import GraphStore
+from citegraph.graph.models import split_passage_id
 from citegraph.ontology.labels import concept_labels_by_kind
 from citegraph.ontology.suggest import SuggestionRun, suggest_concepts
 
@@ -79,7 +80,7 @@ def suggestions_page():
     for s in run.suggestions:
         row = s.as_dict()
         for example in row["examples"]:
-            article_id, _, ordinal = example["passage_id"].rpartition("#")
+            article_id, ordinal = split_passage_id(example["passage_id"])
             example.update(article_id=article_id, ordinal=ordinal)
         rows.append(row)
     return render_template("suggestions.html", run=run, rows=rows, min_count=PAGE_MIN_COUNT)

@@ -21,6 +21,7 @@ MAX_TEXT = 100_000  # characters read from FILE or standard input
 @ontology_option
 def suggest_command(file, limit, threshold, as_json, ontology):
     """Concepts of the scheme that a text (FILE, or - for standard input) is about."""
+    from citegraph.graph.neighbourhood import short_ids
     from citegraph.ingest.linker import SUGGEST_THRESHOLD, ConceptLinker
 
     try:
@@ -38,18 +39,14 @@ def suggest_command(file, limit, threshold, as_json, ontology):
     linker = ConceptLinker(runtime.scheme_file.concepts, runtime.embedder)
     found = linker.suggest(text, limit=limit,
                                    threshold=SUGGEST_THRESHOLD if threshold is None else threshold)
-    results = [{"iri": c.iri, "id": short_id(c.iri), "label": c.label, "score": round(s, 4)}
+    ids = short_ids((c.iri, c.label) for c in runtime.scheme_file.concepts)
+    results = [{"iri": c.iri, "id": ids[c.iri], "label": c.label, "score": round(s, 4)}
                for c, s in found]
     if as_json:
         click.echo(json.dumps({"results": results}, ensure_ascii=False))
         return
     for r in results:
         click.echo(f"{r['score']:.3f}  {r['label']}  <{r['iri']}>")
-
-
-def short_id(iri: str) -> str:
-    """The IRI's last segment (after '#' or '/'), the short form the web app uses."""
-    return iri.rstrip("/#").rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
 commands = [suggest_command]
