@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 DEMO_STORE ?= ./citegraph-data
 
-.PHONY: setup demo test test-deps clean
+.PHONY: setup demo test test-deps typecheck clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ test-deps:
 
 test: setup test-deps
 	$(BIN)/python -m pytest
+
+# mypy over the product code (pytest runs it too: tests/test_types.py)
+typecheck: setup
+	$(BIN)/python tools/typecheck.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_STORE)

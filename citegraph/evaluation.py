@@ -105,8 +105,8 @@ def load_beir(directory: str | Path, split: str = "test") -> BeirSet:
 def corpus_drafts(beir: BeirSet) -> Iterator[ArticleDraft]:
     """Corpus records as articles; a record without text keeps its title as its text."""
     for _number, record in _read_jsonl(beir.corpus):
-        title = record.get("title") if isinstance(record.get("title"), str) else ""
-        body = record.get("text") if isinstance(record.get("text"), str) else ""
+        title = record["title"] if isinstance(record.get("title"), str) else ""
+        body = record["text"] if isinstance(record.get("text"), str) else ""
         text = clean_text(body) if body.strip() else title.strip()
         if text:
             yield ArticleDraft(str(record["_id"]), title.strip(), text, source=str(beir.corpus))

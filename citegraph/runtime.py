@@ -10,9 +10,14 @@ from citegraph.graph.scheme_cache import per_scheme
 from citegraph.settings import Settings
 
 if TYPE_CHECKING:
+    from citegraph.embedding import Embedder
+    from citegraph.graph.base import GraphStore
     from citegraph.ingest.linker import ConceptLinker
+    from citegraph.ingest.pipeline import Pipeline
     from citegraph.ontology.scheme import Scheme
     from citegraph.ontology.sync import SchemeChange
+    from citegraph.search.retrievers import Retriever
+    from citegraph.search.service import SearchService
 
 
 class Runtime:
@@ -23,12 +28,12 @@ class Runtime:
         self.readonly = readonly
 
     @cached_property
-    def store(self):
+    def store(self) -> GraphStore:
         # a store not made yet is made (empty), as by any command, whatever `readonly` says
         spec = self.settings.store
         return self.open_store(spec, readonly=self.readonly and store_exists(spec))
 
-    def open_store(self, spec: str, readonly: bool = False):
+    def open_store(self, spec: str, readonly: bool = False) -> GraphStore:
         """Any store (migrate has two) with the settings' backend options."""
         s = self.settings
         return open_store(spec, readonly=readonly, options=StoreOptions(
@@ -36,7 +41,7 @@ class Runtime:
             neo4j_password=s.neo4j_password, neo4j_database=s.neo4j_database))
 
     @cached_property
-    def embedder(self):
+    def embedder(self) -> Embedder:
         from citegraph.embedding import Embedder
 
         s = self.settings
@@ -93,7 +98,7 @@ class Runtime:
 
         return load_scheme_into(self.store, scheme, lambda: self.linker, force=force)
 
-    def retriever(self, mode: str = "hybrid"):
+    def retriever(self, mode: str = "hybrid") -> Retriever:
         """One retriever per mode for the process: what it derives from the store (the
         concept labels' matcher) is built once, not per request; what it derives from the
         scheme follows the store's scheme revision."""
@@ -102,13 +107,13 @@ class Runtime:
         return per_scheme(self.store, f"retriever:{mode}",
                           lambda: build_retriever(self.store, mode))
 
-    def search_service(self, mode: str = "hybrid"):
+    def search_service(self, mode: str = "hybrid") -> SearchService:
         from citegraph.search.service import SearchService
 
         return SearchService(self.store, self.embedder, self.retriever(mode),
                              abstain_below=self.settings.abstain_below)
 
-    def pipeline(self, linker=None):
+    def pipeline(self, linker: Optional[ConceptLinker] = None) -> Pipeline:
         """An ingest pipeline on the store; the scheme must be synced first (sync_scheme)."""
         from citegraph.ingest.pipeline import Pipeline
 
@@ -117,6 +122,6 @@ class Runtime:
                         title_context=self.settings.title_context,
                         ingest_wait=self.settings.ingest_wait)
 
-    def close(self):
+    def close(self) -> None:
         if "store" in self.__dict__:
             self.store.close()

@@ -2,7 +2,11 @@
 landing page) and the CLI (`citegraph articles`) list it: one envelope for all three."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Optional
+
 from citegraph.graph.base import GraphStore
+from citegraph.graph.cards import _Record
 
 SORTS = ("date", "title")
 DEFAULT_LIMIT = 20
@@ -10,16 +14,38 @@ MAX_LIMIT = 200
 MAX_OFFSET = 2**62  # past any collection, and inside a 64-bit database integer
 
 
+@dataclass
+class ListedArticle(_Record):
+    """An article of a listing: `author` and `date` are None where it has none; `passages`
+    is its number of passages."""
+    id: str
+    title: str
+    source: str
+    author: Optional[str]
+    date: Optional[str]
+    passages: int
+
+
+@dataclass
+class ArticleListing(_Record):
+    total: int
+    limit: int
+    offset: int
+    sort: str
+    articles: list[ListedArticle]
+
+
 def article_listing(store: GraphStore, limit: int = DEFAULT_LIMIT, offset: int = 0,
-                    sort: str = "date") -> dict:
-    """{"total": n, "limit", "offset", "sort", "articles": [{id, title, source, author, date,
-    passages (a count)}]}; author and date are null where the article has none."""
+                    sort: str = "date") -> ArticleListing:
+    """One page of the collection (`total`: every article), sorted by `sort`."""
     if sort not in SORTS:
         raise ValueError(f"sort: {sort!r} is not one of {', '.join(SORTS)}")
     limit = max(0, min(int(limit), MAX_LIMIT))
     offset = max(0, min(int(offset), MAX_OFFSET))
     total, page = store.list_articles(limit=limit, offset=offset, sort=sort)
-    return {"total": total, "limit": limit, "offset": offset, "sort": sort,
-            "articles": [{"id": a.id, "title": a.title, "source": a.source,
-                          "author": a.author or None, "date": a.published or None,
-                          "passages": passages} for a, passages in page]}
+    return ArticleListing(total=total, limit=limit, offset=offset, sort=sort,
+                          articles=[ListedArticle(id=a.id, title=a.title, source=a.source,
+                                                  author=a.author or None,
+                                                  date=a.published or None,
+                                                  passages=passages)
+                                    for a, passages in page])

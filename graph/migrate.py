@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import groupby
 from operator import attrgetter
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 from citegraph.graph.base import GraphStore, StoreError
+from citegraph.graph.models import Passage
 from citegraph.graph.rdf_vocab import BASE_IRI_KEY
 
 
@@ -33,7 +34,8 @@ def migrate(source: GraphStore, target: GraphStore,
     # concepts first: mentions point at them
     target.replace_concepts(list(source.iter_concepts()))
     copied: set[str] = set()
-    groups = groupby(source.iter_passages(with_embeddings=True), key=attrgetter("article_id"))
+    groups: Iterable[tuple[str, Iterator[Passage]]] = groupby(
+        source.iter_passages(with_embeddings=True), key=attrgetter("article_id"))
     if progress is not None:
         groups = progress(groups)
     for article_id, group in groups:

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import asdict
 from typing import Iterable, Optional
 
 from citegraph.graph.base import GraphStore
+from citegraph.graph.cards import (ConceptCard, ConceptPassage, ConceptRef, CoOccurringRef,
+                                   MentionSpan)
 from citegraph.graph.cooccurrence import CoOccurrence
 from citegraph.graph.models import Concept
 from citegraph.graph.scheme_cache import per_scheme
@@ -91,7 +94,7 @@ def _relations(store: GraphStore, concept: Concept) -> list[tuple]:
     def pids(other: str) -> list[str]:
         return co[other].passages if other in co else []
 
-    edges = []
+    edges: list[tuple[str, str, str, float, list[str], Optional[dict]]] = []
     for broader in concept.broader:
         edges.append((concept.iri, broader, "broader", 1.0, pids(broader), None))
     for narrower in store.narrower(concept.iri):
@@ -176,7 +179,7 @@ def passage_refs(store: GraphStore, passage_ids: list[str]) -> list[dict]:
              "author": p.author, "date": p.date} for p in passages]
 
 
-def concept_card(store: GraphStore, concept: Concept, passage_limit: int = 50) -> dict:
+def concept_card(store: GraphStore, concept: Concept, passage_limit: int = 50) -> ConceptCard:
     """The concept with its direct relations and the passages that mention it, one entry a
     passage with its strongest mention's score (the JSON of `citegraph concept --json` and
     `GET /api/concepts/<id>`). Passage `start`/`end` are offsets into the article text,
@@ -187,24 +190,26 @@ def concept_card(store: GraphStore, concept: Concept, passage_limit: int = 50) -
                                    *(c.other for c in co_occurring)])
     ids = concept_ids(store)
 
-    def ref(iri: str) -> dict:
-        return {"id": ids.get(iri, iri), "iri": iri, "label": labels[iri]}
+    def ref(iri: str) -> ConceptRef:
+        return ConceptRef(id=ids.get(iri, iri), iri=iri, label=labels[iri])
 
     mentions = store.concept_mentions(concept.iri, passage_limit)
     by_passage = {p["passage_id"]: p for p in passage_refs(store, [m.passage_id for m in mentions])}
-    passages: dict[str, dict] = {}  # one entry a passage, strongest mention first
+    passages: dict[str, ConceptPassage] = {}  # one entry a passage, strongest mention first
     for m in mentions:
         if m.passage_id in by_passage:
-            entry = passages.setdefault(m.passage_id, {**by_passage[m.passage_id],
-                                                       "score": m.score, "mentions": []})
-            entry["mentions"].append({"start": m.start, "end": m.end, "surface": m.surface,
-                                      "score": m.score, "method": m.method})
-    return {"id": ids.get(concept.iri, concept.iri), "iri": concept.iri,
-            "label": concept.label, "alt_labels": concept.alt_labels,
-            "definition": concept.definition, "scheme": concept.scheme,
-            "broader": [ref(i) for i in concept.broader],
-            "narrower": [ref(i) for i in narrower],
-            "related": [ref(i) for i in concept.related],
-            "co_occurring": [{**ref(c.other), "weight": float(c.count), **_association(c),
-                              "passages": c.passages} for c in co_occurring],
-            "passages": list(passages.values())}
+            entry = passages.get(m.passage_id)
+            if entry is None:
+                entry = passages[m.passage_id] = ConceptPassage(
+                    **by_passage[m.passage_id], score=m.score, mentions=[])
+            entry.mentions.append(MentionSpan(start=m.start, end=m.end, surface=m.surface,
+                                              score=m.score, method=m.method))
+    return ConceptCard(
+        id=ids.get(concept.iri, concept.iri), iri=concept.iri, label=concept.label,
+        alt_labels=concept.alt_labels, definition=concept.definition, scheme=concept.scheme,
+        broader=[ref(i) for i in concept.broader], narrower=[ref(i) for i in narrower],
+        related=[ref(i) for i in concept.related],
+        co_occurring=[CoOccurringRef(**asdict(ref(c.other)), weight=float(c.count),
+                                     count=c.count, pmi=c.pmi, npmi=c.npmi,
+                                     passages=c.passages) for c in co_occurring],
+        passages=list(passages.values()))

@@ -12,7 +12,7 @@ import base64
 import re
 import sys
 from itertools import islice
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 from rdflib import Literal, URIRef
@@ -23,7 +23,8 @@ from citegraph.graph.models import Article, Concept, Mention, Passage, SentenceV
 from citegraph.graph.rdf_vocab import (CG, FLOAT32_VECTOR, OA, SCHEMA, SENTENCE_VECTORS, IriMinter,
                              check_iri, double, integer, part)
 
-Description = tuple[URIRef, list[tuple[URIRef, object]]]
+Pair = tuple[URIRef, object]  # (predicate, object) of one triple of a subject
+Description = tuple[URIRef, Sequence[Pair]]
 
 WHAT = ("concepts", "articles", "all")
 EMBEDDING_BATCH = 256  # passages whose sentence vectors are fetched together
@@ -70,7 +71,7 @@ def describe_scheme(concepts: Iterable[Concept], minter: IriMinter) -> Iterator[
         if c.scheme_triples:
             recorded.setdefault(scheme, []).extend(c.scheme_triples)
     for scheme, tops in schemes.items():
-        pairs = [(RDF.type, SKOS.ConceptScheme)]
+        pairs: list[Pair] = [(RDF.type, SKOS.ConceptScheme)]
         triples = recorded.get(scheme, [])
         pairs += [pair for pair in map(extra_pair, triples) if pair not in pairs]
         if not any(p == str(SKOS.hasTopConcept) for p, _v, _t in triples):
@@ -83,6 +84,7 @@ def describe_scheme(concepts: Iterable[Concept], minter: IriMinter) -> Iterator[
 def extra_pair(triple) -> tuple[URIRef, object]:
     """A stored [predicate, value, tag] (graph/models.py Concept.extra) as a pair."""
     predicate, value, tag = triple
+    obj: URIRef | Literal
     if tag == "<>":
         obj = URIRef(check_iri(value, f"object of {predicate}"))
     elif tag.startswith("@"):
@@ -97,7 +99,7 @@ def extra_pair(triple) -> tuple[URIRef, object]:
 def describe_concept(c: Concept, narrower: list[str], minter: IriMinter) -> Description:
     scheme = URIRef(c.scheme or str(minter.scheme()))
     lang = c.language or None
-    pairs = [(RDF.type, SKOS.Concept), (SKOS.prefLabel, Literal(c.label, lang=lang))]
+    pairs: list[Pair] = [(RDF.type, SKOS.Concept), (SKOS.prefLabel, Literal(c.label, lang=lang))]
     pairs += [(SKOS.altLabel, Literal(a, lang=lang)) for a in c.alt_labels]
     pairs += [(SKOS.hiddenLabel, Literal(h, lang=lang)) for h in c.hidden_labels]
     if c.definition:
@@ -117,7 +119,7 @@ def describe_concept(c: Concept, narrower: list[str], minter: IriMinter) -> Desc
 
 # --- articles and passages ---------------------------------------------------------------
 def describe_article(a: Article, minter: IriMinter) -> Description:
-    pairs = [(RDF.type, SCHEMA.Article), (SCHEMA.identifier, Literal(a.id)),
+    pairs: list[Pair] = [(RDF.type, SCHEMA.Article), (SCHEMA.identifier, Literal(a.id)),
              (SCHEMA.headline, Literal(a.title))]
     if a.url:
         pairs.append((SCHEMA.url, Literal(a.url, datatype=XSD.anyURI)))
@@ -148,7 +150,7 @@ def describe_passages(store: GraphStore, minter: IriMinter,
 
 def describe_passage(p: Passage, minter: IriMinter,
                      sentences: SentenceVectors | None = None) -> Description:
-    pairs = [(RDF.type, CG.Passage), (RDF.type, SCHEMA.CreativeWork),
+    pairs: list[Pair] = [(RDF.type, CG.Passage), (RDF.type, SCHEMA.CreativeWork),
              (SCHEMA.identifier, Literal(p.id)),
              (SCHEMA.isPartOf, minter.article(p.article_id)),
              (SCHEMA.position, integer(p.ordinal)),
@@ -183,7 +185,10 @@ def encode_sentences(sv: SentenceVectors) -> str:
 
 def decode_sentences(text: str) -> SentenceVectors:
     spans_text, _, blob = text.partition(";")
-    spans = [tuple(int(x) for x in pair.split("-")) for pair in spans_text.split(",")]
+    spans: list[tuple[int, int]] = []
+    for pair in spans_text.split(","):
+        start, end = (int(x) for x in pair.split("-"))  # ValueError unless two numbers
+        spans.append((start, end))
     vectors = np.frombuffer(base64.b64decode(blob, validate=True), dtype="<f2")
     return SentenceVectors(spans, vectors.astype(np.float16).reshape(len(spans), -1))
 
@@ -194,7 +199,7 @@ def describe_mention(m: Mention, minter: IriMinter) -> Iterator[Description]:
     narrowed by a text position selector (and a quote selector with the surface form)."""
     annotation = minter.annotation(m.passage_id, m.iri, m.method, m.start, m.end)
     target = part(annotation, "target")
-    selectors = []
+    selectors: list[Description] = []
     if m.start is not None and m.end is not None:
         selectors.append((part(annotation, "position"),
                           [(RDF.type, OA.TextPositionSelector),

@@ -10,7 +10,7 @@ import binascii
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Literal as Exactly, NoReturn, Optional, overload
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SKOS
@@ -127,7 +127,7 @@ class _Reader:
         self.g = graph
         self.where = where
 
-    def fail(self, subject, message: str):
+    def fail(self, subject, message: str) -> NoReturn:
         raise RdfImportError(f"{self.where}: <{subject}>: {message}")
 
     def one(self, s, p, field: str, required: bool = True):
@@ -147,6 +147,12 @@ class _Reader:
         if not isinstance(value, Literal):
             self.fail(s, f"{field} is not a literal")
         return str(value)
+
+    @overload
+    def integer(self, s, p, field: str, required: Exactly[True] = ...) -> int: ...
+
+    @overload
+    def integer(self, s, p, field: str, required: bool) -> Optional[int]: ...
 
     def integer(self, s, p, field: str, required: bool = True) -> Optional[int]:
         value = self.one(s, p, field, required)
@@ -185,7 +191,7 @@ class _Reader:
                 self.fail(c, "no skos:prefLabel")
             languages = {v.language for v in prefs}
             lang = next((x for x in ("en", None) if x in languages), None) \
-                if languages & {"en", None} else sorted(languages)[0]
+                if languages & {"en", None} else sorted(x for x in languages if x)[0]
             main = {p: sorted(str(v) for v in self.g.objects(c, p)
                               if isinstance(v, Literal) and v.language == lang)
                     for p in (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel, SKOS.definition)}

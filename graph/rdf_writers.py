@@ -110,7 +110,8 @@ def _context_terms() -> tuple[dict, dict]:
         prefix, _, local = value.partition(":")
         return prefixes[prefix] + local if prefix in prefixes else value
 
-    predicates, classes = {}, {}
+    predicates: dict[str, tuple] = {}
+    classes: dict[str, tuple] = {}
     for term, definition in context.items():
         if term in prefixes:
             continue

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Optional
+from typing import Any, Optional
 
 from citegraph.text.cleaning import clean_text
 from citegraph.text.comments import date_in, reads_as_byline
@@ -52,7 +52,7 @@ def _owned(el, node, nodes: set) -> bool:
     return parent is node
 
 
-def _first(node, nodes: set, test) -> Optional[object]:
+def _first(node, nodes: set, test) -> Optional[Any]:
     for el in node.iterdescendants():
         if not isinstance(el.tag, str):
             continue
@@ -123,7 +123,7 @@ def _removable(found: list, nodes: set) -> list:
     """The thread's container (#comments, .comment-list…) where there is one, else each
     top-level comment."""
     top = [n for n in found if not any(a in nodes for a in n.iterancestors())]
-    containers = []
+    containers: list = []
     for node in top:
         box = next((a for a in node.iterancestors()
                     if a.get("id") in _CONTAINERS or _classes(a) & set(_CONTAINERS)), None)

@@ -99,7 +99,8 @@ class Pipeline:
                 f" (not from {draft.source}); not replaced: --replace replaces it,"
                 " --id-prefix keeps both")
         stored = head.content_hash if head is not None else None
-        if stored == digest and (head.source == draft.source or not draft.source):
+        if head is not None and stored == digest and (head.source == draft.source
+                                                      or not draft.source):
             report.unchanged += 1
             report.article_ids.append(draft.id)
             return None

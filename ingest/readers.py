@@ -381,8 +381,8 @@ def _jsonl_record(line: str, seen: set[str]) -> ArticleDraft:
     url = record.get("url")
     url = url.strip() if isinstance(url, str) else ""
     for name, value in (("text", body), ("title", title), ("url", url)):
-        if has_surrogate(value):
-            at = _SURROGATE.search(value).start()
+        if (found := _SURROGATE.search(value)) is not None:
+            at = found.start()
             raise ReadError(f"field {name!r} holds a lone surrogate at character {at:,} "
                             "(not valid Unicode)")
     if len(url) > 2000:
@@ -474,7 +474,7 @@ def _walk(folder: Path, seen_dirs: set, inside: str | None) -> Iterator[Path]:
             yield entry
 
 
-class _SkippedPath(type(Path())):
+class _SkippedPath(type(Path())):  # type: ignore[misc]  # the concrete Path class of this OS
     """A path found but not to be read; read_file reports it."""
 
 

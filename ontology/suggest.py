@@ -33,7 +33,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable, Iterable, Optional
+from typing import AbstractSet, Callable, Iterable, Optional, Sequence
 
 import numpy as np
 
@@ -147,7 +147,7 @@ def _inner_hyphen(t) -> bool:
         and not t.whitespace_
 
 
-def _is_candidate(tokens: list, label_words: set[str]) -> bool:
+def _is_candidate(tokens: list, label_words: AbstractSet[str]) -> bool:
     words = sum(1 for t in tokens if t.whitespace_) + (0 if tokens[-1].whitespace_ else 1)
     if not MIN_WORDS <= words <= MAX_WORDS:
         return False
@@ -167,7 +167,7 @@ def _is_candidate(tokens: list, label_words: set[str]) -> bool:
     return not all(t.is_stop for t in tokens)
 
 
-def phrases(doc, label_words: set[str] = frozenset()) -> list[tuple[int, int, str]]:
+def phrases(doc, label_words: AbstractSet[str] = frozenset()) -> list[tuple[int, int, str]]:
     """(start, end, text) of the candidate phrases of a parsed text. `label_words`: the
     normalised words of the scheme's labels, which are no names even when the entity
     recogniser says so ("CRM")."""
@@ -319,7 +319,7 @@ class _Known:
 
 # --- 3. grouping and 4. placement -----------------------------------------------------------
 def group(vectors: np.ndarray, threshold: float = CLUSTER_COSINE,
-          forms: Optional[list[Optional[str]]] = None,
+          forms: Optional[Sequence[Optional[str]]] = None,
           keys: Optional[list[str]] = None) -> list[list[int]]:
     """Leader grouping of unit row vectors given most important first: each row joins the
     first group whose leader is within `threshold` cosine, else starts one. Rows with the
@@ -414,7 +414,8 @@ def suggest_concepts(store: GraphStore, encode: Callable[[list[str]], np.ndarray
         if len(passages_used) < min_count:
             continue
         examples = [x for i in members for x in ranked[i].examples]
-        picked, seen = [], set()
+        picked: list[tuple[str, str]] = []
+        seen: set[str] = set()
         for pid, sentence in examples:
             if pid not in seen and len(picked) < EXAMPLES:
                 seen.add(pid)

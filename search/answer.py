@@ -24,7 +24,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Optional
+from typing import AbstractSet, Optional
 
 import numpy as np
 
@@ -171,7 +171,7 @@ def _units(text: str, spans: list[tuple[int, int]]) -> list[list[int]]:
     return units
 
 
-def _idf(sentence_terms: list[set[str]]) -> dict[str, float]:
+def _idf(sentence_terms: list[frozenset[str]]) -> dict[str, float]:
     n = len(sentence_terms)
     df: dict[str, int] = {}
     for terms in sentence_terms:
@@ -180,8 +180,8 @@ def _idf(sentence_terms: list[set[str]]) -> dict[str, float]:
     return {t: math.log(1 + n / (1 + c)) for t, c in df.items()}
 
 
-def lexical_match(question_terms: set[str], question_numbers: set[str], terms: set[str],
-                  numbers: set[str], idf: dict[str, float], default_idf: float) -> float:
+def lexical_match(question_terms: AbstractSet[str], question_numbers: AbstractSet[str],
+                  terms: AbstractSet[str], numbers: AbstractSet[str], idf: dict[str, float], default_idf: float) -> float:
     """The idf-weighted share of the question's content words (and numbers) in a sentence."""
     weights = {t: idf.get(t, default_idf) for t in question_terms}
     weights.update({f"#{n}": default_idf for n in question_numbers})
@@ -205,7 +205,7 @@ def choose(question: str, question_vector: np.ndarray, evidence: list[Evidence],
             spans = [(0, len(ev.text))]
             dense = np.zeros(1, dtype=np.float32)
         else:
-            spans = [tuple(s) for s in sv.spans]
+            spans = [(s[0], s[1]) for s in sv.spans]
             dense = sv.vectors.astype(np.float32) @ question_vector.astype(np.float32)
         rows.append((ev, spans, dense, [_terms(ev.text[a:b]) for a, b in spans]))
     idf = _idf([t for row in rows for t in row[3]])

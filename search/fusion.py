@@ -28,7 +28,7 @@ def normalised_score_sum(lists: list[list[Hit]], weights: list[float] | None = N
     weights = weights or [1.0] * len(lists)
     scores: dict[str, float] = {}
     floors: list[float] = []
-    scaled_lists = []
+    scaled_lists: list[list[tuple[str, float]]] = []
     for hits in lists:
         if not hits:
             scaled_lists.append([])

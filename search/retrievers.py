@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 
@@ -17,7 +17,7 @@ from citegraph.search.fusion import normalised_score_sum, reciprocal_rank_fusion
 @dataclass
 class Query:
     text: str
-    embedder: object = field(repr=False, default=None)
+    embedder: Any = field(repr=False, default=None)  # citegraph.embedding.Embedder
     _vector: Optional[np.ndarray] = field(default=None, repr=False)
     # explain: every signal retriever (dense, bm25, concept) records the raw scores of the
     # list it returned here, signal -> passage id -> score, for "why this result"

@@ -133,13 +133,13 @@ def test_listing_by_date_is_newest_published_first_and_undated_last(store):  # n
                _article("undated-early", ingested="2024-01-01T00:00:00+00:00")]
     for a in records:
         store.upsert_article(a, _with_passage(a), [])
-    listing = article_listing(store, limit=10, sort="date")
+    listing = article_listing(store, limit=10, sort="date").as_dict()
     assert [a["id"] for a in listing["articles"]] == [
         "new", "mid", "old", "undated-late", "undated-early"]
     first = listing["articles"][0]
     assert (first["author"], first["date"]) == ("Ana", "2024-05-05T08:00:00Z")
     assert listing["articles"][-1]["author"] is None and listing["articles"][-1]["date"] is None
-    page = article_listing(store, limit=2, offset=2, sort="date")
+    page = article_listing(store, limit=2, offset=2, sort="date").as_dict()
     assert [a["id"] for a in page["articles"]] == ["old", "undated-late"]
 
 
@@ -161,12 +161,12 @@ def test_a_version_three_store_gains_the_columns(tmp_path):
     conn.close()
     with SQLiteStore(tmp_path / "s", readonly=True) as s:  # read-only: NULLs, file untouched
         assert s.get_article("a").published is None
-        assert article_listing(s)["articles"][0]["date"] is None
+        assert article_listing(s).articles[0].date is None
     with SQLiteStore(tmp_path / "s") as s:
         dated = _article("b", "2020-01-01", "Ana")
         s.upsert_article(dated, _with_passage(dated), [])
         assert s.get_article("b") == dated
-        assert [a["id"] for a in article_listing(s)["articles"]] == ["b", "a"]
+        assert [a.id for a in article_listing(s).articles] == ["b", "a"]
     conn = sqlite3.connect(tmp_path / "s" / "citegraph.sqlite3")
     assert conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone() == (
         SCHEMA_VERSION,)

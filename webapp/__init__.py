@@ -7,6 +7,7 @@ import threading
 from typing import Optional
 
 from apiflask import APIFlask
+from flask.json.provider import DefaultJSONProvider
 
 import citegraph
 from citegraph.runtime import Runtime
@@ -39,7 +40,8 @@ def create_app(settings: Optional[Settings] = None, runtime: Optional[Runtime] =
     app.config.update(config or {})
     runtime = runtime or Runtime(settings)
     app.config["TOKEN"] = runtime.settings.token
-    app.json.sort_keys = False
+    if isinstance(app.json, DefaultJSONProvider):
+        app.json.sort_keys = False
     # concept ids are IRIs: keep their "//" instead of redirecting to a merged path
     app.url_map.merge_slashes = False
     app.extensions["citegraph.runtime"] = runtime
@@ -58,9 +60,11 @@ def create_app(settings: Optional[Settings] = None, runtime: Optional[Runtime] =
     return app
 
 
-def _bodies_required(spec: dict) -> dict:
+def _bodies_required(spec: dict | str) -> dict | str:
     """apiflask leaves request bodies optional in the document; every body this API takes is
     required (a POST without one is answered 400), so the document says so."""
+    if isinstance(spec, str):  # the document as JSON text: not a form this changes
+        return spec
     for operations in spec.get("paths", {}).values():
         for operation in operations.values():
             if isinstance(operation, dict) and "requestBody" in operation:

@@ -110,7 +110,7 @@ def concept_neighbourhood(concept_id, query_data):
 def concept(concept_id):
     """A concept with its relations and the passages that mention it. `concept_id` is the
     short id (`ContactCenter`, given back as `id`), the full IRI or a label."""
-    return concept_card(store(), concept_or_404(concept_id))
+    return concept_card(store(), concept_or_404(concept_id)).as_dict()
 
 
 @bp.get("/api/articles")
@@ -119,7 +119,7 @@ def concept(concept_id):
 def articles(query_data):
     """The collection, a page at a time: each article with its passage count."""
     return article_listing(store(), query_data["limit"], query_data["offset"],
-                           query_data["sort"])
+                           query_data["sort"]).as_dict()
 
 
 @bp.get("/api/articles/<path:article_id>")
@@ -129,7 +129,7 @@ def article(article_id):
     card = article_card(store(), article_id)
     if card is None:
         abort(404, f"article {article_id!r}: not found")
-    return card
+    return card.as_dict()
 
 
 @bp.post("/api/suggest")
@@ -189,10 +189,9 @@ def delete_article(article_id):
 
 @bp.get("/api/export")
 @bp.input(schemas.ExportQuery, location="query")
-@bp.doc(responses={200: {"description": "The whole graph, streamed.",
-                         "content": {"text/turtle": {}, "application/ld+json": {},
-                                     "application/n-triples": {},
-                                     "application/jsonl": {}}}})
+@bp.doc(responses={200: schemas.stream_response(
+    "The whole graph, streamed.",
+    ("text/turtle", "application/ld+json", "application/n-triples", "application/jsonl"))})
 def export_graph(query_data):
     """Export the graph, streamed, in a format this server supports."""
     table = export.formats()

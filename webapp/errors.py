@@ -54,7 +54,8 @@ def init_app(app) -> None:
         if isinstance(detail, dict) and set(detail) <= UNNAMED - {"_schema"}:
             detail = {k: v for loc in detail.values() if isinstance(loc, dict)
                       for k, v in loc.items()} or detail
-        message = one_line(detail) if error.status_code in (400, 422) and detail else error.message
+        message = one_line(detail) if error.status_code in (400, 422) and detail \
+            else error.message or ""
         if wants_json():
             return _json_error(error.status_code, message, detail or None, error.headers)
         return _page_error(error.status_code, message, error.headers)
@@ -62,7 +63,7 @@ def init_app(app) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
-        message = error.description
+        message = error.description or ""
         messages = (getattr(error, "data", None) or {}).get("messages")
         if messages:  # the request parser's own reason, e.g. a body that is not JSON
             message = one_line(messages)

@@ -56,7 +56,7 @@ def landing():
     concepts = sorted((pair for pair in store.list_concepts() if pair[1]),
                       key=lambda pair: (-pair[1], pair[0].label))[:LANDING_CONCEPTS]
     return {"landing": {"stats": store.stats(), "concepts": concepts,
-                        "latest": article_listing(store, LANDING_ARTICLES, 0, "date")}}
+                        "latest": article_listing(store, LANDING_ARTICLES, 0, "date").as_dict()}}
 
 
 @bp.get("/")
@@ -118,7 +118,7 @@ def concept_page(concept_id):
     if concept is None:
         abort(404, f"concept {concept_id!r}: not found")
     depth = 2 if request.args.get("depth") == "2" else 1
-    card = concept_card(store, concept)
+    card = concept_card(store, concept).as_dict()
     for p in card["passages"]:
         p["segments"] = segments(p["text"], [(m["start"], m["end"], "mention")
                                              for m in p["mentions"]])
@@ -143,7 +143,7 @@ def articles_page():
     except ValidationError as exc:
         abort(400, one_line(exc.messages))
     listing = article_listing(runtime().store, params["limit"], params["offset"],
-                              params["sort"])
+                              params["sort"]).as_dict()
     limit, offset, total = listing["limit"], listing["offset"], listing["total"]
 
     def page_url(at: int) -> str:
@@ -165,9 +165,10 @@ def articles_page():
 
 @bp.get("/articles/<path:article_id>")
 def article_page(article_id):
-    card = article_card(runtime().store, article_id)
-    if card is None:
+    found = article_card(runtime().store, article_id)
+    if found is None:
         abort(404, f"article {article_id!r}: not found")
+    card = found.as_dict()
     sections = []
     for p in card["passages"]:
         text = card["text"][p["start"]:p["end"]]

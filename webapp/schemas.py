@@ -2,6 +2,8 @@
 JSON contract of DESIGN.md in the OpenAPI file; views return plain dicts in that shape)."""
 from __future__ import annotations
 
+from typing import Any
+
 from apiflask import Schema
 from apiflask.fields import Boolean, Date, Dict, Float, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range, Regexp
@@ -345,5 +347,10 @@ class Error(Schema):
     detail = Dict()
 
 
-def json_response(schema, description: str) -> dict:
+def stream_response(description: str, media_types: tuple[str, ...]) -> Any:
+    """An OpenAPI response object of a body in any of `media_types`, without a schema."""
+    return {"description": description, "content": {t: {} for t in media_types}}
+
+
+def json_response(schema, description: str) -> Any:  # an OpenAPI response object
     return {"description": description, "content": {"application/json": {"schema": schema}}}

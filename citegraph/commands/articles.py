@@ -24,7 +24,7 @@ from citegraph.graph.listing import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, SORTS,
 def articles_command(store, as_json, sort, limit, offset):
     """The stored articles with their passage counts."""
     with open_runtime(store=store, readonly=True).store as s:
-        listing = article_listing(s, limit, offset, sort)
+        listing = article_listing(s, limit, offset, sort).as_dict()
     if as_json:
         click.echo(json.dumps(listing, ensure_ascii=False))
         return

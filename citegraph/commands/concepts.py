@@ -40,7 +40,7 @@ def concept_command(label_or_iri, store, as_json, limit):
         found = resolve(s, label_or_iri)
         if found is None:
             fail(f"concept {label_or_iri!r}: no concept has this label or IRI", EXIT_PARTIAL)
-        view = concept_card(s, found, limit)
+        view = concept_card(s, found, limit).as_dict()
     if as_json:
         click.echo(json.dumps(view, ensure_ascii=False))
         return

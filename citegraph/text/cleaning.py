@@ -7,6 +7,7 @@ article, since what follows it on such pages is form and promotion, not content.
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 # A line matching one of these is furniture wherever it appears.
 _FURNITURE = [
@@ -129,7 +130,7 @@ def _take_marks(cleaned: str) -> tuple[str, list[int]]:
 # Every rule is linear: a character class never admits the character that opens the next
 # match (`<[^<>\n]+>`, not `<[^>\n]+>`), so a failed attempt stops at the next opener instead
 # of scanning the rest of the line again (156 KB of "<" took 54 s). Headings are cut by hand.
-_MD_RULES = [
+_MD_RULES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     (re.compile(r"^```.*$", re.M), ""),  # code fences: keep the code, drop the fence
     (re.compile(r"!\[([^\[\]\n]*)\]\([^()\n]*\)"), r"\1"),  # images: alt text
     (re.compile(r"\[([^\[\]\n]+)\]\([^()\n]*\)"), r"\1"),  # links: their text

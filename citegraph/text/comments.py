@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Optional
+from typing import Optional, Sequence
 
 BYLINE_CHARS = 160  # a byline line is short; longer lines are never read as one
 NAME_WORDS = 6
@@ -76,9 +76,10 @@ def _iso(m: re.Match) -> Optional[str]:
             year, month, day = int(m.group("y3")), int(m.group("m3")), int(m.group("d3"))
         else:
             word = (m.group("m1") or m.group("m2")).lower().rstrip(".")
-            month = _MONTHS.get(word[:3])
-            if month is None or not _full_month(word):
+            known = _MONTHS.get(word[:3])
+            if known is None or not _full_month(word):
                 return None
+            month = known
             day = int(m.group("d1") or m.group("d2"))
             year = int(m.group("y1") or m.group("y2"))
         if m.group("h") is None:
@@ -220,7 +221,7 @@ def _next_content(lines: list[_Line], i: int) -> Optional[int]:
     return i if i < len(lines) else None
 
 
-def find_sections(text: str, thread_starts: list[int] = ()) -> list[Section]:
+def find_sections(text: str, thread_starts: Sequence[int] = ()) -> list[Section]:
     """The body and comment sections of a cleaned text, in order, covering it; one body
     section when it has no comment thread. `thread_starts`: where headings of comment
     threads stood (clean_text_marked)."""

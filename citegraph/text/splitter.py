@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional, Sequence
+
+if TYPE_CHECKING:
+    from citegraph.text.comments import Section
 
 MIN_WORDS = 80
 MAX_WORDS = 200
@@ -170,12 +173,13 @@ class Splitter:
             start = cut
         return runs
 
-    def split_sections(self, text: str, sections) -> list[tuple[Span, object]]:
+    def split_sections(self, text: str,
+                       sections: Sequence[Section]) -> list[tuple[Span, Section]]:
         """Passages of each section (citegraph/text/comments.py) on its own, from where its
         words begin (a comment's byline is in no passage) to its end: no passage crosses
         from the body into a comment or from one comment into the next. (span, section)
         pairs in text order."""
-        out = []
+        out: list[tuple[Span, Section]] = []
         for section in sections:
             start = section.words_start
             for span in self.split(text[start:section.end]):

@@ -127,12 +127,12 @@ class PostingsIndex(KeywordIndex):
                            count=len(tokens))
 
     def _merged(self, segments: tuple[_Segment, ...]) -> tuple[_Segment, ...]:
-        segments = list(segments)
-        while len(segments) > 1 and 2 * segments[-1].documents >= segments[-2].documents:
-            newer = segments.pop()
-            older = segments.pop()
-            segments.append(self._merge(older, newer))
-        return tuple(segments)
+        merged = list(segments)
+        while len(merged) > 1 and 2 * merged[-1].documents >= merged[-2].documents:
+            newer = merged.pop()
+            older = merged.pop()
+            merged.append(self._merge(older, newer))
+        return tuple(merged)
 
     def _merge(self, older: _Segment, newer: _Segment) -> _Segment:
         """One segment from two, deleted documents' postings dropped. The two hold

@@ -137,8 +137,9 @@ class SQLiteArticles(SQLiteConnection, ArticleStore):
 
     @staticmethod
     def _passage(row) -> Passage:
-        return Passage(*row[:6], section=row[6] or "body", author=row[7] or None,
-                       date=row[8] or None)
+        pid, article_id, ordinal, text, start, end = row[:6]
+        return Passage(pid, article_id, ordinal, text, start, end, section=row[6] or "body",
+                       author=row[7] or None, date=row[8] or None)
 
     def article_passages(self, article_id: str) -> list[Passage]:
         rows = self._conn().execute(

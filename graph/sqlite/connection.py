@@ -61,7 +61,7 @@ class SQLiteConnection(StoreMeta):
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            target, uri = self.path, False
+            target, uri = str(self.path), False
             if self.readonly:
                 # mode=ro: this connection cannot write. On a read-only file system SQLite
                 # could not make the WAL index (-shm) a reader needs: immutable=1 reads the

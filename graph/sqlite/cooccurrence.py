@@ -29,6 +29,7 @@ class SQLiteCoOccurrence(SQLiteConnection, CoOccurrenceStore):
 
     def co_occurrences(self, iri: str, limit: int = 20) -> list[CoOccurrence]:
         c = self._conn()
+        totals: dict[str, int]
         if self._legacy_cooccurrence:
             counts = derived_counts(c)
             rows = sorted(((b if a == iri else a, n) for (a, b), n in counts.pairs.items()

@@ -17,6 +17,7 @@ import numpy as np
 
 from citegraph.graph.vectors.base import VectorIndex
 from citegraph.graph.vectors.exact import ExactIndex
+from citegraph.graph.vectors.hnsw import HNSWIndex  # usearch itself loads on first use
 
 log = logging.getLogger("citegraph.vectors")
 
@@ -61,19 +62,18 @@ class AdaptiveIndex(VectorIndex):
         self.min_recall = min_recall
         self.cache = Path(cache) if cache else None
         self.last_recall: Optional[float] = None  # of the latest HNSW build, kept or not
-        self._active: VectorIndex = ExactIndex(dim, threads)
+        self._active: ExactIndex | HNSWIndex = ExactIndex(dim, threads)
         self._saved_size = 0
         self._load_cache()
 
     # --- cache --------------------------------------------------------------------------
     def _meta_path(self) -> Path:
+        assert self.cache is not None  # only asked for with a cache
         return self.cache.with_suffix(".json")
 
     def _load_cache(self) -> None:
         if not (self.threshold and self.cache and self.cache.exists()):
             return
-        from citegraph.graph.vectors.hnsw import HNSWIndex
-
         try:
             index = HNSWIndex.load(self.cache, self.dim)
             index.threads = self.threads
@@ -89,7 +89,7 @@ class AdaptiveIndex(VectorIndex):
         """After loading the cached graph: check that its newest vector is still the store's
         vector under that key (else the cache belongs to another store and is dropped) and
         return that key, the point to catch up from."""
-        if self._active.kind != "hnsw" or len(self._active) == 0:
+        if not isinstance(self._active, HNSWIndex) or len(self._active) == 0:
             return 0
         newest = int(self._active.keys().max())
         stored = lookup(newest)
@@ -103,9 +103,10 @@ class AdaptiveIndex(VectorIndex):
     def commit(self) -> None:
         """End of a batch of adds: switch to HNSW if the index has crossed the threshold,
         and save the cached graph if it has grown."""
-        if self._active.kind == "exact" and self.threshold and len(self._active) >= self.threshold:
+        if isinstance(self._active, ExactIndex) and self.threshold \
+                and len(self._active) >= self.threshold:
             self._upgrade()
-        if self._active.kind != "hnsw" or self.cache is None:
+        if not isinstance(self._active, HNSWIndex) or self.cache is None:
             return
         if len(self._active) - self._saved_size <= SAVE_GROWTH * max(self._saved_size, 1) \
                 and self._saved_size:
@@ -119,9 +120,8 @@ class AdaptiveIndex(VectorIndex):
 
     # --- switching ----------------------------------------------------------------------
     def _upgrade(self) -> None:
-        from citegraph.graph.vectors.hnsw import HNSWIndex
-
         exact = self._active
+        assert isinstance(exact, ExactIndex)  # only exact search is upgraded
         log.info("building HNSW index over %d vectors", len(exact))
         ann = HNSWIndex(self.dim, threads=self.threads)
         ann.add(exact.keys(), exact.matrix)
