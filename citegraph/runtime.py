@@ -96,7 +96,8 @@ class Runtime:
         it drops concepts that passages mention, unless `force`."""
         from citegraph.ontology.sync import load_scheme_into
 
-        return load_scheme_into(self.store, scheme, lambda: self.linker, force=force)
+        return load_scheme_into(self.store, scheme, lambda: self.linker, force=force,
+                                wait=self.settings.ingest_wait)
 
     def retriever(self, mode: str = "hybrid") -> Retriever:
         """One retriever per mode for the process: what it derives from the store (the

@@ -98,29 +98,34 @@ def scheme_changed(store: GraphStore, scheme: Scheme) -> bool:
 
 
 def load_scheme_into(store: GraphStore, scheme: Scheme, linker: Callable[[], Linker],
-                     force: bool = False) -> SchemeChange:
+                     force: bool = False, wait: Optional[float] = None) -> SchemeChange:
     """Make `scheme` the store's scheme and relink its passages with `linker()` (called after
     the concepts are stored, so a linker following the store sees the new ones). Refused
     (SchemeRefused, nothing written) when it removes concepts that passages mention, unless
-    `force`. An identical scheme writes nothing."""
-    change = scheme_change(store, scheme.concepts)
-    if change.removed_mentioned and not force:
-        named = sorted(change.removed_mentioned, key=lambda i: (-change.removed_mentioned[i], i))
-        shown = ", ".join(f"{iri} ({change.removed_mentioned[iri]} mentions)"
-                          for iri in named[:SHOWN_REMOVED])
-        more = len(named) - SHOWN_REMOVED
-        raise SchemeRefused(
-            f"{scheme.source or 'the scheme'}: would remove {len(named)} concepts that stored "
+    `force`. An identical scheme writes nothing. It holds the store's ingest lock (`wait`:
+    as GraphStore.ingest_lock), so that no bulk ingest links with the scheme it replaces."""
+    with store.ingest_lock(wait):
+        change = scheme_change(store, scheme.concepts)
+        if change.removed_mentioned and not force:
+            raise SchemeRefused(_refusal(scheme, change.removed_mentioned))
+        if change.any:
+            store.replace_concepts(scheme.concepts)
+            relink(store, linker())
+        source = scheme_source(scheme.source)
+        if store.meta_value(SCHEME_SOURCE) != source:
+            store.put_meta_value(SCHEME_SOURCE, source, replace=True)
+    return change
+
+
+def _refusal(scheme: Scheme, mentioned: dict[str, int]) -> str:
+    named = sorted(mentioned, key=lambda iri: (-mentioned[iri], iri))
+    shown = ", ".join(f"{iri} ({mentioned[iri]} mention{'s' if mentioned[iri] != 1 else ''})"
+                      for iri in named[:SHOWN_REMOVED])
+    more = len(named) - SHOWN_REMOVED
+    return (f"{scheme.source or 'the scheme'}: would remove {len(named)} concepts that stored "
             f"passages mention: {shown}{f' and {more} more' if more > 0 else ''}; "
             f"`citegraph scheme load {scheme.source or 'FILE'} --force` replaces the scheme "
             "anyway (their mentions are dropped)")
-    if change.any:
-        store.replace_concepts(scheme.concepts)
-        relink(store, linker())
-    source = scheme_source(scheme.source)
-    if store.meta_value(SCHEME_SOURCE) != source:
-        store.put_meta_value(SCHEME_SOURCE, source, replace=True)
-    return change
 
 
 def apply_scheme(store: GraphStore, scheme: Scheme, linker: Linker) -> bool:

@@ -168,3 +168,21 @@ def test_a_store_made_before_keeps_its_scheme(demo_store_dir, tmp_path, embedder
     assert "concepts: 102" in cli("relink", "--store", store)
     assert "1 added" in cli("scheme", "load", SHIPPED, "--store", store)
     assert json.loads(cli("scheme", "show", "--store", store, "--json"))["source"] == "shipped"
+
+
+def test_a_scheme_load_waits_for_a_running_bulk_ingest(user_scheme, tmp_path, monkeypatch):
+    """A load holds the ingest lock: with CITEGRAPH_INGEST_WAIT=0 it is refused while an
+    ingest holds the store, and nothing changes (no ingest links with a replaced scheme)."""
+    from citegraph.graph.sqlite.store import SQLiteStore
+    from citegraph.ontology.scheme import SHIPPED
+
+    store = tmp_path / "store"
+    cli("scheme", "load", SHIPPED, "--store", store)
+    cli("scheme", "add", "executive sponsorship", "--broader", CX + "ChiefCustomerOfficer",
+        "--scheme", user_scheme, "--no-relink")
+    monkeypatch.setenv("CITEGRAPH_INGEST_WAIT", "0")
+    with SQLiteStore(store) as s, s.ingest_lock():
+        out = cli("scheme", "load", user_scheme, "--store", store, expect=2)
+    assert len(out.strip().splitlines()) == 1 and "Traceback" not in out
+    assert stats(store)["concepts"] == 103
+    assert "1 added" in cli("scheme", "load", user_scheme, "--store", store)
