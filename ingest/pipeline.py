@@ -9,8 +9,8 @@ from typing import Callable, Iterable, Optional, Protocol
 
 from citegraph.graph.base import GraphStore
 from citegraph.graph.models import Article, Mention, Passage
-from citegraph.ingest.readers import (ArticleDraft, ReadError, check_id, discover,
-                                      has_surrogate, limit_title, read_file)
+from citegraph.ingest.readers import (ArticleDraft, ReadError, UnsupportedType, check_id,
+                                      discover, has_surrogate, limit_title, read_file)
 from citegraph.text.cleaning import clean_text_marked
 from citegraph.text.comments import find_sections
 from citegraph.text.splitter import Splitter
@@ -31,6 +31,7 @@ class IngestReport:
     passages: int = 0
     mentions: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (file or record, reason)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # files of a type not read
     article_ids: list[str] = field(default_factory=list)
 
     @property
@@ -39,7 +40,8 @@ class IngestReport:
 
     def as_dict(self) -> dict:
         return {"new": self.new, "changed": self.changed, "unchanged": self.unchanged,
-                "failed": len(self.failed), "passages": self.passages,
+                "failed": len(self.failed), "skipped": len(self.skipped),
+                "passages": self.passages,
                 "mentions": self.mentions}
 
 
@@ -229,6 +231,9 @@ class Pipeline:
             name = str(path)
             try:
                 drafts = read_file(path, root, on_record_error=lambda w, r: report.failed.append((w, r)))
+            except UnsupportedType as exc:
+                report.skipped.append((name, str(exc)))
+                continue
             except ReadError as exc:
                 report.failed.append((name, str(exc)))
                 continue

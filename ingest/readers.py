@@ -429,6 +429,10 @@ class Skipped(ReadError):
     """A file found but deliberately not read (a symlink out of the folder)."""
 
 
+class UnsupportedType(ReadError):
+    """A file of a type no reader reads: named and skipped, not a failure of the batch."""
+
+
 def discover(paths: list[str], follow_symlinks: bool = False
              ) -> Iterator[tuple[Path, Path | None]]:
     """(file, root folder or None) for every file named or found below a named folder, in
@@ -522,7 +526,7 @@ def read_file(path: Path, root: Path | None,
         raise ReadError("folder could not be read")
     reader = READERS.get(suffix)
     if reader is None:
-        raise ReadError(f"unsupported file type '{suffix or '(none)'}' "
+        raise UnsupportedType(f"unsupported file type '{suffix or '(none)'}' "
                         f"(supported: {', '.join(SUFFIXES)})")
     data = _read_bytes(path)
     article_id = article_id_for(path, root)

@@ -48,12 +48,14 @@ def ingest(paths, store, as_json, ontology, replace, id_prefix, follow_symlinks)
             replace=replace, id_prefix=id_prefix, follow_symlinks=follow_symlinks)
     for where, reason in report.failed:
         click.echo(f"citegraph: {shown(where)}: {shown(reason)}", err=True)
+    for where, reason in report.skipped:
+        click.echo(f"citegraph: {shown(where)}: skipped: {shown(reason)}", err=True)
     summary = report.as_dict()
     if as_json:
         click.echo(json.dumps(summary))
     else:
-        click.echo("articles: {new} new, {changed} changed, {unchanged} unchanged, {failed} failed;"
-                   " passages: {passages}; mentions: {mentions}".format(**summary))
+        click.echo("articles: {new} new, {changed} changed, {unchanged} unchanged, {failed} failed,"
+                   " {skipped} skipped; passages: {passages}; mentions: {mentions}".format(**summary))
     if report.articles_read == 0:
         sys.exit(EXIT_PARTIAL if report.failed else EXIT_USAGE)
     sys.exit(EXIT_PARTIAL if report.failed else 0)
