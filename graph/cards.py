@@ -22,7 +22,7 @@ def article_card(store: GraphStore, article_id: str) -> Optional[dict]:
             "text": article.text,
             "passages": [{"passage_id": p.id, "ordinal": p.ordinal, "start": p.start,
                           "end": p.end, "section": p.section or "body",
-                          "author": p.author, "date": p.date,
+                          "author": p.author, "date": p.date, "page": p.page,
                           "mentions": [{"iri": m.iri, "label": labels[m.iri], "start": m.start,
                                         "end": m.end, "surface": m.surface,
                                         "method": m.method, "score": m.score}

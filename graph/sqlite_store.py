@@ -250,11 +250,11 @@ class SQLiteStore(GraphStore):
                 sv = p.sentences
                 cur = c.execute(
                     "INSERT INTO passages(id, article_id, ordinal, text, start_char, end_char,"
-                    " embedding, sentence_spans, sentence_vectors, section, author, date)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " embedding, sentence_spans, sentence_vectors, section, author, date, page)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (p.id, article.id, p.ordinal, p.text, p.start, p.end, _blob(p.embedding),
                      json.dumps(sv.spans if sv else []), sv.to_bytes() if sv else None,
-                     p.section or "body", p.author or None, p.date or None))
+                     p.section or "body", p.author or None, p.date or None, p.page))
                 c.execute("INSERT INTO passage_fts(rowid, title, body) VALUES (?,?,?)",
                           (cur.lastrowid, title_terms, analysed_text(p.text)))
             self._insert_mentions(c, mentions)
@@ -328,6 +328,7 @@ class SQLiteStore(GraphStore):
                         + article.format("published") + " AS date")
                        if not self._ARTICLE_META.startswith("NULL") else
                        "NULL AS author, NULL AS date"))
+            meta += ", page" if "page" in have else ", NULL AS page"
             cols = "id, article_id, ordinal, text, start_char, end_char, " + meta
             self._passage_cols = cols
         return cols
@@ -335,7 +336,7 @@ class SQLiteStore(GraphStore):
     @staticmethod
     def _passage(row) -> Passage:
         return Passage(*row[:6], section=row[6] or "body", author=row[7] or None,
-                       date=row[8] or None)
+                       date=row[8] or None, page=row[9])
 
     def article_passages(self, article_id: str) -> list[Passage]:
         rows = self._conn().execute(
@@ -752,7 +753,7 @@ class SQLiteStore(GraphStore):
         for r in self._conn().execute(f"SELECT {cols} FROM passages ORDER BY article_id, ordinal"):
             p = self._passage(r)
             if with_embeddings:
-                p.embedding = _vector(r[9])
+                p.embedding = _vector(r[10])
             yield p
 
     def iter_mentions(self) -> Iterator[Mention]:

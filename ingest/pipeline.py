@@ -2,6 +2,7 @@
 write, one article per transaction. Unchanged articles (same content hash) are skipped."""
 from __future__ import annotations
 
+import bisect
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -115,7 +116,9 @@ class Pipeline:
                             draft.text[s.start:s.end], s.start, s.end,
                             section=section.kind,
                             author=section.author or article.author,
-                            date=section.date or article.published)
+                            date=section.date or article.published,
+                            page=bisect.bisect_right(draft.pages, s.start) if draft.pages
+                            else None)
                     for i, (s, section) in enumerate(
                         self.splitter.split_sections(draft.text, sections))]
         return _Pending(article, passages, "new" if stored is None else "changed")

@@ -38,7 +38,7 @@ MAX_ARTICLE_CHARS = 2_000_000
 MAX_TITLE_CHARS = 1000  # the API's limit too (webapp/schemas.py); longer titles are cut
 MAX_ID_CHARS = 300  # ids travel in URLs and passage ids
 MAX_JSON_DEPTH = 100  # JSONL records nested deeper are refused before they are parsed
-SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
+SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".pdf")
 
 
 class ReadError(CitegraphError):
@@ -57,6 +57,8 @@ class ArticleDraft:
     published: str = ""  # ISO 8601 date or datetime (iso_date), "" when unknown
     # body and comment sections of `text` (citegraph/text/comments.py); empty: all body
     sections: list[Section] = field(default_factory=list)
+    # a paged source (PDF): where each page starts in `text` (page n at pages[n - 1])
+    pages: list[int] = field(default_factory=list)
 
 
 # --- what every record must satisfy ----------------------------------------------------
@@ -396,8 +398,33 @@ def _jsonl_record(line: str, seen: set[str]) -> ArticleDraft:
                         published=published, sections=sections)
 
 
+def read_pdf(data: bytes, article_id: str, source: str) -> list[ArticleDraft]:
+    """The pages' texts (ingest/pdf.py) one after the other, a blank line between two; each
+    page a section of its own (no passage crosses a page break), `pages` where each starts."""
+    from citegraph.ingest.pdf import PdfError, extract  # pypdf loads only for PDFs
+
+    try:
+        pdf = extract(data, MAX_ARTICLE_CHARS)
+    except PdfError as exc:
+        raise ReadError(str(exc)) from None
+    parts, starts, sections = [], [], []
+    offset = 0
+    for text in pdf.pages:
+        if parts and text:
+            offset += 2  # the blank line between two pages
+        starts.append(offset)  # a page without text starts where the next one does
+        if text:
+            parts.append(text)
+            sections.append(Section("body", offset, offset + len(text)))
+            offset += len(text)
+    body = _require_text("\n\n".join(parts))
+    title = limit_title(pdf.title) or _title_and_body(body, article_id)[0]
+    return [ArticleDraft(article_id, title, body, source=source,
+                         author=clean_author(pdf.author), sections=sections, pages=starts)]
+
+
 READERS = {".txt": read_txt, ".md": read_markdown, ".markdown": read_markdown,
-           ".html": read_html, ".htm": read_html, ".jsonl": read_jsonl}
+           ".html": read_html, ".htm": read_html, ".jsonl": read_jsonl, ".pdf": read_pdf}
 
 
 def article_id_for(path: Path, root: Path | None) -> str:

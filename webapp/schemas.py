@@ -181,6 +181,9 @@ class SearchHit(PassageOrigin):
     end = Integer()
     text = String()
     highlight = Nested(Span, metadata={"description": "Offsets into the passage text."})
+    page = Integer(allow_none=True, metadata={"description": "The page the passage lies on in "
+                                                            "a paged source (PDF); null "
+                                                            "elsewhere."})
     concepts = List(Nested(ConceptRef))
     signals = Nested(Signals, metadata={"description": "With `explain=true` only: the raw "
                                                        "score each retriever list gave "
@@ -291,6 +294,9 @@ class ArticlePassage(PassageOrigin):
     ordinal = Integer()
     start = Integer()
     end = Integer()
+    page = Integer(allow_none=True, metadata={"description": "The page the passage lies on in "
+                                                            "a paged source (PDF); null "
+                                                            "elsewhere."})
     mentions = List(Dict())
 
 
