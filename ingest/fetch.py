@@ -236,6 +236,9 @@ class Fetcher:
             if current in seen:
                 raise FetchError(f"redirect loop at {current}")
             seen.add(current)
+            scheme, host, port = _origin(current)
+            if scheme in ("http", "https") and host:
+                self._address(host, port)  # the guard's word before robots.txt is asked
             self._allowed(current)
             got = self._request(current, headers, self.limits.max_bytes)
             if got.status in (301, 302, 303, 307, 308):

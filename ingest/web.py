@@ -143,9 +143,16 @@ class WebIngest:
         self.seen_validators: dict[str, dict] = {}
 
     def ingest(self, urls: list[str], report: IngestReport,
-               seen: Optional[dict[str, str]] = None) -> IngestReport:
-        for url in urls:
-            self.fetcher.name(url)
+               seen: Optional[dict[str, str]] = None, trust_named: bool = True) -> IngestReport:
+        """`trust_named`: the user named these URLs, so their hosts may be private (the
+        command line); the API's callers are not trusted so (their URL could point the
+        server at its own network)."""
+        if trust_named:
+            for url in urls:
+                try:
+                    self.fetcher.name(url)
+                except FetchError:
+                    pass  # a bad port: reported when fetched
         with self.store.ingest_lock(self.pipeline.ingest_wait):
             self.pipeline.ingest_drafts(self._drafts(urls, report), report, seen,
                                         replace=True)
