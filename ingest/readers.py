@@ -1,4 +1,5 @@
-"""Readers turn a file into article records: txt, md, html/htm, and jsonl.
+"""Readers turn a file into article records: txt, md, html/htm, jsonl, pdf (ingest/pdf.py)
+and docx (ingest/docx.py).
 
 Every reader returns `ArticleDraft`s (id, title, cleaned text, url, source, and the author
 and publication date where the source names them) or raises
@@ -38,7 +39,7 @@ MAX_ARTICLE_CHARS = 2_000_000
 MAX_TITLE_CHARS = 1000  # the API's limit too (webapp/schemas.py); longer titles are cut
 MAX_ID_CHARS = 300  # ids travel in URLs and passage ids
 MAX_JSON_DEPTH = 100  # JSONL records nested deeper are refused before they are parsed
-SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".pdf")
+SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".pdf", ".docx")
 
 
 class ReadError(CitegraphError):
@@ -423,8 +424,23 @@ def read_pdf(data: bytes, article_id: str, source: str) -> list[ArticleDraft]:
                          author=clean_author(pdf.author), sections=sections, pages=starts)]
 
 
+def read_docx(data: bytes, article_id: str, source: str) -> list[ArticleDraft]:
+    """A Word document's body (ingest/docx.py), cleaned like text."""
+    from citegraph.ingest.docx import DocxError, extract  # python-docx loads only for .docx
+
+    try:
+        doc = extract(data)
+    except DocxError as exc:
+        raise ReadError(str(exc)) from None
+    text, sections = cleaned_with_sections(_require_size(doc.text))
+    title = limit_title(doc.title) or _title_and_body(text, article_id)[0]
+    return [ArticleDraft(article_id, title, text, source=source,
+                         author=clean_author(doc.author), sections=sections)]
+
+
 READERS = {".txt": read_txt, ".md": read_markdown, ".markdown": read_markdown,
-           ".html": read_html, ".htm": read_html, ".jsonl": read_jsonl, ".pdf": read_pdf}
+           ".html": read_html, ".htm": read_html, ".jsonl": read_jsonl, ".pdf": read_pdf,
+           ".docx": read_docx}
 
 
 def article_id_for(path: Path, root: Path | None) -> str:

@@ -22,13 +22,14 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 from citegraph.ingest.fetch import Fetcher, FetchError, Response
 from citegraph.ingest.pipeline import IngestReport, Pipeline
-from citegraph.ingest.readers import (MAX_ID_CHARS, ArticleDraft, ReadError, decode, read_html,
-                                      read_pdf, read_txt)
+from citegraph.ingest.readers import (MAX_ID_CHARS, ArticleDraft, ReadError, decode, read_docx,
+                                      read_html, read_pdf, read_txt)
 
 DEFAULT_LIMIT = 1000  # pages taken from one feed or sitemap
 MAX_SITEMAPS = 100  # sitemaps read for one sitemap named (an index lists others)
 VALIDATORS = "http-validators:"  # meta key prefix: the page's ETag/Last-Modified
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json",
               "application/json", "application/xml", "text/xml", "application/rdf+xml")
 
@@ -56,7 +57,7 @@ def _classify(got: Response) -> _Kind:
     from trafilatura.sitemaps import SITEMAP_FORMAT
 
     ctype = got.content_type
-    if ctype in HTML_TYPES or ctype == "application/pdf" or ctype == "text/plain":
+    if ctype in HTML_TYPES or ctype in ("application/pdf", "text/plain", DOCX_TYPE):
         return _Kind("page")
     if ctype in FEED_TYPES or not ctype:
         try:
@@ -124,9 +125,11 @@ def read_page(got: Response, article_id: str) -> list[ArticleDraft]:
         drafts = read_html(got.body, article_id, article_id)
     elif ctype == "text/plain":
         drafts = read_txt(got.body, article_id, article_id)
+    elif ctype == DOCX_TYPE:
+        drafts = read_docx(got.body, article_id, article_id)
     else:
-        raise ReadError(f"content type {ctype or '(none)'!r} is not read (HTML, PDF and "
-                        "plain text are)")
+        raise ReadError(f"content type {ctype or '(none)'!r} is not read (HTML, PDF, "
+                        "DOCX and plain text are)")
     for d in drafts:
         d.url = article_id
     return drafts

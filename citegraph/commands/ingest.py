@@ -33,7 +33,7 @@ from citegraph.commands.common import (EXIT_PARTIAL, EXIT_USAGE, fail, ontology_
                    "private addresses the URLs given did not name (refused by default).")
 def ingest(paths, store, as_json, ontology, replace, id_prefix, follow_symlinks, limit,
            delay, allow_private):
-    """Ingest files or folders (.txt, .md, .html, .jsonl, .pdf) and URLs (a web page, an
+    """Ingest files or folders (.txt, .md, .html, .jsonl, .pdf, .docx) and URLs (a web page, an
     RSS/Atom feed: every entry's page, a sitemap: every page in it).
 
     An article's id is the file's path inside the folder given, without its extension
