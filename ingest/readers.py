@@ -419,7 +419,8 @@ def read_pdf(data: bytes, article_id: str, source: str) -> list[ArticleDraft]:
             sections.append(Section("body", offset, offset + len(text)))
             offset += len(text)
     body = _require_text("\n\n".join(parts))
-    title = limit_title(pdf.title) or _title_and_body(body, article_id)[0]
+    title = ("" if has_surrogate(pdf.title) else limit_title(pdf.title)) or \
+        _title_and_body(body, article_id)[0]
     return [ArticleDraft(article_id, title, body, source=source,
                          author=clean_author(pdf.author), sections=sections, pages=starts)]
 

@@ -182,6 +182,26 @@ def test_broken_and_hostile_pdfs_are_one_line_each(tmp_path):
         assert "\n" not in str(caught.value), name
 
 
+def test_encrypted_pdf(tmp_path):
+    """Readable without a password (an owner password only): read; a user password: one
+    line saying so."""
+    from fpdf import FPDF
+
+    from citegraph.ingest.readers import ReadError, read_file
+
+    for name, user in (("open.pdf", ""), ("locked.pdf", "secret")):
+        pdf = FPDF()
+        pdf.set_encryption(owner_password="owner", user_password=user)
+        pdf.add_page()
+        pdf.set_font("Helvetica", size=12)
+        pdf.cell(0, 10, "Encrypted words about call queues.")
+        pdf.output(str(tmp_path / name))
+    [draft] = read_file(tmp_path / "open.pdf", None)
+    assert "Encrypted words about call queues." in draft.text
+    with pytest.raises(ReadError, match="encrypted PDF: .*password"):
+        read_file(tmp_path / "locked.pdf", None)
+
+
 def test_short_pdf_without_metadata_keeps_its_lines(tmp_path):
     """Two pages are too few to tell running furniture from text: nothing is dropped; the
     title is the first line when the metadata has none."""
