@@ -9,7 +9,7 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from web_fixtures import COMMENTERS, blog, gzip_bomb, post_html, rss, serve
+from web_fixtures import COMMENTERS, blog, gzip_bomb, post_html, rss, serve, serve_tls
 
 
 @pytest.fixture
@@ -280,3 +280,47 @@ def test_a_not_found_page_and_a_bad_url(cli, site, tmp_path):
     assert got[missing] == "HTTP 404"
     assert "no host" in got["http://"]
     assert result.exit_code == 1
+
+
+def test_hostile_feeds_sitemaps_and_robots(cli, site, tmp_path):
+    """Entities that would expand to gigabytes, a sitemap index listing itself, entries
+    pointing elsewhere (another host, javascript:, data:), a robots.txt over its size limit
+    on another server: each ends in a line, nothing hangs, nothing leaves the named host."""
+    links = blog(site, posts=2)
+    laughs = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+              + "".join(f'<!ENTITY lol{i} "{("&lol%s;" % (i - 1 if i > 1 else "")) * 10}">'
+                        for i in range(1, 10))
+              + ']><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+              f"<url><loc>{links[0]}</loc></url><url><loc>&lol9;</loc></url></urlset>")
+    site.add("/laughs.xml", laughs, "application/xml")
+    site.add("/index.xml", '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/'
+             f'schemas/sitemap/0.9"><sitemap><loc>{site.base}/index.xml</loc></sitemap>'
+             f"<sitemap><loc>{site.base}/sitemap.xml</loc></sitemap></sitemapindex>",
+             "application/xml")
+    site.add("/elsewhere.xml", rss(site.base, [
+        "http://example.invalid/post.html", "javascript:alert(1)", "data:text/html,hi",
+        links[1]]), "application/rss+xml")
+    store = str(tmp_path / "s")
+    result = cli(site.base + "/laughs.xml", site.base + "/index.xml",
+                 site.base + "/elsewhere.xml", "--store", store, "--delay", "0")
+    assert summary(result) == {"new": 2, "changed": 0, "unchanged": 0, "failed": 0,
+                               "skipped": 0}, result.output
+    assert site.paths().count("/index.xml") == 1
+    with serve("127.0.0.1") as other:
+        other.add("/robots.txt", "User-agent: *\nDisallow:\n" + "#" * 600_000, "text/plain")
+        other.add("/a.html", "<html><body><p>Hello there, readers.</p></body></html>")
+        result = cli(other.base + "/a.html", "--store", store, "--delay", "0")
+        assert "robots.txt of 127.0.0.1 could not be read" in reasons(result)[
+            other.base + "/a.html"]
+        assert "/a.html" not in other.paths()
+
+
+def test_https_certificates_are_checked(cli, tmp_path):
+    """A server whose certificate nobody vouches for is not read (and no https page is
+    read with its name unchecked)."""
+    with serve_tls(tmp_path) as tls:
+        tls.add("/robots.txt", "", "text/plain")
+        tls.add("/a.html", post_html(1))
+        result = cli(tls.base + "/a.html", "--store", str(tmp_path / "s"), "--delay", "0")
+        assert "certificate verify failed" in reasons(result)[tls.base + "/a.html"].lower()
+        assert tls.requests == []

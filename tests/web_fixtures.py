@@ -153,6 +153,7 @@ def serve(host: str = "127.0.0.1"):
     port = server.server_address[1]
     site.base = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
     site.port = port
+    site.server = server
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -179,3 +180,23 @@ def blog(site: Site, posts: int = 20) -> list[str]:
     site.add("/robots.txt", "User-agent: *\nDisallow: /private/\n", "text/plain")
     site.add("/private/secret.html", post_html(99).replace("queues", "SECRET"))
     return links
+
+
+@contextmanager
+def serve_tls(tmp_path, host: str = "127.0.0.1"):
+    """A server like serve()'s behind TLS with a self-signed certificate (made by openssl):
+    no client trusts it, which is the point."""
+    import ssl
+    import subprocess
+
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                    str(key), "-out", str(cert), "-days", "1", "-subj", f"/CN={host}",
+                    "-addext", f"subjectAltName=IP:{host}"], check=True, capture_output=True)
+    with serve(host) as site:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        server = site.server
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        site.base = site.base.replace("http://", "https://")
+        yield site
