@@ -88,8 +88,9 @@ def _not_public(address: str) -> Optional[str]:
 class Fetcher:
     limits: FetchLimits
     named: set = field(default_factory=set)  # (host, port) pairs the user named
-    _last: dict = field(default_factory=dict)  # host -> monotonic time of its last request
-    _robots: dict = field(default_factory=dict)  # (scheme, host, port) -> parser or None
+    # host -> monotonic time of its last request; origin -> its robots.txt (None: no rule)
+    _last: dict = field(default_factory=dict, init=False)
+    _robots: dict = field(default_factory=dict, init=False)
 
     def name(self, url: str) -> None:
         """The user named this URL: its host may be private (an intranet, a test server)."""
@@ -97,7 +98,7 @@ class Fetcher:
         self.named.add((host, port))
 
     # --- one hop -----------------------------------------------------------------------
-    def _address(self, host: str, port: int) -> tuple[str, int]:
+    def _address(self, host: str, port: int) -> str:
         """The address to connect to, checked by the guard."""
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -112,8 +113,7 @@ class Fetcher:
                     raise FetchError(f"{host} resolves to a {why} address ({info[4][0]}), "
                                      "which the URLs given did not name: not fetched "
                                      "(--allow-private fetches it)")
-        family, address = infos[0][0], infos[0][4][0]
-        return address, family
+        return infos[0][4][0]
 
     def _wait_turn(self, host: str, delay: float) -> None:
         last = self._last.get(host)
@@ -132,7 +132,7 @@ class Fetcher:
                              "are)")
         if not host:
             raise FetchError(f"no host in {url!r}")
-        address, _family = self._address(host, port)
+        address = self._address(host, port)
         parts = urlsplit(url)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         host_header = parts.netloc.rsplit("@", 1)[-1]
