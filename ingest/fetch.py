@@ -61,12 +61,12 @@ class Response:
 
 
 def _origin(url: str) -> tuple[str, str, int]:
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
     try:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
         port = parts.port or (443 if scheme == "https" else 80)
-    except ValueError:
-        raise FetchError(f"bad port in {url!r}") from None
+    except ValueError as exc:  # a bad port, an unclosed [IPv6 …
+        raise FetchError(f"not a valid URL ({exc})") from None
     return scheme, (parts.hostname or "").lower(), port
 
 
@@ -245,7 +245,10 @@ class Fetcher:
                 target = got.headers.get("location", "").strip()
                 if not target:
                     raise FetchError(f"redirect ({got.status}) without a Location")
-                following = urljoin(current, target)
+                try:
+                    following = urljoin(current, target)
+                except ValueError as exc:
+                    raise FetchError(f"redirect to an invalid URL ({exc})") from None
                 new_scheme = urlsplit(following).scheme.lower()
                 old_scheme = urlsplit(current).scheme.lower()
                 if new_scheme not in ("http", "https") or (old_scheme, new_scheme) == (

@@ -22,9 +22,10 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 from citegraph.ingest.fetch import Fetcher, FetchError, Response
 from citegraph.ingest.pipeline import IngestReport, Pipeline
-from citegraph.ingest.readers import (MAX_ID_CHARS, ArticleDraft, ReadError, decode, read_docx,
-                                      read_html, read_pdf, read_txt)
+from citegraph.ingest.readers import (MAX_ID_CHARS, ArticleDraft, ReadError, decode,
+                                      has_surrogate, read_docx, read_html, read_pdf, read_txt)
 
+_NOT_TEXT = "holds a byte that is not UTF-8 or half a surrogate pair: not a URL"
 DEFAULT_LIMIT = 1000  # pages taken from one feed or sitemap
 MAX_SITEMAPS = 100  # sitemaps read for one sitemap named (an index lists others)
 VALIDATORS = "http-validators:"  # meta key prefix: the page's ETag/Last-Modified
@@ -42,8 +43,11 @@ def canonical(url: str) -> str:
     """The URL as an article id: tracking parameters out (courlan), no fragment."""
     import courlan
 
-    cleaned = courlan.clean_url(url) or url
-    return urldefrag(cleaned)[0]
+    try:
+        cleaned = courlan.clean_url(url) or url
+        return urldefrag(cleaned)[0]
+    except ValueError:  # no URL at all: the fetch says why
+        return url
 
 
 @dataclass
@@ -74,7 +78,18 @@ def _classify(got: Response) -> _Kind:
 
 
 def _same_host(url: str, base: str) -> bool:
-    return (urlsplit(url).hostname or "").lower() == (urlsplit(base).hostname or "").lower()
+    try:
+        return (urlsplit(url).hostname or "").lower() == (urlsplit(base).hostname or "").lower()
+    except ValueError:  # an unclosed [IPv6 …
+        return False
+
+
+def _absolute(link: str, base: str) -> str:
+    """`link` made absolute against `base` and canonical; "" for one that is no URL."""
+    try:
+        return canonical(urljoin(base, link.strip()))
+    except ValueError:
+        return ""
 
 
 def feed_links(text: str, base: str) -> list[str]:
@@ -86,7 +101,9 @@ def feed_links(text: str, base: str) -> list[str]:
     for link in find_links(text, params):
         if not isinstance(link, str):
             continue
-        absolute = canonical(urljoin(base, link.strip()))
+        absolute = _absolute(link, base)
+        if not absolute:
+            continue
         # the channel's own <link> is the site's home page, no entry (as trafilatura's
         # extract_links has it: a link needs a path)
         if urlsplit(absolute).path in ("", "/"):
@@ -104,8 +121,8 @@ def sitemap_links(text: str, base: str) -> tuple[list[str], list[str]]:
         # trafilatura's link handler keeps only links whose domain courlan recognises (no IP
         # hosts, no intranet names); ours keeps links on the sitemap's own host
         def handle_link(self, link: str) -> None:
-            absolute = canonical(urljoin(self.current_url, link.strip()))
-            if not is_url(absolute) or not _same_host(absolute, self.current_url):
+            absolute = _absolute(link, self.current_url)
+            if not absolute or not is_url(absolute) or not _same_host(absolute, self.current_url):
                 return
             (self.sitemap_urls if DETECT_SITEMAP_LINK.search(absolute) else
              self.urls).append(absolute)
@@ -170,6 +187,9 @@ class WebIngest:
             if not is_url(url):
                 report.failed.append((url, "not an http:// or https:// URL"))
                 continue
+            if has_surrogate(url):
+                report.failed.append((url, _NOT_TEXT))
+                continue
             try:
                 got = self.fetcher.fetch(url, *self._validators(canonical(url)))
                 if got.status == 304:  # a page stored before, unchanged since
@@ -223,6 +243,9 @@ class WebIngest:
 
     def _page_drafts(self, url: str, report: IngestReport,
                      got: Optional[Response] = None) -> Iterator[ArticleDraft]:
+        if has_surrogate(url):
+            report.failed.append((url, _NOT_TEXT))
+            return
         if len(url) > MAX_ID_CHARS:
             report.failed.append((url[:200] + "…", f"URL over {MAX_ID_CHARS} characters: it "
                                                    "cannot be an article id"))
@@ -250,6 +273,8 @@ class WebIngest:
     def _validators(self, url: str) -> tuple[str, str]:
         """The ETag and Last-Modified a page was stored with, when the stored article is
         still the one they were seen with (a page deleted or changed since: none)."""
+        if len(url) > MAX_ID_CHARS:
+            return "", ""  # no article can have this id
         raw = self.store.meta_value(VALIDATORS + url)
         if not raw:
             return "", ""

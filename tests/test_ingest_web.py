@@ -324,3 +324,15 @@ def test_https_certificates_are_checked(cli, tmp_path):
         result = cli(tls.base + "/a.html", "--store", str(tmp_path / "s"), "--delay", "0")
         assert "certificate verify failed" in reasons(result)[tls.base + "/a.html"].lower()
         assert tls.requests == []
+
+
+def test_urls_that_are_no_urls_are_one_line_each(cli, tmp_path):
+    """Undecodable bytes from the shell, an unclosed IPv6 bracket, a port out of range: one
+    line each, no traceback, nothing fetched."""
+    bad = ["http://a\udcff.invalid/x", "https://[::1", "http://127.0.0.1:99999/"]
+    result = cli(*bad, "--store", str(tmp_path / "s"), "--delay", "0")
+    got = reasons(result)
+    assert "not UTF-8" in got["http://a\\udcff.invalid/x"]
+    assert "not a valid URL" in got["https://[::1"]
+    assert "not a valid URL" in got["http://127.0.0.1:99999/"]
+    assert summary(result)["failed"] == 3 and result.exit_code == 1
