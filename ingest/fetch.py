@@ -191,18 +191,23 @@ class Fetcher:
         """The origin's robots.txt, read once; None: everything may be fetched."""
         origin = _origin(url)
         if origin in self._robots:
-            return self._robots[origin]
+            known = self._robots[origin]
+            if isinstance(known, FetchError):  # one failure per host, not one per entry
+                raise known
+            return known
         scheme, host, port = origin
         robots_url = urljoin(url, "/robots.txt")
         parser: Optional[urllib.robotparser.RobotFileParser] = urllib.robotparser.RobotFileParser()
         try:
             got = self._request(robots_url, {}, MAX_ROBOTS_BYTES)
+            if got.status >= 500:
+                raise FetchError(f"it answered {got.status}")
         except FetchError as exc:
-            raise FetchError(f"robots.txt of {host} could not be read ({exc})") from None
+            failure = FetchError(f"robots.txt of {host} could not be read ({exc})")
+            self._robots[origin] = failure
+            raise failure from None
         if got.status in (401, 403):
             parser.disallow_all = True
-        elif got.status >= 500:
-            raise FetchError(f"robots.txt of {host} answered {got.status}: not fetched")
         elif got.status != 200:
             parser = None  # no robots.txt (404 and the like): no rule
         else:

@@ -336,3 +336,13 @@ def test_urls_that_are_no_urls_are_one_line_each(cli, tmp_path):
     assert "not a valid URL" in got["https://[::1"]
     assert "not a valid URL" in got["http://127.0.0.1:99999/"]
     assert summary(result)["failed"] == 3 and result.exit_code == 1
+
+
+def test_a_robots_txt_that_fails_is_asked_once_and_blocks_the_host(cli, site, tmp_path):
+    links = blog(site, posts=3)
+    site.add("/robots.txt", "oops", "text/plain", status=503)
+    result = cli(*links, "--store", str(tmp_path / "s"), "--delay", "0")
+    got = reasons(result)
+    assert all("robots.txt of 127.0.0.1 could not be read (it answered 503)" in got[u]
+               for u in links), got
+    assert site.paths() == ["/robots.txt"]
