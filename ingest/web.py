@@ -61,19 +61,24 @@ def _classify(got: Response) -> _Kind:
     from trafilatura.sitemaps import SITEMAP_FORMAT
 
     ctype = got.content_type
-    if ctype in HTML_TYPES or ctype in ("application/pdf", "text/plain", DOCX_TYPE):
+    if ctype in ("application/pdf", "text/plain", DOCX_TYPE):
         return _Kind("page")
-    if ctype in FEED_TYPES or not ctype:
+    if ctype in FEED_TYPES or ctype in HTML_TYPES or not ctype:  # feeds served as HTML too
         try:
             text = decode(got.body, got.url).lstrip("\ufeff").strip()
         except ReadError:
             return _Kind("page")
         head = text[:2000]
-        if "<urlset" in head or "<sitemapindex" in head or (
-                SITEMAP_FORMAT.match(text) and "<rss" not in head and "<feed" not in head):
+        if "<urlset" in head or "<sitemapindex" in head:
             return _Kind("sitemap", text)
-        if is_potential_feed(text) or text.startswith("{"):
-            return _Kind("feed", text)
+        if "<html" in head.lower():
+            return _Kind("page")
+        if any(mark in head for mark in ("<rss", "<feed", "<rdf:RDF")) or (
+                text.startswith("{") and ctype not in HTML_TYPES):
+            return _Kind("feed", text) if is_potential_feed(text) or text.startswith(
+                ("{", "<?xml", "<rdf")) else _Kind("page")
+        if ctype not in HTML_TYPES and SITEMAP_FORMAT.match(text):
+            return _Kind("sitemap", text)
     return _Kind("page")
 
 

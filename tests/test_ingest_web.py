@@ -346,3 +346,14 @@ def test_a_robots_txt_that_fails_is_asked_once_and_blocks_the_host(cli, site, tm
     assert all("robots.txt of 127.0.0.1 could not be read (it answered 503)" in got[u]
                for u in links), got
     assert site.paths() == ["/robots.txt"]
+
+
+def test_an_atom_feed_served_as_html(cli, site, tmp_path):
+    links = blog(site, posts=3)
+    entries = "".join(f'<entry><title>P</title><link rel="alternate" href="{u}"/></entry>'
+                      for u in links)
+    site.add("/atom", '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/'
+             f'2005/Atom"><title>B</title><link rel="self" href="{site.base}/atom"/>{entries}'
+             "</feed>", "text/html; charset=utf-8")
+    result = cli(site.base + "/atom", "--store", str(tmp_path / "s"), "--delay", "0")
+    assert summary(result)["new"] == 3, result.output
