@@ -46,17 +46,27 @@ def _lines(text: str) -> list[str]:
 
 
 def running_furniture(pages: list[list[str]]) -> set[str]:
-    """Keys of lines standing among the first or last EDGE_LINES lines of at least half of
-    the pages (and of three at least): running headers, footers and page numbers."""
+    """Keys of running headers, footers and page numbers: lines standing among the first or
+    last EDGE_LINES lines of at least half of the pages (and of three at least), or standing
+    first, or last, on three pages or more (a chapter's running head: "Chapter 4: Function
+    reference 17")."""
     if len(pages) < 3:
         return set()
     seen: Counter = Counter()
+    firsts: Counter = Counter()
+    lasts: Counter = Counter()
     for lines in pages:
         content = [line for line in lines if line.strip()]
+        if not content:
+            continue
         edges = content[:EDGE_LINES] + content[-EDGE_LINES:]
         seen.update({_furniture_key(line) for line in edges})
+        firsts[_furniture_key(content[0])] += 1
+        lasts[_furniture_key(content[-1])] += 1
     needed = max(3, (len(pages) + 1) // 2)
-    return {key for key, n in seen.items() if n >= needed and key}
+    found = {key for key, n in seen.items() if n >= needed}
+    found |= {key for counts in (firsts, lasts) for key, n in counts.items() if n >= 3}
+    return {key for key in found if key}
 
 
 def _page_text(lines: list[str], furniture: set[str]) -> str:

@@ -211,3 +211,31 @@ def test_short_pdf_without_metadata_keeps_its_lines(tmp_path):
     [draft] = read_file(tmp_path / "short.pdf", None)
     assert draft.title == HEADER and draft.author == ""
     assert draft.text.count(HEADER) == 2
+
+
+def test_chapter_running_heads_and_bare_page_numbers(tmp_path):
+    """A running head that changes with the chapter (each on a third of the pages) and a bare
+    page number over the text are furniture too; the chapters' own words stay."""
+    from fpdf import FPDF
+
+    from citegraph.ingest.readers import read_file
+
+    class Book(FPDF):
+        def header(self):
+            self.set_font("Helvetica", "", 9)
+            chapter = (self.page_no() - 1) // 4 + 1
+            self.cell(0, 6, f"Chapter {chapter}: {['Intro', 'Method', 'Results'][chapter - 1]}"
+                            f" {self.page_no()}", new_x="LMARGIN", new_y="NEXT")
+            self.cell(0, 6, str(self.page_no()), new_x="LMARGIN", new_y="NEXT")
+
+    pdf = Book()
+    for n in range(1, 13):
+        pdf.add_page()
+        pdf.set_font("Helvetica", "", 11)
+        pdf.multi_cell(0, 6, f"BODY{n:02d} {topic(n)} while the chapter went on. " * 3)
+    pdf.output(str(tmp_path / "book.pdf"))
+    [draft] = read_file(tmp_path / "book.pdf", None)
+    assert "Chapter" not in draft.text, draft.text[:300]
+    assert re.findall(r"BODY(\d\d)", draft.text)[::3] == [f"{n:02d}" for n in range(1, 13)]
+    for start in draft.pages:
+        assert draft.text[start:].startswith("BODY")
