@@ -357,3 +357,12 @@ def test_an_atom_feed_served_as_html(cli, site, tmp_path):
              "</feed>", "text/html; charset=utf-8")
     result = cli(site.base + "/atom", "--store", str(tmp_path / "s"), "--delay", "0")
     assert summary(result)["new"] == 3, result.output
+
+
+def test_robots_crawl_delay_is_honoured(cli, site, tmp_path):
+    links = blog(site, posts=2)
+    site.add("/robots.txt", "User-agent: *\nCrawl-delay: 1\n", "text/plain")
+    result = cli(*links, "--store", str(tmp_path / "s"), "--delay", "0")
+    assert summary(result)["new"] == 2
+    times = [t for _, _, t in site.requests]
+    assert len(times) == 3 and all(b - a >= 1.0 for a, b in zip(times, times[1:])), times
