@@ -27,6 +27,7 @@ MAX_PAGES = 5000
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 _DIGITS = re.compile(r"\d+")
 _HYPHENATED = re.compile(r"(?<=[^\W\d_])-\n(?=[^\W\d_])")
+_LIST_ITEM = re.compile(r"[•·▪◦*\-–—]\s|\(?\d{1,3}[.)]\s|\(?[a-z][.)]\s")
 _BLANKS = re.compile(r"\n[ \t]*(?:\n[ \t]*)+")
 
 
@@ -77,7 +78,29 @@ def _page_text(lines: list[str], furniture: set[str]) -> str:
             if _furniture_key(lines[i]) in furniture}
     text = "\n".join(line for i, line in enumerate(lines) if i not in drop)
     text = _HYPHENATED.sub("", text)
-    return _BLANKS.sub("\n\n", text).strip()
+    return _BLANKS.sub("\n\n", reflow(text)).strip()
+
+
+def reflow(text: str) -> str:
+    """Lines wrapped at the page's margin joined into one: a line break inside a paragraph
+    ends a sentence for the splitter (citegraph/text/splitter.py), which would cut sentences
+    in two at every wrap. A long line (near the page's longest: it reached the margin)
+    continues into the next unless it ends a sentence before a capital, or ends with a colon
+    (what follows is a list or code); list items, short lines (headings, code, the last line
+    of a paragraph) and blank lines stay as they are."""
+    lines = text.split("\n")
+    longest = max((len(line.strip()) for line in lines), default=0)
+    out = [lines[0]] if lines else []
+    for line in lines[1:]:
+        before, after = out[-1].rstrip(), line.strip()
+        joins = (before and after and not _LIST_ITEM.match(after)
+                 and len(before.strip()) >= 0.6 * longest and before[-1] not in ":;{"
+                 and (after[0].islower() or before[-1] not in ".!?"))
+        if joins:
+            out[-1] = before + " " + after
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 def _meta(value) -> str:

@@ -92,6 +92,9 @@ def test_metadata_and_furniture(report_pdf):
     assert HEADER not in draft.text and not re.search(r"Page \d+ of", draft.text)
     assert draft.text.count("infrastructure carried the load of") == 29
     assert "infra-" not in draft.text
+    # lines wrapped at the margin are joined: no sentence is cut by a line break
+    assert not re.search(r"[a-z,]\n[a-z]", draft.text)
+    assert draft.text.count("Retention on page 5 rose as support teams answered faster.") == 5
     # every page's marker in reading order, and the left column before the right
     marks = re.findall(r"PAGEMARK(\d\d)", draft.text)
     assert marks == [f"{n:02d}" for n in range(1, 31)]
