@@ -70,6 +70,24 @@ class Settings:
                                        "`https://citegraph.invalid/<random id>/`, made on "
                                        "its first export and kept (an import keeps its "
                                        "file's).")
+    fetch_delay: float = _setting(1.0, "CITEGRAPH_FETCH_DELAY",
+                                  "Seconds between two requests to one host when ingesting "
+                                  "URLs (a robots.txt Crawl-delay may ask for more).", float)
+    fetch_timeout: float = _setting(20.0, "CITEGRAPH_FETCH_TIMEOUT",
+                                    "Seconds one fetched page may take, headers to last "
+                                    "byte.", float)
+    fetch_max_bytes: int = _setting(20 * 1024 * 1024, "CITEGRAPH_FETCH_MAX_BYTES",
+                                    "Bytes one fetched page may hold, after decompression.",
+                                    int)
+    fetch_user_agent: str = _setting("Citegraph/0.1 (article ingest; obeys robots.txt)",
+                                     "CITEGRAPH_FETCH_USER_AGENT",
+                                     "User-Agent sent when fetching URLs (and matched "
+                                     "against robots.txt).")
+    fetch_allow_private: bool = _setting(False, "CITEGRAPH_FETCH_ALLOW_PRIVATE",
+                                         "Let a fetch reach loopback or private addresses "
+                                         "that the URLs given did not name (through a "
+                                         "redirect, a feed entry or a DNS name); off: "
+                                         "refused.", bool)
     token: str = _setting("", "CITEGRAPH_TOKEN",
                           "Bearer token for writes over HTTP; empty: writes are refused.")
     server_threads: int = _setting(4, "CITEGRAPH_SERVER_THREADS",
@@ -132,6 +150,9 @@ def _checked(values: Mapping[str, Any], where: str) -> dict:
             raise SettingsError(f"{where}: {name} = {value!r} is not one of "
                                 f"{', '.join(choices)}")
         out[name] = value.lower()
+    for name in ("fetch_delay", "fetch_timeout", "fetch_max_bytes"):
+        if out.get(name) is not None and out[name] < 0:
+            raise SettingsError(f"{where}: {name} = {out[name]} must not be negative")
     for name in ("threads", "ann_threshold", "server_threads"):
         if out.get(name) is not None and out[name] < 0:
             raise SettingsError(f"{where}: {name} = {out[name]} must not be negative")

@@ -39,6 +39,7 @@ class ArticlePassage(_Record):
     section: str
     author: Optional[str]
     date: Optional[str]
+    page: Optional[int]  # the page it lies on (1-based), in a paged source (PDF)
     mentions: list[LabelledMention]
 
 
@@ -70,7 +71,7 @@ def article_card(store: GraphStore, article_id: str) -> Optional[ArticleCard]:
         ingested_at=article.ingested_at, text=article.text,
         passages=[ArticlePassage(
             passage_id=p.id, ordinal=p.ordinal, start=p.start, end=p.end,
-            section=p.section or "body", author=p.author, date=p.date,
+            section=p.section or "body", author=p.author, date=p.date, page=p.page,
             mentions=[LabelledMention(iri=m.iri, label=labels[m.iri], start=m.start,
                                       end=m.end, surface=m.surface, method=m.method,
                                       score=m.score)

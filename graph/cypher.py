@@ -150,7 +150,7 @@ def merge_article():
             rows=[{"id": "doc-1#0", "ordinal": 0, "title": "Title", "text": "Text", "start": 0,
                    "end": 4, "embedding": _VECTOR, "sentence_spans": "[[0, 4]]", "seq": 1,
                    "sentence_vectors": b"\x00\x00", "section": "comment",
-                   "author": "A. Reader", "date": "2024-01-02T10:00:00"}])
+                   "author": "A. Reader", "date": "2024-01-02T10:00:00", "page": 4}])
 def create_passages():
     """The embedding is stored through the vector procedure, as a float32 array that the
     vector index accepts."""
@@ -162,7 +162,7 @@ def create_passages():
             start: row.start,
             end: row.end, sentence_spans: row.sentence_spans,
             sentence_vectors: row.sentence_vectors, section: row.section,
-            author: row.author, date: row.date})
+            author: row.author, date: row.date, page: row.page})
         WITH p, row
         CALL db.create.setNodeVectorProperty(p, 'embedding', row.embedding)
     """
@@ -183,7 +183,8 @@ def link_passages():
 
 _ARTICLE = "{.id, .title, .text, .source, .url, .content_hash, .ingested_at, .author, .published}"
 _ARTICLE_HEAD = "{.id, .title, .source, .url, .content_hash, .ingested_at, .author, .published}"
-_PASSAGE = "{.id, .article_id, .ordinal, .text, .start, .end, .section, .author, .date}"
+_PASSAGE = ("{.id, .article_id, .ordinal, .text, .start, .end, .section, .author, .date,"
+            " .page}")
 
 
 @_statement()

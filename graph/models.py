@@ -76,6 +76,7 @@ class Passage:
     section: str = "body"
     author: Optional[str] = None
     date: Optional[str] = None
+    page: Optional[int] = None  # the page it lies on (1-based), in a paged source (PDF)
 
     @staticmethod
     def make_id(article_id: str, ordinal: int) -> str:

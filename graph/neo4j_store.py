@@ -190,7 +190,7 @@ class Neo4jStore(GraphStore):
                  if p.sentences else "[]",
                  "sentence_vectors": p.sentences.to_bytes() if p.sentences else None,
                  "section": p.section or "body", "author": p.author or None,
-                 "date": p.date or None}
+                 "date": p.date or None, "page": p.page}
                 for p in passages]
         mention_rows = _mention_rows(mentions)
 
@@ -495,7 +495,8 @@ def _article(row: dict) -> Article:
 def _passage(row: dict) -> Passage:
     return Passage(row["id"], row["article_id"], row["ordinal"], row["text"], row["start"],
                    row["end"], section=row.get("section") or "body",
-                   author=row.get("author") or None, date=row.get("date") or None)
+                   author=row.get("author") or None, date=row.get("date") or None,
+                   page=row.get("page"))
 
 
 def _concept(row: dict) -> Concept:

@@ -2,6 +2,7 @@
 write, one article per transaction. Unchanged articles (same content hash) are skipped."""
 from __future__ import annotations
 
+import bisect
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -9,8 +10,8 @@ from typing import Callable, Iterable, Optional, Protocol
 
 from citegraph.graph.base import GraphStore
 from citegraph.graph.models import Article, Mention, Passage
-from citegraph.ingest.readers import (ArticleDraft, ReadError, check_id, discover,
-                                      has_surrogate, limit_title, read_file)
+from citegraph.ingest.readers import (ArticleDraft, ReadError, UnsupportedType, check_id,
+                                      discover, has_surrogate, limit_title, read_file)
 from citegraph.text.cleaning import clean_text_marked
 from citegraph.text.comments import find_sections
 from citegraph.text.splitter import Splitter
@@ -31,6 +32,7 @@ class IngestReport:
     passages: int = 0
     mentions: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (file or record, reason)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # files of a type not read
     article_ids: list[str] = field(default_factory=list)
 
     @property
@@ -39,7 +41,8 @@ class IngestReport:
 
     def as_dict(self) -> dict:
         return {"new": self.new, "changed": self.changed, "unchanged": self.unchanged,
-                "failed": len(self.failed), "passages": self.passages,
+                "failed": len(self.failed), "skipped": len(self.skipped),
+                "passages": self.passages,
                 "mentions": self.mentions}
 
 
@@ -114,7 +117,9 @@ class Pipeline:
                             draft.text[s.start:s.end], s.start, s.end,
                             section=section.kind,
                             author=section.author or article.author,
-                            date=section.date or article.published)
+                            date=section.date or article.published,
+                            page=bisect.bisect_right(draft.pages, s.start) if draft.pages
+                            else None)
                     for i, (s, section) in enumerate(
                         self.splitter.split_sections(draft.text, sections))]
         return _Pending(article, passages, "new" if stored is None else "changed")
@@ -230,6 +235,9 @@ class Pipeline:
             name = str(path)
             try:
                 drafts = read_file(path, root, on_record_error=lambda w, r: report.failed.append((w, r)))
+            except UnsupportedType as exc:
+                report.skipped.append((name, str(exc)))
+                continue
             except ReadError as exc:
                 report.failed.append((name, str(exc)))
                 continue

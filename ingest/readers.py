@@ -1,4 +1,5 @@
-"""Readers turn a file into article records: txt, md, html/htm, and jsonl.
+"""Readers turn a file into article records: txt, md, html/htm, jsonl, pdf (ingest/pdf.py)
+and docx (ingest/docx.py).
 
 Every reader returns `ArticleDraft`s (id, title, cleaned text, url, source, and the author
 and publication date where the source names them) or raises
@@ -38,7 +39,7 @@ MAX_ARTICLE_CHARS = 2_000_000
 MAX_TITLE_CHARS = 1000  # the API's limit too (webapp/schemas.py); longer titles are cut
 MAX_ID_CHARS = 300  # ids travel in URLs and passage ids
 MAX_JSON_DEPTH = 100  # JSONL records nested deeper are refused before they are parsed
-SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
+SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".pdf", ".docx")
 
 
 class ReadError(CitegraphError):
@@ -57,6 +58,8 @@ class ArticleDraft:
     published: str = ""  # ISO 8601 date or datetime (iso_date), "" when unknown
     # body and comment sections of `text` (citegraph/text/comments.py); empty: all body
     sections: list[Section] = field(default_factory=list)
+    # a paged source (PDF): where each page starts in `text` (page n at pages[n - 1])
+    pages: list[int] = field(default_factory=list)
 
 
 # --- what every record must satisfy ----------------------------------------------------
@@ -396,8 +399,49 @@ def _jsonl_record(line: str, seen: set[str]) -> ArticleDraft:
                         published=published, sections=sections)
 
 
+def read_pdf(data: bytes, article_id: str, source: str) -> list[ArticleDraft]:
+    """The pages' texts (ingest/pdf.py) one after the other, a blank line between two; each
+    page a section of its own (no passage crosses a page break), `pages` where each starts."""
+    from citegraph.ingest.pdf import PdfError, extract  # pypdf loads only for PDFs
+
+    try:
+        pdf = extract(data, MAX_ARTICLE_CHARS)
+    except PdfError as exc:
+        raise ReadError(str(exc)) from None
+    parts, starts, sections = [], [], []
+    offset = 0
+    for text in pdf.pages:
+        if parts and text:
+            offset += 2  # the blank line between two pages
+        starts.append(offset)  # a page without text starts where the next one does
+        if text:
+            parts.append(text)
+            sections.append(Section("body", offset, offset + len(text)))
+            offset += len(text)
+    body = _require_text("\n\n".join(parts))
+    title = ("" if has_surrogate(pdf.title) else limit_title(pdf.title)) or \
+        _title_and_body(body, article_id)[0]
+    return [ArticleDraft(article_id, title, body, source=source,
+                         author=clean_author(pdf.author), sections=sections, pages=starts)]
+
+
+def read_docx(data: bytes, article_id: str, source: str) -> list[ArticleDraft]:
+    """A Word document's body (ingest/docx.py), cleaned like text."""
+    from citegraph.ingest.docx import DocxError, extract  # python-docx loads only for .docx
+
+    try:
+        doc = extract(data)
+    except DocxError as exc:
+        raise ReadError(str(exc)) from None
+    text, sections = cleaned_with_sections(_require_size(doc.text))
+    title = limit_title(doc.title) or _title_and_body(text, article_id)[0]
+    return [ArticleDraft(article_id, title, text, source=source,
+                         author=clean_author(doc.author), sections=sections)]
+
+
 READERS = {".txt": read_txt, ".md": read_markdown, ".markdown": read_markdown,
-           ".html": read_html, ".htm": read_html, ".jsonl": read_jsonl}
+           ".html": read_html, ".htm": read_html, ".jsonl": read_jsonl, ".pdf": read_pdf,
+           ".docx": read_docx}
 
 
 def article_id_for(path: Path, root: Path | None) -> str:
@@ -427,6 +471,10 @@ def source_label(path: Path, root: Path | None) -> str:
 
 class Skipped(ReadError):
     """A file found but deliberately not read (a symlink out of the folder)."""
+
+
+class UnsupportedType(ReadError):
+    """A file of a type no reader reads: named and skipped, not a failure of the batch."""
 
 
 def discover(paths: list[str], follow_symlinks: bool = False
@@ -522,7 +570,7 @@ def read_file(path: Path, root: Path | None,
         raise ReadError("folder could not be read")
     reader = READERS.get(suffix)
     if reader is None:
-        raise ReadError(f"unsupported file type '{suffix or '(none)'}' "
+        raise UnsupportedType(f"unsupported file type '{suffix or '(none)'}' "
                         f"(supported: {', '.join(SUFFIXES)})")
     data = _read_bytes(path)
     article_id = article_id_for(path, root)

@@ -35,6 +35,7 @@ class ResultItem:
     author: Optional[str] = None
     date: Optional[str] = None
     section: str = "body"  # "body" (the article's author) or "comment" (a reader's comment)
+    page: Optional[int] = None  # the page it lies on in a paged source (PDF); None elsewhere
     concepts: list[ConceptRef] = field(default_factory=list)
     # with explain: the raw score of each retriever list ("dense", "bm25", "concept"; None
     # where the passage was not in that list) and the fused score; absent otherwise

@@ -105,7 +105,7 @@ class SearchService:
                 start=p.start, end=p.end, text=p.text, highlight=Span(h.start, h.end),
                 author=p.author or ((article.author or None) if article else None),
                 date=p.date or ((article.published or None) if article else None),
-                section=p.section or "body",
+                section=p.section or "body", page=p.page,
                 concepts=concepts, signals=signals(query, hit) if explain else None))
         if not with_answer:
             return SearchResult(question, Answer(), results)

@@ -47,6 +47,13 @@ schema = schemathesis.pytest.from_fixture("api_schema")
           suppress_health_check=list(HealthCheck))
 def test_api_conforms_and_never_fails(case):
     headers = {"Authorization": f"Bearer {TOKEN}"} if case.method in ("POST", "DELETE") else {}
+    if case.operation.path == "/api/ingest" and isinstance(case.body, dict) and isinstance(
+            case.body.get("urls"), list):
+        # no test reaches outside the machine: every URL the fuzzer made goes to a closed
+        # loopback port, which the fetcher's guard refuses before connecting
+        case.body["urls"] = [f"http://127.0.0.1:9/{i}" if isinstance(u, str) and
+                             u[:8].lower().startswith(("http://", "https://")) else u
+                             for i, u in enumerate(case.body["urls"])]
     response = case.call(headers=headers, timeout=60)
     CASES["run"] += 1
     CASES["by_status"][response.status_code] = CASES["by_status"].get(response.status_code, 0) + 1

@@ -157,6 +157,7 @@ def test_a_version_three_store_gains_the_columns(tmp_path):
                        " ALTER TABLE passages DROP COLUMN section;"
                        " ALTER TABLE passages DROP COLUMN author;"
                        " ALTER TABLE passages DROP COLUMN date;"
+                       " ALTER TABLE passages DROP COLUMN page;"
                        " UPDATE meta SET value = '3' WHERE key = 'schema';")
     conn.close()
     with SQLiteStore(tmp_path / "s", readonly=True) as s:  # read-only: NULLs, file untouched

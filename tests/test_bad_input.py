@@ -108,7 +108,7 @@ def build_corpus(root: Path) -> dict:
             "records.jsonl:7": "duplicate",
             "records.jsonl:8": "must be a string",
             "records2.jsonl": "duplicate",
-            "notes.pdf": "unsupported",
+            "notes.pdf": "not a readable PDF",
             "fifo.txt": "not a regular file",
             "dangling.txt": "no such file",
             "procmem.txt": "outside the folder",

@@ -117,10 +117,11 @@ def test_partial_failure_exit_1_names_the_file(tmp_path):
     (folder / "empty.txt").write_text("", encoding="utf-8")
     (folder / "deck.pptx").write_bytes(b"PK\x03\x04")
     proc = run("ingest", str(folder), "--store", str(tmp_path / "s"), check=1)
-    assert "1 new" in proc.stdout and "2 failed" in proc.stdout
+    assert "1 new" in proc.stdout and "1 failed, 1 skipped" in proc.stdout
     errors = proc.stderr.strip().splitlines()
     assert any(str(folder / "empty.txt") in e and "empty file" in e for e in errors)
-    assert any(str(folder / "deck.pptx") in e and "unsupported file type" in e for e in errors)
+    assert any(str(folder / "deck.pptx") in e and "skipped: unsupported file type" in e
+               for e in errors)
 
 
 def test_usage_errors_exit_2(tmp_path):

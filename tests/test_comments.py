@@ -313,6 +313,7 @@ def make_version_four(directory: Path) -> None:
     conn.executescript("ALTER TABLE passages DROP COLUMN section;"
                        " ALTER TABLE passages DROP COLUMN author;"
                        " ALTER TABLE passages DROP COLUMN date;"
+                       " ALTER TABLE passages DROP COLUMN page;"
                        " UPDATE meta SET value = '4' WHERE key = 'schema';")
     for name in ("numbered.txt", "says.md", "wordpress.html"):
         draft, = read_file(DATA / name, None)

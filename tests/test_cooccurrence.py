@@ -217,6 +217,7 @@ def make_version_one(path) -> None:
         ALTER TABLE articles DROP COLUMN published;
         ALTER TABLE passages DROP COLUMN section; ALTER TABLE passages DROP COLUMN author;
         ALTER TABLE passages DROP COLUMN date;
+        ALTER TABLE passages DROP COLUMN page;
         UPDATE meta SET value = '1' WHERE key = 'schema';
     """)
     conn.close()

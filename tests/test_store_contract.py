@@ -122,6 +122,20 @@ def test_upsert_then_get(loaded, demo_records):
     assert article.text[got[1].start:got[1].end] == got[1].text
 
 
+def test_passage_pages_round_trip(store, demo_records):
+    """A paged source's passages keep their page; other passages have none."""
+    import dataclasses
+
+    article, passages = demo_records[0]
+    paged = [dataclasses.replace(p, page=i + 4) for i, p in enumerate(passages)]
+    store.upsert_article(article, paged, [])
+    assert [p.page for p in store.article_passages(article.id)] == \
+        [i + 4 for i in range(len(passages))]
+    assert [p.page for p in store.get_passages([paged[-1].id])] == [len(passages) + 3]
+    store.upsert_article(article, passages, [])
+    assert {p.page for p in store.article_passages(article.id)} == {None}
+
+
 def test_get_passages_keeps_asked_order_and_skips_unknown(loaded, demo_records):
     a, b = demo_records[0][1][0], demo_records[3][1][2]
     got = loaded.get_passages([b.id, "nope#0", a.id])

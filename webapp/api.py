@@ -173,6 +173,35 @@ def add_article(json_data):
     return body, 200 if status == "unchanged" else 201, headers
 
 
+@bp.post("/api/ingest")
+@token_required  # before the body is parsed: no validation detail for unauthorised callers
+@json_body
+@bp.input(schemas.IngestIn, location="json")
+@bp.doc(security="BearerToken",
+        responses={200: json_response(schemas.IngestOut, "What was read: counts and failures."),
+                   401: "Missing or wrong token.", 403: "Writes are disabled.",
+                   415: json_response(schemas.Error, "The body is not JSON.")})
+def ingest_urls(json_data):
+    """Ingest web pages, feeds and sitemaps by URL, with the guards of `citegraph ingest`.
+    A URL the caller names is no licence to reach the server's own network: loopback and
+    private addresses are refused unless the server's `fetch_allow_private` setting allows
+    them. The request returns when every page was fetched (one host at a time, with the
+    `fetch_delay` between two requests)."""
+    from citegraph.ingest.fetch import Fetcher, FetchLimits
+    from citegraph.ingest.pipeline import IngestReport
+    from citegraph.ingest.web import WebIngest
+
+    rt = runtime()
+    report = IngestReport()
+    with current_app.extensions["citegraph.write_lock"]:
+        rt.sync_scheme()  # a write links passages: the store must hold the server's scheme
+        web = WebIngest(rt.pipeline(), Fetcher(FetchLimits.from_settings(rt.settings)),
+                        json_data["limit"])
+        web.ingest([u.strip() for u in json_data["urls"]], report, trust_named=False)
+    return {**{k: v for k, v in report.as_dict().items() if k != "skipped"},
+            "failures": [{"where": w, "reason": r} for w, r in report.failed]}
+
+
 @bp.delete("/api/articles/<path:article_id>")
 @bp.doc(security="BearerToken",
         responses={200: json_response(schemas.WriteResult, "Deleted."),

@@ -178,7 +178,7 @@ def article_page(article_id):
                          for m in p["mentions"]}.values())
         sections.append({"ordinal": p["ordinal"], "segments": segments(text, spans),
                          "concepts": concepts, "section": p["section"],
-                         "author": p["author"], "date": p["date"]})
+                         "author": p["author"], "date": p["date"], "page": p["page"]})
     url = card["url"]
     safe_url = url if url.lower().startswith(("http://", "https://")) else ""
     return render_template("article.html", article=card, sections=sections, url=safe_url)

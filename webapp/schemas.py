@@ -116,6 +116,21 @@ class ArticleIn(Schema):
     source = String(load_default="api", validate=[Length(0, 300), valid_unicode])
 
 
+MAX_INGEST_URLS = 100  # URLs in one POST /api/ingest
+MAX_INGEST_LIMIT = 1000  # pages taken from one feed or sitemap through the API
+
+
+class IngestIn(Schema):
+    urls = List(String(validate=[
+        Length(1, 2000), valid_unicode,
+        Regexp(r"^[Hh][Tt][Tt][Pp][Ss]?://", error="must be an http:// or https:// URL")]),
+        required=True, validate=Length(1, MAX_INGEST_URLS),
+        metadata={"description": "Web pages, RSS/Atom feeds (every entry's page) or sitemaps "
+                                 "(every page)."})
+    limit = Integer(load_default=100, validate=Range(1, MAX_INGEST_LIMIT),
+                    metadata={"description": "Pages taken from one feed or sitemap."})
+
+
 # --- responses --------------------------------------------------------------------------
 class ConceptRef(Schema):
     id = String(metadata={"description": "Short id for URLs, e.g. `ContactCenter`."})
@@ -183,6 +198,9 @@ class SearchHit(PassageOrigin):
     end = Integer()
     text = String()
     highlight = Nested(Span, metadata={"description": "Offsets into the passage text."})
+    page = Integer(allow_none=True, metadata={"description": "The page the passage lies on in "
+                                                            "a paged source (PDF); null "
+                                                            "elsewhere."})
     concepts = List(Nested(ConceptRef))
     signals = Nested(Signals, metadata={"description": "With `explain=true` only: the raw "
                                                        "score each retriever list gave "
@@ -293,6 +311,9 @@ class ArticlePassage(PassageOrigin):
     ordinal = Integer()
     start = Integer()
     end = Integer()
+    page = Integer(allow_none=True, metadata={"description": "The page the passage lies on in "
+                                                            "a paged source (PDF); null "
+                                                            "elsewhere."})
     mentions = List(Dict())
 
 
@@ -331,6 +352,21 @@ class WriteResult(Schema):
     id = String()
     status = String(metadata={"description": "new, changed, unchanged or deleted"})
     passages = Integer()
+
+
+class IngestFailure(Schema):
+    where = String(metadata={"description": "The URL (or feed entry) that failed."})
+    reason = String()
+
+
+class IngestOut(Schema):
+    new = Integer()
+    changed = Integer()
+    unchanged = Integer()
+    failed = Integer()
+    passages = Integer(metadata={"description": "Passages written."})
+    mentions = Integer()
+    failures = List(Nested(IngestFailure))
 
 
 class Health(Schema):

@@ -91,7 +91,8 @@ def print_answer(result: SearchResult) -> None:
         if r.section == "comment":  # a reader's words, not the article's author's
             byline = "comment" + (f" by {r.author}" if r.author else "") + (
                 f", {r.date}" if r.date else "")
-        click.echo(f"[{r.rank}] {r.title} ({r.article_id}, chars {r.start}-{r.end})"
+        where = f"p. {r.page}" if r.page else f"chars {r.start}-{r.end}"
+        click.echo(f"[{r.rank}] {r.title} ({r.article_id}, {where})"
                    + (f" · {byline}" if byline else ""))
         click.echo(f"    “{r.text[h.start:h.end]}”")
         if r.signals is not None:

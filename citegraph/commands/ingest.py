@@ -23,15 +23,27 @@ from citegraph.commands.common import (EXIT_PARTIAL, EXIT_USAGE, fail, ontology_
                    "layout side by side: --id-prefix teamB).")
 @click.option("--follow-symlinks", is_flag=True,
               help="Follow symlinks that lead out of a named folder (skipped by default).")
-def ingest(paths, store, as_json, ontology, replace, id_prefix, follow_symlinks):
-    """Ingest files or folders (.txt, .md, .html, .jsonl).
+@click.option("--limit", type=click.IntRange(1), default=None, metavar="N",
+              help="URLs: pages taken from one feed or sitemap (default 1000).")
+@click.option("--delay", type=click.FloatRange(0), default=None, metavar="SECONDS",
+              help="URLs: seconds between two requests to one host (default: the "
+                   "`fetch_delay` setting, 1).")
+@click.option("--allow-private", is_flag=True,
+              help="URLs: let redirects, feed entries and DNS names reach loopback or "
+                   "private addresses the URLs given did not name (refused by default).")
+def ingest(paths, store, as_json, ontology, replace, id_prefix, follow_symlinks, limit,
+           delay, allow_private):
+    """Ingest files or folders (.txt, .md, .html, .jsonl, .pdf, .docx) and URLs (a web page, an
+    RSS/Atom feed: every entry's page, a sitemap: every page in it).
 
     An article's id is the file's path inside the folder given, without its extension
     (a JSONL record's `_id`/`id`). A file whose id already holds an article from another
     file is refused, naming both, unless --replace."""
     from tqdm import tqdm
 
-    from citegraph.ingest.pipeline import normalise_prefix
+    from citegraph.ingest.fetch import Fetcher, FetchLimits
+    from citegraph.ingest.pipeline import IngestReport, normalise_prefix
+    from citegraph.ingest.web import DEFAULT_LIMIT, WebIngest, is_url
     from citegraph.ingest.readers import ReadError
 
     try:
@@ -44,18 +56,28 @@ def ingest(paths, store, as_json, ontology, replace, id_prefix, follow_symlinks)
     with runtime.store:
         # the store's scheme links; --ontology only gives a store that holds none its first
         runtime.sync_scheme(strict=True)
-        report = runtime.pipeline().ingest_paths(
-            list(paths), progress=lambda files: tqdm(files, desc="ingest", unit="file",
-                                                     disable=None, file=sys.stderr),
-            replace=replace, id_prefix=id_prefix, follow_symlinks=follow_symlinks)
+        files = [p for p in paths if not is_url(p)]
+        urls = [p for p in paths if is_url(p)]
+        pipeline = runtime.pipeline()
+        report = pipeline.ingest_paths(
+            files, progress=lambda files: tqdm(files, desc="ingest", unit="file",
+                                               disable=None, file=sys.stderr),
+            replace=replace, id_prefix=id_prefix, follow_symlinks=follow_symlinks) \
+            if files else IngestReport()
+        if urls:
+            limits = FetchLimits.from_settings(runtime.settings.but(fetch_delay=delay),
+                                               allow_private)
+            WebIngest(pipeline, Fetcher(limits), limit or DEFAULT_LIMIT).ingest(urls, report)
     for where, reason in report.failed:
         click.echo(f"citegraph: {shown(where)}: {shown(reason)}", err=True)
+    for where, reason in report.skipped:
+        click.echo(f"citegraph: {shown(where)}: skipped: {shown(reason)}", err=True)
     summary = report.as_dict()
     if as_json:
         click.echo(json.dumps(summary))
     else:
-        click.echo("articles: {new} new, {changed} changed, {unchanged} unchanged, {failed} failed;"
-                   " passages: {passages}; mentions: {mentions}".format(**summary))
+        click.echo("articles: {new} new, {changed} changed, {unchanged} unchanged, {failed} failed,"
+                   " {skipped} skipped; passages: {passages}; mentions: {mentions}".format(**summary))
     if report.articles_read == 0:
         sys.exit(EXIT_PARTIAL if report.failed else EXIT_USAGE)
     sys.exit(EXIT_PARTIAL if report.failed else 0)

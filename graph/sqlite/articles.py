@@ -53,11 +53,11 @@ class SQLiteArticles(SQLiteConnection, ArticleStore):
                 sv = p.sentences
                 cur = c.execute(
                     "INSERT INTO passages(id, article_id, ordinal, text, start_char, end_char,"
-                    " embedding, sentence_spans, sentence_vectors, section, author, date)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " embedding, sentence_spans, sentence_vectors, section, author, date, page)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (p.id, article.id, p.ordinal, p.text, p.start, p.end, blob(p.embedding),
                      json.dumps(sv.spans if sv else []), sv.to_bytes() if sv else None,
-                     p.section or "body", p.author or None, p.date or None))
+                     p.section or "body", p.author or None, p.date or None, p.page))
                 c.execute("INSERT INTO passage_fts(rowid, title, body) VALUES (?,?,?)",
                           (cur.lastrowid, title_terms, analysed_text(p.text)))
             insert_mentions(c, mentions)
@@ -131,6 +131,7 @@ class SQLiteArticles(SQLiteConnection, ArticleStore):
                         + article.format("published") + " AS date")
                        if not self._ARTICLE_META.startswith("NULL") else
                        "NULL AS author, NULL AS date"))
+            meta += ", page" if "page" in have else ", NULL AS page"
             cols = "id, article_id, ordinal, text, start_char, end_char, " + meta
             self._passage_cols = cols
         return cols
@@ -139,7 +140,7 @@ class SQLiteArticles(SQLiteConnection, ArticleStore):
     def _passage(row) -> Passage:
         pid, article_id, ordinal, text, start, end = row[:6]
         return Passage(pid, article_id, ordinal, text, start, end, section=row[6] or "body",
-                       author=row[7] or None, date=row[8] or None)
+                       author=row[7] or None, date=row[8] or None, page=row[9])
 
     def article_passages(self, article_id: str) -> list[Passage]:
         rows = self._conn().execute(
@@ -191,5 +192,5 @@ class SQLiteArticles(SQLiteConnection, ArticleStore):
         for r in self._conn().execute(f"SELECT {cols} FROM passages ORDER BY article_id, ordinal"):
             p = self._passage(r)
             if with_embeddings:
-                p.embedding = vector(r[9])
+                p.embedding = vector(r[10])
             yield p

@@ -6,7 +6,7 @@ the concept) and meta 'cooccur_passages' (passages with any mention); `cooccurs`
 with the version-1 table's columns. Version 1 stores are migrated on their first writable
 open (MIGRATIONS)."""
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 FTS_TOKENIZE = "unicode61 remove_diacritics 2"  # the in-memory keyword index must agree
 COOCCUR_PASSAGES = "cooccur_passages"  # meta key: passages with any mention
 
@@ -53,6 +53,9 @@ PASSAGE_SECTION_DDL = [
     " WHERE a.id = passages.article_id)",
 ]
 
+# Version 6: passages of a paged source (PDF) carry the page they lie on; NULL elsewhere.
+PASSAGE_PAGE_DDL = ["ALTER TABLE passages ADD COLUMN page INTEGER"]
+
 # version -> statements bringing a store of that version to the next; run in one write
 # transaction on open, followed by a recount of co-occurrence
 MIGRATIONS = {
@@ -61,6 +64,7 @@ MIGRATIONS = {
     "2": CONCEPT_EXTRA_DDL,
     "3": ARTICLE_METADATA_DDL,
     "4": PASSAGE_SECTION_DDL,
+    "5": PASSAGE_PAGE_DDL,
 }
 
 SCHEMA = f"""
@@ -78,7 +82,7 @@ CREATE TABLE IF NOT EXISTS passages (
     start_char INTEGER NOT NULL, end_char INTEGER NOT NULL,
     embedding BLOB NOT NULL,
     sentence_spans TEXT NOT NULL DEFAULT '[]', sentence_vectors BLOB,
-    section TEXT NOT NULL DEFAULT 'body', author TEXT, date TEXT);
+    section TEXT NOT NULL DEFAULT 'body', author TEXT, date TEXT, page INTEGER);
 CREATE INDEX IF NOT EXISTS passages_by_article ON passages(article_id, ordinal);
 CREATE VIRTUAL TABLE IF NOT EXISTS passage_fts USING fts5(
     title, body, tokenize = '{FTS_TOKENIZE}');
