@@ -108,12 +108,12 @@ class Fetcher:
             raise FetchError(f"host {host!r} not found")
         if not self.limits.allow_private and (host, port) not in self.named:
             for info in infos:  # every address: the connection might go to any of them
-                why = _not_public(info[4][0])
+                why = _not_public(str(info[4][0]))
                 if why:
                     raise FetchError(f"{host} resolves to a {why} address ({info[4][0]}), "
                                      "which the URLs given did not name: not fetched "
                                      "(--allow-private fetches it)")
-        return infos[0][4][0]
+        return str(infos[0][4][0])
 
     def _wait_turn(self, host: str, delay: float) -> None:
         last = self._last.get(host)
@@ -139,6 +139,7 @@ class Fetcher:
         deadline = time.monotonic() + self.limits.timeout
         timeout = urllib3.Timeout(connect=min(10.0, self.limits.timeout),
                                   read=self.limits.timeout)
+        pool: urllib3.HTTPConnectionPool
         if scheme == "https":
             pool = urllib3.HTTPSConnectionPool(address, port, timeout=timeout, retries=False,
                                                server_hostname=host, assert_hostname=host,
@@ -197,7 +198,7 @@ class Fetcher:
             return known
         scheme, host, port = origin
         robots_url = urljoin(url, "/robots.txt")
-        parser: Optional[urllib.robotparser.RobotFileParser] = urllib.robotparser.RobotFileParser()
+        rules = urllib.robotparser.RobotFileParser()
         try:
             got = self._request(robots_url, {}, MAX_ROBOTS_BYTES)
             if got.status >= 500:
@@ -206,12 +207,14 @@ class Fetcher:
             failure = FetchError(f"robots.txt of {host} could not be read ({exc})")
             self._robots[origin] = failure
             raise failure from None
+        parser: Optional[urllib.robotparser.RobotFileParser] = rules
         if got.status in (401, 403):
-            parser.disallow_all = True
+            # an attribute of RobotFileParser that typeshed does not declare
+            rules.disallow_all = True  # type: ignore[attr-defined]
         elif got.status != 200:
             parser = None  # no robots.txt (404 and the like): no rule
         else:
-            parser.parse(got.body.decode("utf-8", "replace").splitlines())
+            rules.parse(got.body.decode("utf-8", "replace").splitlines())
         self._robots[origin] = parser
         return parser
 

@@ -408,7 +408,9 @@ def read_pdf(data: bytes, article_id: str, source: str) -> list[ArticleDraft]:
         pdf = extract(data, MAX_ARTICLE_CHARS)
     except PdfError as exc:
         raise ReadError(str(exc)) from None
-    parts, starts, sections = [], [], []
+    parts: list[str] = []
+    starts: list[int] = []
+    sections: list[Section] = []
     offset = 0
     for text in pdf.pages:
         if parts and text:

@@ -227,7 +227,8 @@ class WebIngest:
                     yield from self._page_drafts(page, report)
 
     def _sitemap_pages(self, text: str, url: str, report: IngestReport) -> list[str]:
-        pages, queue, read = [], [(text, url)], {url}
+        pages: list[str] = []
+        queue, read = [(text, url)], {url}
         while queue and len(pages) < self.limit:
             text, where = queue.pop(0)
             found, more = sitemap_links(text, where)
