@@ -31,7 +31,7 @@ import numpy as np
 from citegraph.graph.analysis import analyse
 from citegraph.graph.models import SentenceVectors
 from citegraph.search.results import Answer
-from citegraph.text.splitter import is_heading
+from citegraph.text.splitter import LineWidths, breaks_line, is_heading
 
 ANSWER_UNITS = 3  # at most this many quotes
 ANSWER_FROM = 5  # the answer quotes sentences of the top results only
@@ -150,10 +150,11 @@ def _units(text: str, spans: list[tuple[int, int]]) -> list[list[int]]:
     """Sentence indices grouped into quotable units, in passage order."""
     units: list[list[int]] = []
     in_list = False  # inside the list that follows a sentence ending in ':'
+    widths = LineWidths(text)
     for i, (a, b) in enumerate(spans):
         sentence = text[a:b]
         gap = text[spans[i - 1][1]:a] if i else ""
-        starts_line = i == 0 or "\n" in gap
+        starts_line = i == 0 or breaks_line(text, spans[i - 1][1], a, widths)
         is_item = starts_line and bool(_LIST_ITEM.match(sentence))
         if units and in_list and (is_item or not starts_line):
             units[-1].append(i)  # an item, or the rest of an item's line
