@@ -97,10 +97,12 @@ class Choice:
     confidence: float  # of the best unit; -inf when there was nothing to quote
 
     def answer(self, texts: dict[int, str], abstain_below: float) -> Answer:
+        confidence = round(self.confidence, 4) if math.isfinite(self.confidence) else None
         if not self.units or self.confidence < abstain_below:
-            return Answer("", [], abstained=True)
+            return Answer("", [], abstained=True, confidence=confidence)
         parts = [f"{_flat(texts[u.number][u.start:u.end])} [{u.number}]" for u in self.units]
-        return Answer(" ".join(parts), [u.number for u in self.units], abstained=False)
+        cited = list(dict.fromkeys(u.number for u in self.units))  # a passage once
+        return Answer(" ".join(parts), cited, abstained=False, confidence=confidence)
 
 
 def _flat(text: str) -> str:

@@ -93,7 +93,8 @@ def test_nothing_close_abstains():
     ev = evidence(1, ["Marketing owns the launch calendar."], [unit(0, 1, 0)])
     choice = choose("What is the capital of France?", unit(1, 0, 0), [ev])
     answer = choice.answer({1: ev.text}, abstain_below=0.6)
-    assert answer == Answer("", [], abstained=True)
+    assert answer == Answer("", [], abstained=True, confidence=answer.confidence)
+    assert answer.confidence < 0.6
 
 
 def test_a_byline_glued_to_a_comment_is_not_quoted():

@@ -5,6 +5,7 @@ checks where ../shared is here. benchmarks/answers.py prints these figures and t
 of the abstain threshold."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -79,7 +80,10 @@ def test_off_topic_questions_abstain(demo_service):
 
 def test_capital_of_france_abstains_but_lists_nearest_passages(demo_service):
     result = demo_service.search("What is the capital of France?", 5).to_dict()
-    assert result["answer"] == {"text": "", "citations": [], "abstained": True, "sources": []}
+    answer = result["answer"]
+    assert answer == {"text": "", "citations": [], "abstained": True, "sources": [],
+                      "confidence": answer["confidence"]}
+    assert answer["confidence"] < demo_service.abstain_below
     assert result["results"]
 
 
@@ -91,3 +95,17 @@ def test_seed_gold_questions(seed_service):
     assert figures["false_abstain"] == 0.0
     questions = [g.question for g in load_gold(DATA / "offtopic_answers.jsonl")]
     assert abstain_rate(answers(seed_service, questions)) >= 0.9
+
+
+def test_answer_json_carries_confidence_and_lists_each_source_once(demo_service):
+    """`answer.confidence` in the result JSON (what `ask --json` and /api/search print), and
+    a passage quoted twice is one citation and one source."""
+    quoted_twice = 0
+    for question in [g.question for g in load_gold(DATA / "demo_answers.jsonl")]:
+        answer = demo_service.search(question, 10).to_dict()["answer"]
+        assert answer["confidence"] >= demo_service.abstain_below
+        marks = [int(n) for n in re.findall(r"\[(\d+)\]", answer["text"])]
+        assert answer["citations"] == list(dict.fromkeys(marks))
+        assert [s["number"] for s in answer["sources"]] == answer["citations"]
+        quoted_twice += len(marks) > len(set(marks))
+    assert quoted_twice  # the case is met: some answer quotes one passage twice
