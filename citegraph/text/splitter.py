@@ -32,6 +32,13 @@ _SENTENCE_END = re.compile(
 )
 # a line opening with one of these starts afresh: a list item, a quote, a table row
 _LINE_OPENER = re.compile(r"[•·*▪◦>|#–—-]\s|\(?\d{1,3}[.)]\s|\(?[a-zA-Z][.)]\s|[|>#]")
+# a period after one of these ends no sentence: an initial ("John C. Messenger"), a dotted
+# abbreviation ("U.S.", "e.g."), a title, "v." of a court case or "c." before a date ("Dr.
+# Ruiz", "Brown v. Board", "(c. 1455")
+_ABBREVIATION = re.compile(
+    r"(?:^|[\s(\[\"“‘'])(?:[A-Z]|(?:[A-Za-z]\.)+[A-Za-z]|Mr|Mrs|Ms|Dr|Prof|St|Mt|Ft|Jr|Sr|"
+    r"Gen|Col|Lt|Sgt|Capt|Cmdr|Adm|Rev|Hon|Gov|Sen|Rep|Pres|vs|v|cf|ca|c|al|approx|No|Nos|Nr|"
+    r"Vol|vol|pp|Fig|fig|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.$")
 WRAP_SLACK = 0.9
 MIN_WRAP = 40  # lines broken at fewer columns are no hard wrap (verse, addresses, lists)
 _WORD = re.compile(r"\S+")
@@ -127,6 +134,9 @@ def sentence_spans(text: str, start: int = 0, end: Optional[int] = None) -> list
             quotes = ""
         else:
             quotes = m.group("q1") if m.group("q1") is not None else m.group("q2")
+            if quotes == "" and text[m.start() - 1] == "." and _ABBREVIATION.search(
+                    text[max(start, m.start() - 12):m.start()]):
+                continue
         s = _trimmed(text, pos, m.start() + len(quotes or ""))
         if s:
             spans.append(s)
