@@ -99,6 +99,8 @@ _REASON = re.compile(r"\b(?:because|since|due to|owing to|as a result|so that|in
                      r"reasons?|caused|causes|led to|leads to|therefore|thus|so as to|"
                      r"motivated|aimed|sought|purpose|in response|resulted|allows?|helps?)\b",
                      re.IGNORECASE)
+_NAMES_COUNT = re.compile(r"\b(?:two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\s+\w+",
+                          re.IGNORECASE)
 _COUNT_WORDS = {"two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
                 "seven": "7", "eight": "8", "nine": "9", "ten": "10"}
 _DATE_LINE = re.compile(
@@ -196,8 +198,13 @@ def _skippable(sentence: str) -> bool:
 def _units(text: str, spans: list[tuple[int, int]]) -> list[list[int]]:
     """Sentence indices grouped into quotable units, in passage order."""
     units: list[list[int]] = []
-    in_list = False  # inside the list that follows a sentence ending in ':'
+    in_list = False  # inside the list that follows a sentence ending in ':' or naming a count
     widths = LineWidths(text)
+
+    def item_at(i: int) -> bool:
+        return i < len(spans) and breaks_line(text, spans[i - 1][1], spans[i][0], widths) \
+            and bool(_LIST_ITEM.match(text[spans[i][0]:spans[i][1]]))
+
     for i, (a, b) in enumerate(spans):
         sentence = text[a:b]
         gap = text[spans[i - 1][1]:a] if i else ""
@@ -214,8 +221,8 @@ def _units(text: str, spans: list[tuple[int, int]]) -> list[list[int]]:
             units[-1].append(i)
         else:
             units.append([i])
-        if sentence.rstrip().endswith(":"):
-            in_list = True
+        if sentence.rstrip().endswith(":") or (_NAMES_COUNT.search(sentence) and item_at(i + 1)):
+            in_list = True  # "Three habits sit at its core." over "• Remember…", "• Tell…"
     return units
 
 

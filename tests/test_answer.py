@@ -158,3 +158,14 @@ def test_two_sentences_that_answer_together_are_one_quote():
                     unit(1, 0, 0), [ev])
     quote = ev.text[choice.units[0].start:choice.units[0].end]
     assert quote.startswith("When considering") and quote.endswith("bitstrings.")
+
+
+def test_a_list_belongs_to_the_sentence_naming_its_count():
+    ev = evidence(1, ["Three habits sit at the core of CRM.", "\n• Remember the customer.",
+                      "\n• Tell customers apart.", "\n• Act at the right moment.",
+                      "\nNone of this needs a vendor."],
+                  [unit(1, 0, 0), unit(0.5, 0.5, 0), unit(0.5, 0, 0.5), unit(0.4, 0, 0.6),
+                   unit(0, 1, 0)])
+    choice = choose("What are the three habits at the core of CRM?", unit(1, 0, 0), [ev])
+    quote = ev.text[choice.units[0].start:choice.units[0].end]
+    assert quote.startswith("Three habits") and quote.endswith("Act at the right moment.")

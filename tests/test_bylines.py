@@ -106,3 +106,16 @@ def test_html_undated_article_takes_no_date_from_its_comments():
     dated = read_html(page('<p>By Dana Okafor, <time datetime="2025-03-03">March 3, 2025'
                            '</time></p>', inline_thread=PLAIN_THREAD), "d.html", "s")[0]
     assert meta(dated) == ("Dana Okafor", "2025-03-03")
+
+
+def test_hostile_bylines_are_no_metadata_and_break_nothing():
+    assert byline_parts("By " + "Dana " * 10_000) == (None, None)  # over a byline's length
+    assert byline_parts("By 张伟, 2025-03-03") == ("张伟", "2025-03-03")  # a script without case
+    assert byline_parts("By Dana\ud800 Okafor, March 3, 2025") == (None, None)  # no name
+    assert byline_parts("By Dana Okafor, February 30, 2025") == (None, None)  # no such day
+    # an author field that is no text gives way to the byline
+    record = json.dumps({"id": "s", "author": "\ud800", "text": BYLINED})
+    assert meta(read_jsonl(record.encode(), "s.jsonl", "s")[0]) == ("Dana Okafor", "2025-03-03")
+    nested = "<p>By " + "<span>" * 500 + "Dana Okafor" + "</span>" * 500 + ", March 3, 2025</p>"
+    draft = read_html(page(nested), "n.html", "s")[0]
+    assert draft.author in ("", "Dana Okafor") and draft.published in ("", "2025-03-03")

@@ -355,8 +355,8 @@ _NAME_LIST = re.compile(r"\s*(?:,|;|\band\b|&)\s*")
 
 def _person(text: str) -> Optional[str]:
     """A person's or a few people's name(s) as a byline gives them ("Dana Okafor", "A. Ruiz
-    and B. Lee"): each word capitalised bar particles ("van", "de"); None otherwise ("then it
-    was late")."""
+    and B. Lee", "张伟"): no word in lower case bar particles ("van", "de"); None otherwise
+    ("then it was late")."""
     text = text.strip(_SEPARATOR + " ")
     if not text or len(text) > 120:
         return None
@@ -364,7 +364,7 @@ def _person(text: str) -> Optional[str]:
         if not name or _name(name) is None:
             return None
         for word in name.split():
-            if word.lower() not in _NAME_PARTICLES and not word[0].isupper():
+            if word.lower() not in _NAME_PARTICLES and word[0].islower():  # CJK has no case
                 return None
     return text
 
