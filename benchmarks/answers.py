@@ -9,7 +9,8 @@ the collections cannot answer. One figure a line:
     <set>.quotes / .chars    mean quotes per answer, mean answer length
     <set>.offtopic_abstain   share of off-topic questions abstained on
     <set>.first_from_comment share of answers whose first quote is a reader's comment
-    <set>.conf.*             answer confidence: lowest in-domain, off-topic quantiles (calibration)
+    <set>.conf.*             answer confidence: lowest in-domain, off-topic quantiles and
+                             highest (calibration; benchmarks/answer_qa.py adds public QA)
 
     python benchmarks/answers.py [--cache DIR] [--baseline] [--abstain-below X] [--show]
                                  [--comment-penalty X]
@@ -146,6 +147,8 @@ def main() -> None:
                     for q in (50, 90, 95, 99):
                         figure(f"{name}.conf.offtopic_p{q}",
                                float(np.percentile(outside_conf, q)) if len(outside_conf) else 0.0)
+                    figure(f"{name}.conf.offtopic_max",
+                           float(outside_conf.max()) if len(outside_conf) else 0.0)
                 if args.show:
                     for g, (a, c) in zip(gold, in_domain):
                         ok = "ok " if contains_gold(first_quote(a["text"]), g.gold) else (

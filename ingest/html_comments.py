@@ -145,3 +145,43 @@ def comment_byline(comment: MarkedComment) -> str:
         lines.append(comment.date_text)
     byline = "\n".join(lines)
     return byline if byline and reads_as_byline(byline) else ""
+
+
+def page_dates(html: str) -> tuple[list[str], set[str]]:
+    """(days of the `<time>` elements before the page's first paragraph of prose, where an
+    article's own byline stands, in page order; days (YYYY-MM-DD) that only `<time>`
+    elements after that paragraph carry, never a `<meta>` tag or a `<time>` before it): the
+    second are a reader's comments' dates, in a thread the page does not mark up as one. An
+    article whose date is one of those has no date of its own but the first of the first."""
+    import lxml.html
+
+    try:
+        doc = lxml.html.fromstring(html)
+    except (ValueError, Exception):  # lxml's ParserError and friends: nothing known
+        return [], set()
+    early: list[str] = []
+    meta: set[str] = set()
+    late: set[str] = set()
+    prose_seen = False
+    for el in doc.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag == "meta":
+            meta.update(_days(el.get("content") or ""))
+        elif el.tag == "p" and not prose_seen and len(el.text_content().split()) >= 8:
+            prose_seen = True
+        elif el.tag == "time":
+            days = _days(el.get("datetime") or "") | _days(_text(el)[:200])
+            if prose_seen:
+                late.update(days)
+            else:
+                early.extend(sorted(days - set(early)))
+    return early, late - meta - set(early)
+
+
+def _days(value: str) -> set[str]:
+    value = value.strip()
+    if not value:
+        return set()
+    when = _iso(value) if len(value) <= 60 else None
+    return {when[:10]} if when else set()

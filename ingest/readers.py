@@ -31,8 +31,9 @@ from typing import Callable, Iterator
 
 from citegraph.errors import CitegraphError
 from citegraph.text.cleaning import clean_text, clean_text_marked, markdown_to_text
-from citegraph.ingest.html_comments import comment_byline, split_comments
-from citegraph.text.comments import Section, assemble, find_sections
+from citegraph.ingest.html_comments import comment_byline, page_dates, split_comments
+from citegraph.text.comments import (Section, article_byline, assemble, author_without_dates,
+                                      find_sections)
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # larger files are refused, not truncated
 MAX_ARTICLE_CHARS = 2_000_000
@@ -222,7 +223,9 @@ def cleaned_with_sections(raw: str) -> tuple[str, list[Section]]:
 def read_txt(data: bytes, article_id: str, source: str) -> list[ArticleDraft]:
     text, sections = cleaned_with_sections(_require_size(decode(data, source)))
     title, text = _title_and_body(text, article_id)
-    return [ArticleDraft(article_id, title, text, source=source, sections=sections)]
+    author, published = article_byline(text, sections)
+    return [ArticleDraft(article_id, title, text, source=source, author=clean_author(author),
+                         published=published, sections=sections)]
 
 
 def front_matter(raw: str) -> dict[str, str]:
@@ -265,8 +268,12 @@ def read_markdown(data: bytes, article_id: str, source: str) -> list[ArticleDraf
     if front.get("title"):
         title = limit_title(front["title"])
     published = iso_date(front.get("date") or front.get("published") or "")
+    author = _front_matter_author(front)
+    if not (author and published):  # the front matter wins; a byline line fills the gaps
+        by, when = article_byline(text, sections)
+        author, published = author or clean_author(by), published or when
     return [ArticleDraft(article_id, title, text, source=source,
-                         author=_front_matter_author(front), published=published,
+                         author=author, published=published,
                          sections=sections)]
 
 
@@ -282,8 +289,9 @@ def read_html(data: bytes, article_id: str, source: str) -> list[ArticleDraft]:
                                    include_tables=True, include_formatting=False,
                                    favor_recall=True, deduplicate=False)
         # dates from the page's metadata, <time> elements and URL only: the extensive
-        # search would take any date the text mentions for the publication date
-        meta = (trafilatura.extract_metadata(html, date_config=_HTML_DATE_CONFIG)
+        # search would take any date the text mentions for the publication date; read
+        # without the marked-up comment thread, whose <time>s are the comments' dates
+        meta = (trafilatura.extract_metadata(page or html, date_config=_HTML_DATE_CONFIG)
                 if text and text.strip() else None)
     except RecursionError:
         raise ReadError("HTML nested too deeply to read") from None
@@ -297,10 +305,19 @@ def read_html(data: bytes, article_id: str, source: str) -> list[ArticleDraft]:
         text, sections = cleaned_with_sections(text)
     title = (meta.title if meta and meta.title else "") or _title_and_body(text, article_id)[0]
     url = (meta.url if meta and meta.url else "") or ""
+    # trafilatura reads "By Dana Okafor, March 3, 2025" as two authors, "Dana Okafor; March 3"
+    author = author_without_dates(clean_author(meta.author if meta else ""))
+    published = iso_date(meta.date if meta else "")
+    if published:
+        own, comments_only = page_dates(page or html)
+        if published[:10] in comments_only:  # a comment's <time>, not the article's date
+            published = own[0] if own else ""
+    if not (author and published):
+        by, when = article_byline(text, sections)
+        author, published = author or clean_author(by), published or when
     return [ArticleDraft(article_id, limit_title(title) or article_id, text,
-                         url=url[:2000], source=source,
-                         author=clean_author(meta.author if meta else ""),
-                         published=iso_date(meta.date if meta else ""), sections=sections)]
+                         url=url[:2000], source=source, author=author,
+                         published=published, sections=sections)]
 
 
 _HTML_DATE_CONFIG = {"original_date": True, "extensive_search": False}
@@ -394,9 +411,12 @@ def _jsonl_record(line: str, seen: set[str]) -> ArticleDraft:
     seen.add(rid)
     published = next((iso_date(record[name]) for name in ("date", "published")
                       if record.get(name)), "")
+    author = clean_author(record.get("author"))
+    if not (author and published):  # the record's fields win; a byline line fills the gaps
+        by, when = article_byline(cleaned, sections)
+        author, published = author or clean_author(by), published or when
     return ArticleDraft(rid, limit_title(title) or _title_and_body(cleaned, rid)[0], cleaned,
-                        url=url, author=clean_author(record.get("author")),
-                        published=published, sections=sections)
+                        url=url, author=author, published=published, sections=sections)
 
 
 def read_pdf(data: bytes, article_id: str, source: str) -> list[ArticleDraft]:

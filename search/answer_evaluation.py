@@ -72,3 +72,47 @@ def answer_figures(gold: list[GoldQuestion], answers: list[dict]) -> dict[str, f
 def abstain_rate(answers: list[dict]) -> float:
     """Share of answers that abstained (for questions the collection cannot answer)."""
     return sum(bool(a.get("abstained")) for a in answers) / len(answers) if answers else 0.0
+
+
+def hard_wrapped(text: str, width: int = 72) -> str:
+    """`text` as an editor that hard-wraps writes it: every line longer than `width` broken
+    between words (a list item's continuation indented by two spaces), paragraphs, list
+    items and short lines as they were."""
+    import textwrap
+
+    out = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            out.append(line)
+            continue
+        indent = len(line) - len(line.lstrip())
+        item = re.match(r"\s*(?:[-*+•]|\d{1,3}[.)])\s+", line)
+        follow = " " * (item.end() if item else indent)
+        out.extend(textwrap.wrap(line, width, subsequent_indent=follow,
+                                 break_long_words=False, break_on_hyphens=False))
+    return "\n".join(out)
+
+
+def hard_wrap_corpus(source: Path, target: Path, width: int = 72) -> None:
+    """A copy of a corpus folder with its text hard-wrapped at `width` columns: .txt and .md
+    files whole, the `text` field of each .jsonl record; other files (HTML, whose line
+    breaks are markup's business) copied as they are."""
+    import shutil
+
+    target.mkdir(parents=True, exist_ok=True)
+    for path in sorted(source.iterdir()):
+        if not path.is_file():
+            continue
+        if path.suffix in (".txt", ".md"):
+            (target / path.name).write_text(hard_wrapped(path.read_text(encoding="utf-8"),
+                                                         width), encoding="utf-8")
+        elif path.suffix == ".jsonl":
+            records = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()
+                       if x.strip()]
+            for record in records:
+                record["text"] = hard_wrapped(record["text"], width)
+            (target / path.name).write_text(
+                "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
+                encoding="utf-8")
+        else:
+            shutil.copyfile(path, target / path.name)

@@ -55,9 +55,13 @@ class CitedSource:
 @dataclass
 class Answer:
     text: str = ""
-    citations: list[int] = field(default_factory=list)
+    citations: list[int] = field(default_factory=list)  # cited result ranks, each once
     abstained: bool = False  # nothing answers: text and citations are empty
-    sources: list[CitedSource] = field(default_factory=list)  # one per citation, in order
+    # one per cited passage, in citations' order (a passage quoted twice is listed once)
+    sources: list[CitedSource] = field(default_factory=list)
+    # how well the best quote matches the question (search/answer.py); it abstains below
+    # the abstain_below setting; None when no answer was sought or no passage was found
+    confidence: Optional[float] = None
 
 
 @dataclass

@@ -60,6 +60,8 @@ def test_search_returns_the_result_contract(server):
     assert [r["rank"] for r in body["results"]] == list(range(1, len(body["results"]) + 1))
     assert body["answer"]["citations"] and set(body["answer"]["citations"]) <= {
         r["rank"] for r in body["results"]}
+    assert len(set(body["answer"]["citations"])) == len(body["answer"]["citations"])
+    assert isinstance(body["answer"]["confidence"], float)  # the answer's, each result's own
     h = first["highlight"]
     assert 0 <= h["start"] < h["end"] <= len(first["text"])
     # the passage text is the article's cleaned text at start:end

@@ -133,3 +133,12 @@ def test_usage_errors_exit_2(tmp_path):
     bad_store.write_text("x")
     proc = run("stats", "--store", str(bad_store))
     assert proc.returncode == 2 and proc.stderr.startswith("citegraph: store")
+
+
+def test_ask_json_carries_the_answer_confidence(cli_store):
+    question = "What is a chief customer officer judged on?"
+    answer = json.loads(run("ask", question, "--json", store=cli_store, check=0).stdout)["answer"]
+    assert not answer["abstained"] and answer["confidence"] > 0.6
+    assert len(set(answer["citations"])) == len(answer["citations"])
+    text = run("ask", question, store=cli_store, check=0).stdout
+    assert f"(answer confidence {answer['confidence']:.2f})" in text

@@ -187,7 +187,8 @@ def test_top_highlight_is_the_answering_sentence(corpus):
     question, sentence = ANSWERS[name]
     r = service.search(question, k=1).to_dict()["results"][0]
     quote = r["text"][r["highlight"]["start"]:r["highlight"]["end"]]
-    assert quote.startswith(sentence)
+    # the answering sentence, maybe after the one its "it" leans on (a quoted pair)
+    assert sentence in quote and quote.count(". ") <= 1
 
 
 @pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])

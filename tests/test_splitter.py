@@ -70,3 +70,12 @@ def test_sentence_spans():
     text = "First one. Second “quoted” one! Third? Yes.\nA list line"
     pieces = [text[s.start:s.end] for s in sentence_spans(text)]
     assert pieces == ["First one.", "Second “quoted” one!", "Third?", "Yes.", "A list line"]
+
+
+def test_an_initial_or_an_abbreviation_ends_no_sentence():
+    text = ("It is known in English by John C. Messenger. Brown v. Board of Education was "
+            "decided in 1954. The U.S. Army came. Lefevre (c. 1455) taught. Apple Inc. The end.")
+    pieces = [text[s.start:s.end] for s in sentence_spans(text)]
+    assert pieces == ["It is known in English by John C. Messenger.",
+                      "Brown v. Board of Education was decided in 1954.", "The U.S. Army came.",
+                      "Lefevre (c. 1455) taught.", "Apple Inc.", "The end."]

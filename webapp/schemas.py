@@ -163,13 +163,19 @@ class CitedSource(PassageOrigin):
 
 
 class Answer(Schema):
-    text = String()
-    citations = List(Integer())
+    text = String(metadata={"description": "The quoted sentences, each followed by its "
+                                           "citation mark `[n]` (n: the result's rank)."})
+    citations = List(Integer(), metadata={"description": "The cited results' ranks, in the "
+                                                          "order first cited, each once."})
     abstained = Boolean(metadata={"description": "Nothing answers the question: text and "
                                                  "citations are empty, results are the "
                                                  "nearest passages."})
     sources = List(Nested(CitedSource), metadata={
         "description": "One per citation, in order: whose words the quote is."})
+    confidence = Float(allow_none=True, metadata={
+        "description": "How well the best quote matches the question (dense plus lexical "
+                       "match); the answer abstains below the `abstain_below` setting. Null "
+                       "when no passage was found."})
 
 
 class Signals(Schema):

@@ -84,6 +84,8 @@ def print_answer(result: SearchResult) -> None:
         click.echo("No answer: none of these passages answers the question. Nearest passages:")
     else:
         click.echo(result.answer.text)
+    if result.answer.confidence is not None:
+        click.echo(f"(answer confidence {result.answer.confidence:.2f})")
     click.echo()
     for r in result.results:
         h = r.highlight

@@ -130,17 +130,19 @@ def _take_marks(cleaned: str) -> tuple[str, list[int]]:
 # Every rule is linear: a character class never admits the character that opens the next
 # match (`<[^<>\n]+>`, not `<[^>\n]+>`), so a failed attempt stops at the next opener instead
 # of scanning the rest of the line again (156 KB of "<" took 54 s). Headings are cut by hand.
+# Emphasis and link text may run over a hard wrap (a single line break), never a blank line.
 _MD_RULES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     (re.compile(r"^```.*$", re.M), ""),  # code fences: keep the code, drop the fence
-    (re.compile(r"!\[([^\[\]\n]*)\]\([^()\n]*\)"), r"\1"),  # images: alt text
-    (re.compile(r"\[([^\[\]\n]+)\]\([^()\n]*\)"), r"\1"),  # links: their text
+    (re.compile(r"!\[([^\[\]\n]*(?:\n[^\[\]\n]+)*)\]\([^()\n]*\)"), r"\1"),  # images: alt text
+    (re.compile(r"\[([^\[\]\n]+(?:\n[^\[\]\n]+)*)\]\([^()\n]*\)"), r"\1"),  # links: their text
     (re.compile(r"^[ \t]{0,3}>[ \t]?", re.M), ""),  # block quotes
     (re.compile(r"^[ \t]*(?:[-*_][ \t]*){3,}$", re.M), ""),  # horizontal rules
     (re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+", re.M), "• "),  # list markers
-    (re.compile(r"\*\*(?=\S)([^*\n]+)(?<=\S)\*\*|__(?=\S)([^_\n]+)(?<=\S)__"),
+    (re.compile(r"\*\*(?=\S)([^*\n]+(?:\n[^*\n]+)*)(?<=\S)\*\*"
+                r"|__(?=\S)([^_\n]+(?:\n[^_\n]+)*)(?<=\S)__"),
      lambda m: m.group(1) or m.group(2)),  # strong
-    (re.compile(r"(?<![\w*])\*(?!\s)([^*\n]+)(?<!\s)\*(?![\w*])"
-                r"|(?<![\w_])_(?!\s)([^_\n]+)(?<!\s)_(?![\w_])"),
+    (re.compile(r"(?<![\w*])\*(?!\s)([^*\n]+(?:\n[^*\n]+)*)(?<!\s)\*(?![\w*])"
+                r"|(?<![\w_])_(?!\s)([^_\n]+(?:\n[^_\n]+)*)(?<!\s)_(?![\w_])"),
      lambda m: m.group(1) or m.group(2)),  # emphasis
     (re.compile(r"`([^`\n]+)`"), r"\1"),  # inline code
     (re.compile(r"<[^<>\n]+>"), ""),  # inline HTML tags

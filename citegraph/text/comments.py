@@ -344,3 +344,83 @@ def reads_as_byline(text: str) -> bool:
     lines = [ln for ln in _lines(text) if ln.kind != "blank"]
     return (all(ln.kind in ("datetime", "name_date", "says", "name") for ln in lines)
             and any(ln.kind != "name" for ln in lines))  # a bare name is no byline
+
+
+# --- an article's own byline ------------------------------------------------------------
+BYLINE_LINES = 6  # the article's byline stands among the first lines of its body
+_BY = re.compile(r"^(?:written\s+|posted\s+)?by\s+", re.IGNORECASE)
+_NAME_PARTICLES = {"van", "von", "de", "der", "den", "da", "del", "della", "di", "du", "la",
+                   "le", "bin", "al", "and", "&", "y", "ten", "ter"}
+_NAME_LIST = re.compile(r"\s*(?:,|;|\band\b|&)\s*")
+
+
+def _person(text: str) -> Optional[str]:
+    """A person's or a few people's name(s) as a byline gives them ("Dana Okafor", "A. Ruiz
+    and B. Lee", "张伟"): no word in lower case bar particles ("van", "de"); None otherwise
+    ("then it was late")."""
+    text = text.strip(_SEPARATOR + " ")
+    if not text or len(text) > 120:
+        return None
+    for name in _NAME_LIST.split(text):
+        if not name or _name(name) is None:
+            return None
+        for word in name.split():
+            if word.lower() not in _NAME_PARTICLES and word[0].islower():  # CJK has no case
+                return None
+    return text
+
+
+def byline_parts(line: str) -> tuple[Optional[str], Optional[str]]:
+    """(name, ISO date) of an article's byline line: "By Dana Okafor, March 3, 2025",
+    "By Dana Okafor on 3 March 2025", "By Dana Okafor | 2025-03-03", "By Dana Okafor", or a
+    date alone ("March 3, 2025"); (None, None) for any other line."""
+    stripped = " ".join(line.split())
+    if not stripped or len(stripped) > BYLINE_CHARS:
+        return None, None
+    by = _BY.match(stripped)
+    rest = stripped[by.end():] if by else stripped
+    found = _DATELINE.search(rest)
+    when = _iso(found) if found else None
+    head = rest[:found.start()] if found and when else rest
+    head = re.sub(r"\s(?:on|at)$", "", head.strip(_SEPARATOR + " "), flags=re.IGNORECASE)
+    if not head.strip(_SEPARATOR + " "):
+        return None, when  # a date alone
+    if not by:
+        return None, None  # a name without "By" could be anything
+    return _person(head), (when if _person(head) else None)
+
+
+def article_byline(text: str, sections: Sequence[Section] = ()) -> tuple[str, str]:
+    """(author, ISO date) from the byline among the first BYLINE_LINES lines of an article's
+    body ("" where it names none). Comments are never read: an article without its own date
+    has none, whatever date its first comment carries."""
+    body_end = next((s.start for s in sections if s.kind == "comment"), len(text))
+    author, when, seen = "", "", 0
+    for line in text[:body_end].split("\n", 64):  # the first lines are enough
+        if not line.strip():
+            continue
+        seen += 1
+        if seen > BYLINE_LINES:
+            break
+        name, date_ = byline_parts(line)
+        if name and not author:
+            author = name
+        if date_ and not when:
+            when = date_
+        if author and when:
+            break
+    return author, when
+
+
+def author_without_dates(value: str) -> str:
+    """An author field with the date pieces a page's byline left in it taken out
+    ("Dana Okafor; March 3" → "Dana Okafor"), and a leading "By " dropped."""
+    parts = []
+    for part in re.split(r"\s*;\s*", value):
+        part = _BY.sub("", part.strip())
+        if not part or re.search(r"\d", part) or _DATELINE.search(part) or re.fullmatch(
+                rf"(?:on\s)?{_MONTH}(?:\s\d{{1,2}})?", part, re.IGNORECASE) and _full_month(
+                part.split()[-1].lower().rstrip(".")):
+            continue
+        parts.append(part)
+    return "; ".join(parts)

@@ -12,6 +12,7 @@ splits a text's body and each of its comments apart, leaving the comments' bylin
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Optional, Sequence
 
@@ -26,12 +27,23 @@ MAX_CHARS = 2048  # a passage's characters, whatever its tokens (one [UNK] may h
 HEADING_CHARS = 150  # a heading is short in characters too (a CJK paragraph is one "word")
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
-# closing quotes after the punctuation stay with their sentence (group 1 ends it)
+# closing quotes after the punctuation stay with their sentence (group q1/q2 ends it)
 _SENTENCE_END = re.compile(
-    r"(?<=[.!?…])([\"”’')\]]*)\s+(?=[\"“‘'(\[]?[A-Z0-9•])"  # punctuation, then a capital
-    r"|(?<=[。！？])([」』）”’\"]*)\s*(?=[^\s」』）”’\"。！？])"  # CJK: no space needed
-    r"|\n+(?=\S)"  # or a line break inside a paragraph (list items, quoted lines)
+    r"(?<=[.!?…])(?P<q1>[\"”’')\]]*)\s+(?=[\"“‘'(\[]?[A-Z0-9•])"  # punctuation, then a capital
+    r"|(?<=[。！？])(?P<q2>[」』）”’\"]*)\s*(?=[^\s」』）”’\"。！？])"  # CJK: no space needed
+    r"|(?P<nl>\n\s*)(?=\S)"  # a line break: an end unless it is a hard wrap (_wrapped)
 )
+# a line opening with one of these starts afresh: a list item, a quote, a table row
+_LINE_OPENER = re.compile(r"[•·*▪◦>|#–—-]\s|\(?\d{1,3}[.)]\s|\(?[a-zA-Z][.)]\s|[|>#]")
+# a period after one of these ends no sentence: an initial ("John C. Messenger"), a dotted
+# abbreviation ("U.S.", "e.g."), a title, "v." of a court case or "c." before a date ("Dr.
+# Ruiz", "Brown v. Board", "(c. 1455")
+_ABBREVIATION = re.compile(
+    r"(?:^|[\s(\[\"“‘'])(?:[A-Z]|(?:[A-Za-z]\.)+[A-Za-z]|Mr|Mrs|Ms|Dr|Prof|St|Mt|Ft|Jr|Sr|"
+    r"Gen|Col|Lt|Sgt|Capt|Cmdr|Adm|Rev|Hon|Gov|Sen|Rep|Pres|vs|v|cf|ca|c|al|approx|No|Nos|Nr|"
+    r"Vol|vol|pp|Fig|fig|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.$")
+WRAP_SLACK = 0.9
+MIN_WRAP = 40  # lines broken at fewer columns are no hard wrap (verse, addresses, lists)
 _WORD = re.compile(r"\S+")
 # where a run of characters is best cut: after punctuation or a URL's separators
 _SOFT_BREAK = re.compile(r"[、，。！？；：,.;:!?/&=)\]}」』）-](?=[^、，。！？；：,.;:!?/&=)\]}」』）-])")
@@ -65,11 +77,69 @@ def paragraph_spans(text: str) -> list[Span]:
     return spans
 
 
+class LineWidths:
+    """The widest line of each paragraph of a text, for telling a hard wrap (a line broken
+    because the next word did not fit) from a line break the writer meant."""
+
+    def __init__(self, text: str, start: int = 0, end: Optional[int] = None):
+        end = len(text) if end is None else end
+        self.starts: list[int] = []  # paragraph starts, ascending
+        self.widths: list[int] = []
+        pos = start
+        for m in _PARAGRAPH_BREAK.finditer(text, start, end):
+            self._add(text, pos, m.start())
+            pos = m.end()
+        self._add(text, pos, end)
+
+    def _add(self, text: str, start: int, end: int) -> None:
+        self.starts.append(start)
+        self.widths.append(max((len(line.rstrip()) for line in text[start:end].split("\n")),
+                               default=0))
+
+    def width_at(self, pos: int) -> int:
+        return self.widths[max(0, bisect_right(self.starts, pos) - 1)]
+
+
+def _wrapped(text: str, newline: int, after: int, widths: LineWidths) -> bool:
+    """Whether the line break at `newline` (the next line's words start at `after`) is a hard
+    wrap inside a sentence: one line break (no blank line), the next line no list item,
+    quote or table row, and its first word too long to have fitted on the line before (in a
+    paragraph wrapped at MIN_WRAP columns or more)."""
+    if text.count("\n", newline, after) != 1 or _LINE_OPENER.match(text, after):
+        return False
+    width = widths.width_at(newline)
+    if width < MIN_WRAP:
+        return False
+    line_start = text.rfind("\n", 0, newline) + 1
+    line = text[line_start:newline].rstrip()
+    if not line or line.endswith(":"):
+        return False  # a colon at a line's end introduces what follows (a list)
+    word_end = after
+    while word_end < len(text) and not text[word_end].isspace():
+        word_end += 1
+    # a tenth of slack: the widest line may have lost a column or two to cleaning ("1. "
+    # became "• ") or the wrap may have been a little wider than any line shows
+    return len(line) + 1 + (word_end - after) > WRAP_SLACK * width
+
+
 def sentence_spans(text: str, start: int = 0, end: Optional[int] = None) -> list[Span]:
+    """Sentences between `start` and `end`: after closing punctuation and a capital, or at
+    a line break the writer meant (a blank line, a list item, a heading or any short line);
+    a hard wrap inside a paragraph is a space (offsets stay those of `text`)."""
     end = len(text) if end is None else end
     spans, pos = [], start
+    widths: Optional[LineWidths] = None
     for m in _SENTENCE_END.finditer(text, start, end):
-        quotes = m.group(1) if m.group(1) is not None else m.group(2)
+        if m.group("nl") is not None:
+            widths = widths or LineWidths(text, start, end)
+            if _wrapped(text, m.start(), m.end(), widths):
+                continue
+            quotes = ""
+        else:
+            quotes = m.group("q1") if m.group("q1") is not None else m.group("q2")
+            if quotes == "" and text[m.start() - 1] == "." and _ABBREVIATION.search(
+                    text[max(start, m.start() - 12):m.start()]):
+                continue
         s = _trimmed(text, pos, m.start() + len(quotes or ""))
         if s:
             spans.append(s)
@@ -78,6 +148,16 @@ def sentence_spans(text: str, start: int = 0, end: Optional[int] = None) -> list
     if s:
         spans.append(s)
     return spans
+
+
+def breaks_line(text: str, start: int, end: int, widths: Optional[LineWidths] = None) -> bool:
+    """Whether the gap text[start:end] between two sentences holds a line break the writer
+    meant (not a hard wrap)."""
+    newline = text.find("\n", start, end)
+    if newline < 0:
+        return False
+    after = end
+    return not _wrapped(text, newline, after, widths or LineWidths(text))
 
 
 def word_count(text: str) -> int:
