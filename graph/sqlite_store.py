@@ -21,7 +21,7 @@ from typing import Iterable, Iterator, Optional
 
 import numpy as np
 
-from citegraph.graph.analysis import analyse, analysed_text, match_expression
+from citegraph.graph.analysis import analysed_text, match_expression, query_terms
 from citegraph.graph.base import GraphStore, StoreError, StoreFileError
 from citegraph.graph.cooccurrence import (CoOccurrence, CoOccurrenceCounts, co_occurrence,
                                           delta)
@@ -688,7 +688,7 @@ class SQLiteStore(GraphStore):
         """BM25 over title (weight TITLE_WEIGHT) and body, from the in-memory index; the
         FTS5 table answers the rare query the index cannot answer exactly."""
         self._sync_index()
-        found = self._keywords.search(list(dict.fromkeys(analyse(query))), k)
+        found = self._keywords.search(query_terms(query), k)
         if found is None:
             return self.fts_keyword_search(query, k)
         return self._hits(found[0].tolist(), found[1].tolist())

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from citegraph.graph.factory import store_exists
 from citegraph.runtime import Runtime
 from citegraph.settings import Settings
 
@@ -45,6 +46,20 @@ def settings(**options) -> Settings:
     return (loaded if isinstance(loaded, Settings) else Settings()).but(**options)
 
 
-def open_runtime(readonly: bool = False, **options) -> Runtime:
-    """`readonly`: the command only reads the store, which is opened read-only."""
-    return Runtime(settings(**options), readonly=readonly)
+def require_store(spec: str) -> None:
+    """A command that reads a store fails (exit 2) when there is none at `spec`: a mistyped
+    --store or the wrong working folder must not answer from a new, empty store. Only
+    `ingest` and `import` make one."""
+    if not store_exists(spec):
+        fail(f"store {spec}: no Citegraph store there (check --store or the working "
+             "folder; `citegraph ingest PATH --store DIR` makes one)")
+
+
+def open_runtime(readonly: bool = False, must_exist: bool | None = None,
+                 **options) -> Runtime:
+    """`readonly`: the command only reads the store, which is opened read-only.
+    `must_exist` (default: `readonly`): the store must be there already (require_store)."""
+    runtime = Runtime(settings(**options), readonly=readonly)
+    if readonly if must_exist is None else must_exist:
+        require_store(runtime.settings.store)
+    return runtime

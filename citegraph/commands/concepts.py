@@ -105,7 +105,7 @@ def relink_command(store, ontology):
 
     from citegraph.ingest.linker import ConceptLinker
 
-    runtime = open_runtime(store=store, ontology=ontology)
+    runtime = open_runtime(store=store, ontology=ontology, must_exist=True)
     scheme = runtime.scheme  # a bad scheme fails before the store is opened
     with runtime.store as s:
         linker = ConceptLinker(scheme.concepts, runtime.embedder)

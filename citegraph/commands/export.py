@@ -34,7 +34,7 @@ from citegraph.graph.rdf_vocab import BASE_IRI_KEY, VocabularyError, store_base_
               help="Carry passage and sentence vectors, so import need not embed again.")
 def export(store, fmt, output, what, base_iri, with_embeddings):
     """Export the graph: Turtle, JSON-LD, N-Triples or passages as JSON Lines."""
-    runtime = open_runtime(store=store, base_iri=base_iri)
+    runtime = open_runtime(store=store, base_iri=base_iri, must_exist=True)
     base_iri = runtime.settings.base_iri
     with runtime.open_store(runtime.settings.store, readonly=True) as source:
         if not base_iri and source.meta_value(BASE_IRI_KEY) is None:

@@ -78,7 +78,7 @@ def stats(store, as_json):
 @store_option
 def delete(article_id, store):
     """Delete an article with its passages and mentions."""
-    with open_runtime(store=store).store as s:
+    with open_runtime(store=store, must_exist=True).store as s:
         if not s.delete_article(article_id):
             fail(f"article {article_id!r}: not in the store", EXIT_PARTIAL)
     click.echo(f"deleted {article_id}")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from citegraph.commands.common import EXIT_PARTIAL, open_runtime, shown, store_option
+from citegraph.commands.common import (EXIT_PARTIAL, open_runtime, require_store, settings,
+                                       shown, store_option)
 
 
 @click.group("scheme")
@@ -47,6 +48,8 @@ def add_command(label, broader, alt, definition, lang, iri, scheme_file, store, 
     then bring the store to the grown scheme: its passages are relinked, not re-embedded."""
     from citegraph.ontology.authoring import add_concept
 
+    if not no_relink:  # the file is left alone when the store to relink is not there
+        require_store(settings(store=store).store)
     added = add_concept(scheme_file, label, broader, alt, definition, lang, iri)
     click.echo(f"added <{added}> to {scheme_file}")
     if no_relink:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from citegraph.commands.common import fail, settings, store_option
+from citegraph.commands.common import fail, require_store, settings, store_option
 
 
 @click.command()
@@ -22,6 +22,7 @@ def serve(host, port, store, threads):
     from citegraph.webapp.server import serve_forever
 
     chosen = settings(store=store, server_threads=threads)
+    require_store(chosen.store)
     if not chosen.threads:
         chosen = chosen.but(threads=1)  # torch threads per query (see above)
     app = create_app(chosen)
