@@ -184,3 +184,14 @@ def article_page(article_id):
     url = card["url"]
     safe_url = url if url.lower().startswith(("http://", "https://")) else ""
     return render_template("article.html", article=card, sections=sections, url=safe_url)
+
+
+@bp.get("/api/docs")
+def api_docs_page():
+    """The API's interactive docs: Swagger UI (from npm at set-up, served from
+    static/vendor/) over /api/openapi.json; without it, a link to the document."""
+    from pathlib import Path
+
+    vendor = Path(current_app.static_folder) / "vendor"
+    drawn = all((vendor / name).is_file() for name in ("swagger-ui-bundle.js", "swagger-ui.css"))
+    return render_template("api_docs.html", drawn=drawn)
