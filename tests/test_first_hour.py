@@ -132,3 +132,91 @@ def test_bm25_scores_a_bounded_number_of_query_terms(demo_store_dir):
         assert store.keyword_search(filler + " churn", 5) == []
         assert store.fts_keyword_search(filler + " churn", 5) == []
         assert store.keyword_search("churn " + filler, 5)
+
+
+# --- messages for first tries (item 3) ------------------------------------------------------
+def test_a_missing_path_says_so(cli, tmp_path):
+    missing = tmp_path / "corpus-typo"
+    result = cli("ingest", missing, "--store", tmp_path / "store")
+    assert result.exit_code == 1  # an input failed
+    assert f"{missing}: no such file or folder" in result.stderr
+    assert "unsupported file type" not in result.stderr
+
+
+def test_ingest_help_says_ids_keep_the_extension(cli):
+    text = " ".join(cli("ingest", "--help").output.split())
+    assert "extension included" in text and "without its extension" not in text
+
+
+def test_serve_on_a_busy_port_fails_before_it_says_serving(cli, demo_store_dir):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = cli("serve", "--port", port, "--store", demo_store_dir)
+    assert result.exit_code == 2
+    assert f"--port {port}:" in result.stderr and "serving on" not in result.stderr
+
+
+# --- CLI details (item 8) ------------------------------------------------------------------
+def test_one_article_is_one_article(cli, tmp_path):
+    article = tmp_path / "note.txt"
+    article.write_text("Churn review\n\nThe analytics team owns churn reporting.",
+                       encoding="utf-8")
+    store = tmp_path / "store"
+    assert cli("ingest", article, "--store", store).exit_code == 0
+    listing = cli("articles", "--store", store)
+    assert "of 1 article (" in listing.output, listing.output
+    from citegraph.graph.sqlite_store import SQLiteStore
+    from citegraph.runtime import Runtime
+    from citegraph.settings import Settings
+    from citegraph.webapp import create_app
+
+    runtime = Runtime(Settings(store=str(store)))
+    with SQLiteStore(store) as s:
+        runtime.__dict__["store"] = s
+        app = create_app(runtime=runtime, config={"PRELOAD": False})
+        landing = app.test_client().get("/").get_data(as_text=True)
+    assert "<strong>1</strong> article ·" in landing and "1 passage" in landing
+    assert "1 passages" not in landing and "1 articles" not in landing
+
+
+def test_suggest_says_when_no_concept_matches(cli, tmp_path):
+    text = tmp_path / "t.txt"
+    text.write_text("Zebras graze quietly near the river delta at dawn.", encoding="utf-8")
+    result = cli("suggest", text)
+    assert result.exit_code == 0 and "No concept of the scheme matches this text" in \
+        result.output
+    assert "--threshold" in result.output
+
+
+def test_export_file_has_the_users_umask(cli, demo_store_dir, tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "graph.ttl"
+        result = cli("export", "--what", "concepts", "-o", out, "--store", demo_store_dir)
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644
+
+
+def test_ingest_prints_progress_lines_when_stderr_is_no_terminal(cli, tmp_path, monkeypatch):
+    from citegraph.commands import common
+
+    monkeypatch.setattr(common, "PROGRESS_EVERY", 0.0)  # a line after every file
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for n in range(3):
+        (corpus / f"note-{n}.txt").write_text(f"Note {n}\n\nChurn review number {n}.",
+                                              encoding="utf-8")
+    result = cli("ingest", corpus, "--store", tmp_path / "store")
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("ingest: ")]
+    assert [line.split(",")[0] for line in lines] == [
+        "ingest: 1/3 files", "ingest: 2/3 files", "ingest: 3/3 files"]

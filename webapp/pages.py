@@ -44,6 +44,12 @@ def short_concept_urls(endpoint, values):
         values["concept_id"] = short_id(values["concept_id"])
 
 
+@bp.app_template_filter("count_of")
+def count_of(n: int, noun: str) -> str:
+    """`{{ n|count_of("passage") }}`: 1 passage, 3 passages."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 LANDING_CONCEPTS = 12
 LANDING_ARTICLES = 6
 

@@ -5,7 +5,7 @@ import json
 
 import click
 
-from citegraph.commands.common import (EXIT_PARTIAL, fail, ontology_option, open_runtime,
+from citegraph.commands.common import (EXIT_PARTIAL, count_of, fail, ontology_option, open_runtime,
                                        store_option)
 
 
@@ -85,7 +85,7 @@ def suggest_command(store, limit, min_count, as_json):
         return
     if not suggestions:
         click.echo("No suggestions: no phrase outside the scheme's labels occurs in "
-                   f"{min_count} passages or more.")
+                   f"{count_of(min_count, 'passage')} or more.")
     for x in suggestions:
         click.echo(f"{x.count:5d}  {x.phrase}"
                    + (f"  (also: {'; '.join(x.variants)})" if x.variants else ""))

@@ -7,7 +7,7 @@ import sys
 import click
 
 from citegraph.commands.common import (EXIT_PARTIAL, EXIT_USAGE, fail, ontology_option, shown,
-                                       open_runtime, store_option)
+                                       open_runtime, progress, store_option)
 
 
 @click.command()
@@ -26,11 +26,9 @@ from citegraph.commands.common import (EXIT_PARTIAL, EXIT_USAGE, fail, ontology_
 def ingest(paths, store, as_json, ontology, replace, id_prefix, follow_symlinks):
     """Ingest files or folders (.txt, .md, .html, .jsonl).
 
-    An article's id is the file's path inside the folder given, without its extension
-    (a JSONL record's `_id`/`id`). A file whose id already holds an article from another
+    An article's id is the file's path inside the folder given, extension included
+    (notes/crm.md), or a JSONL record's `_id`/`id`. A file whose id already holds an article from another
     file is refused, naming both, unless --replace."""
-    from tqdm import tqdm
-
     from citegraph.ingest.pipeline import normalise_prefix
     from citegraph.ingest.readers import ReadError
 
@@ -43,8 +41,7 @@ def ingest(paths, store, as_json, ontology, replace, id_prefix, follow_symlinks)
     with runtime.store:
         runtime.sync_scheme()
         report = runtime.pipeline().ingest_paths(
-            list(paths), progress=lambda files: tqdm(files, desc="ingest", unit="file",
-                                                     disable=None, file=sys.stderr),
+            list(paths), progress=progress("ingest", "file"),
             replace=replace, id_prefix=id_prefix, follow_symlinks=follow_symlinks)
     for where, reason in report.failed:
         click.echo(f"citegraph: {shown(where)}: {shown(reason)}", err=True)

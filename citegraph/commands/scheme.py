@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from citegraph.commands.common import (EXIT_PARTIAL, open_runtime, require_store, settings,
+from citegraph.commands.common import (EXIT_PARTIAL, count_of, open_runtime, require_store, settings,
                                        shown, store_option)
 
 
@@ -58,7 +58,8 @@ def add_command(label, broader, alt, definition, lang, iri, scheme_file, store, 
     with runtime.store as s:
         runtime.sync_scheme()
         mentions = len(s.concept_mentions(added, 100_000))
-    click.echo(f"relinked the store: {mentions} passages mention it")
+    click.echo(f"relinked the store: {count_of(mentions, 'passage')} "
+               f"mention{'s' if mentions == 1 else ''} it")
 
 
 commands = [scheme_group]
