@@ -50,6 +50,22 @@ def count_of(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
+@bp.app_template_filter("readable_date")
+def readable_date(value) -> str:
+    """An ISO date or date-time as people write it: `3 May 2024`, `4 May 2024, 18:02`
+    (the machine form stays in the <time> element's datetime attribute); anything else as
+    it is."""
+    from datetime import datetime
+
+    text = str(value or "")
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    day = f"{when.day} {when:%B %Y}"
+    return day if len(text) <= 10 else f"{day}, {when:%H:%M}"
+
+
 LANDING_CONCEPTS = 12
 LANDING_ARTICLES = 6
 
@@ -116,7 +132,8 @@ def localised(response):
 @bp.get("/concepts")
 def concepts_page():
     order = reader_languages()
-    concepts = [(c, n, labels_in(c, order)) for c, n in runtime().store.list_concepts()]
+    concepts = sorted(((c, n, labels_in(c, order)) for c, n in runtime().store.list_concepts()),
+                      key=lambda row: (row[2].label.casefold(), row[2].label))  # a before B
     return localised(make_response(render_template("concepts.html", concepts=concepts)))
 
 
@@ -128,6 +145,9 @@ def concept_page(concept_id):
         abort(404, f"concept {concept_id!r}: not found")
     depth = 2 if request.args.get("depth") == "2" else 1
     card = concept_card(store, concept)
+    # a pair that shares passages less often than chance (NPMI <= 0) is no association
+    card["co_occurring"] = [c for c in card["co_occurring"]
+                            if c.get("npmi") is None or c["npmi"] > 0]
     for p in card["passages"]:
         p["segments"] = segments(p["text"], [(m["start"], m["end"], "mention")
                                              for m in p["mentions"]])
