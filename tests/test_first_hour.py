@@ -220,3 +220,35 @@ def test_ingest_prints_progress_lines_when_stderr_is_no_terminal(cli, tmp_path, 
     lines = [line for line in result.stderr.splitlines() if line.startswith("ingest: ")]
     assert [line.split(",")[0] for line in lines] == [
         "ingest: 1/3 files", "ingest: 2/3 files", "ingest: 3/3 files"]
+
+
+def test_scheme_add_writes_the_files_own_prefixed_names(cli, tmp_path):
+    """A scheme file that declares prefixes gets a block in its own style (cx:..., skos:...);
+    a file without them gets full IRIs; both load back as the same concept."""
+    from citegraph.ontology.scheme import SHIPPED, load_scheme
+
+    prefixed = tmp_path / "mine.ttl"
+    prefixed.write_text(SHIPPED.read_text(encoding="utf-8"), encoding="utf-8")
+    before = prefixed.read_text(encoding="utf-8")
+    result = cli("scheme", "add", "Journey orchestration", "--broader",
+                 "https://citegraph.org/scheme/cx/CustomerExperience", "--alt", "orchestration",
+                 "--scheme", prefixed, "--no-relink")
+    assert result.exit_code == 0, result.output
+    block = prefixed.read_text(encoding="utf-8")[len(before):]
+    assert "cx:JourneyOrchestration a skos:Concept ;" in block, block
+    assert "skos:broader cx:CustomerExperience" in block and "skos:inScheme cx:scheme" in block
+    assert "<https://" not in block and "<http://" not in block
+    added = load_scheme(prefixed).by_iri["https://citegraph.org/scheme/cx/JourneyOrchestration"]
+    assert added.broader == ["https://citegraph.org/scheme/cx/CustomerExperience"]
+
+    bare = tmp_path / "bare.ttl"
+    bare.write_text(
+        "<https://example.org/s> a <http://www.w3.org/2004/02/skos/core#ConceptScheme> .\n"
+        "<https://example.org/c/Churn> a <http://www.w3.org/2004/02/skos/core#Concept> ;\n"
+        "  <http://www.w3.org/2004/02/skos/core#prefLabel> \"churn\"@en ;\n"
+        "  <http://www.w3.org/2004/02/skos/core#inScheme> <https://example.org/s> .\n",
+        encoding="utf-8")
+    result = cli("scheme", "add", "Churn rate", "--broader", "https://example.org/c/Churn",
+                 "--scheme", bare, "--no-relink")
+    assert result.exit_code == 0, result.output
+    assert "<https://example.org/c/ChurnRate>" in bare.read_text(encoding="utf-8")
