@@ -147,3 +147,34 @@ def test_comment_dates_read_as_dates(page, server, embedder):
     assert all("T" not in t and not t[:4].isdigit() for t in texts), texts
     assert "2024-05-04T18:02:00+00:00" in [d.get_attribute("datetime") for d in dates]
     page.screenshot(path=str(SCREENSHOTS / f"comment-dates-{page.width}.png"), full_page=True)
+
+
+def test_depth_two_is_drawn_in_rings_with_weak_links_faded_and_labels_on_hover(page, server):
+    page.goto(f"{server.url}/concepts/ContactCenter?depth=2")
+    for _ in range(100):  # wait_for_function evaluates a string, which the page's CSP forbids
+        if page.evaluate("() => !!(window.citegraphExplorer && window.citegraphExplorer.cy"
+                         " && window.citegraphExplorer.cy.nodes().length > 10)"):
+            break
+        page.wait_for_timeout(200)
+    drawn = page.evaluate("""() => {
+      const ex = window.citegraphExplorer, cy = ex.cy, c = cy.getElementById(ex.center).position();
+      const nodes = cy.nodes().map(n => ({depth: ex.nodes[n.id()].depth,
+        r: Math.hypot(n.position().x - c.x, n.position().y - c.y), label: n.style('label'),
+        id: n.id()}));
+      const edges = cy.edges().map(e => ({weak: e.hasClass('weak'),
+        opacity: parseFloat(e.style('opacity'))}));
+      return {nodes, edges};
+    }""")
+    ring1 = [n["r"] for n in drawn["nodes"] if n["depth"] == 1]
+    ring2 = [n["r"] for n in drawn["nodes"] if n["depth"] >= 2]
+    assert ring1 and ring2 and max(ring1) < min(ring2)  # rings: depth 2 outside depth 1
+    assert all(n["label"] == "" for n in drawn["nodes"] if n["depth"] >= 2)
+    assert all(n["label"] for n in drawn["nodes"] if n["depth"] <= 1)
+    weak = [e["opacity"] for e in drawn["edges"] if e["weak"]]
+    strong = [e["opacity"] for e in drawn["edges"] if not e["weak"]]
+    assert weak and strong and max(weak) < min(strong)
+    outer = next(n["id"] for n in drawn["nodes"] if n["depth"] >= 2)
+    hovered = page.evaluate("""(id) => { const n = window.citegraphExplorer.cy.getElementById(id);
+      n.emit('mouseover'); return n.style('label'); }""", outer)
+    assert hovered  # the name shows on hover
+    page.screenshot(path=str(SCREENSHOTS / f"explorer-depth2-{page.width}.png"))
