@@ -64,3 +64,21 @@ def test_the_torch_backend_without_torch_is_one_line(tmp_path):
                           text=True, timeout=600)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
     assert "PyTorch is not installed" in proc.stderr
+
+
+def test_a_setup_step_says_what_and_how_long(tmp_path):
+    from conftest import REPO
+
+    step = REPO / "tools" / "setup" / "step.sh"
+    ok = subprocess.run(["bash", str(step), "installing nothing", "sh", "-c", "echo noise"],
+                        capture_output=True, text=True, timeout=60)
+    assert ok.returncode == 0
+    lines = ok.stdout.splitlines()
+    assert lines[0] == "setup: installing nothing ..."
+    assert lines[1].startswith("setup: installing nothing: done in ") and lines[1].endswith(" s")
+    assert "noise" not in ok.stdout + ok.stderr  # a quiet step's output stays aside
+    bad = subprocess.run(["bash", str(step), "failing", "sh", "-c", "echo why >&2; exit 3"],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 3
+    assert "why" in bad.stderr and "setup: failing: failed after" in bad.stderr
+    assert "(exit 3)" in bad.stderr
