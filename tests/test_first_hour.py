@@ -252,3 +252,17 @@ def test_scheme_add_writes_the_files_own_prefixed_names(cli, tmp_path):
                  "--scheme", bare, "--no-relink")
     assert result.exit_code == 0, result.output
     assert "<https://example.org/c/ChurnRate>" in bare.read_text(encoding="utf-8")
+
+
+def test_concept_lists_associations_only_as_co_occurring(cli, demo_store_dir, tmp_path):
+    import shutil
+
+    store = tmp_path / "store"
+    shutil.copytree(demo_store_dir, store)
+    assert cli("relink", "--store", store).exit_code == 0  # the shipped scheme, linked
+    data = json.loads(cli("concept", "accountability", "--json", "--store", store).output)
+    npmis = {c["label"]: c["npmi"] for c in data["co_occurring"]}
+    assert npmis["customer retention"] < 0 < npmis["customer analytics"]  # the data's facts
+    text = cli("concept", "accountability", "--store", store).output
+    line = next(ln for ln in text.splitlines() if ln.strip().startswith("co-occurring:"))
+    assert "customer analytics" in line and "customer retention" not in line

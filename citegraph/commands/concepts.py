@@ -54,9 +54,13 @@ def _print_concept(view: dict) -> None:
     if view["definition"]:
         click.echo(f"  {view['definition']}")
     for key in ("broader", "narrower", "related", "co_occurring"):
-        if view[key]:
+        # co-occurring: associations only; a pair sharing passages less often than chance
+        # (NPMI <= 0) is not one (the JSON keeps every pair with its scores)
+        refs = [r for r in view[key] if key != "co_occurring" or r.get("npmi") is None
+                or r["npmi"] > 0]
+        if refs:
             items = [r["label"] + (f" ({r['weight']:g})" if "weight" in r else "")
-                     for r in view[key]]
+                     for r in refs]
             click.echo(f"  {key.replace('_', '-')}: " + "; ".join(items))
     click.echo(f"  passages: {len(view['passages'])}")
     for r in view["passages"]:
