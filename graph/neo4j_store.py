@@ -14,7 +14,7 @@ from typing import Callable, Iterable, Iterator, Optional
 import numpy as np
 
 from citegraph.graph import cypher
-from citegraph.graph.analysis import analyse, analysed_text
+from citegraph.graph.analysis import MAX_QUERY_TERMS, analysed_text, query_terms
 from citegraph.graph.keyword import PostingsIndex
 from citegraph.graph.base import GraphStore, StoreError
 from citegraph.graph.cooccurrence import (CoOccurrence, CoOccurrenceCounts, co_occurrence,
@@ -42,9 +42,9 @@ def lucene_query(text: str) -> str:
 
     Words are lower-cased so that AND/OR/NOT stay words, and every special character is
     escaped; the result is passed as a parameter, never written into Cypher."""
-    words = dict.fromkeys(
+    words = list(dict.fromkeys(
         "".join("\\" + ch if ch in _LUCENE_SPECIAL else ch for ch in word.lower())
-        for word in text.split())
+        for word in text.split()))[:MAX_QUERY_TERMS]  # Lucene refuses over 1024 clauses
     if not words:
         return ""
     terms = " OR ".join(words)
@@ -392,7 +392,7 @@ class Neo4jStore(GraphStore):
         if k <= 0:
             return []
         self._sync_keywords()
-        found = self._keywords.search(list(dict.fromkeys(analyse(query))), k)
+        found = self._keywords.search(query_terms(query), k)
         if found is None:
             return self.fulltext_search(query, k)
         return [Hit(self._keyword_ids[int(key)], float(score))

@@ -588,6 +588,8 @@ def read_file(path: Path, root: Path | None,
         raise Skipped("symlink to outside the folder: not followed (--follow-symlinks "
                       "follows it)")
     suffix = path.suffix.lower()
+    if not path.exists() and not path.is_symlink():  # a mistyped name, not a broken link
+        raise ReadError("no such file or folder")
     if path.is_dir():
         raise ReadError("folder could not be read")
     reader = READERS.get(suffix)

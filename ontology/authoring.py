@@ -7,12 +7,11 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Mapping, Optional, Sequence
 
 from citegraph.ontology.scheme import SHIPPED, SchemeError, load_scheme
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 def mint_iri(label: str, namespace: str, taken: set[str]) -> str:
@@ -30,20 +29,39 @@ def namespace_of(iri: str) -> str:
     return iri[:cut + 1]
 
 
+# a local name written after a prefix: a safe subset of Turtle's PN_LOCAL (no dots, no
+# escapes), so a prefixed name is only used where it reads back as the same IRI
+_LOCAL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
+
+
+def file_prefixes(path: str | Path) -> dict[str, str]:
+    """namespace IRI -> prefix, for the prefixes the Turtle file itself declares."""
+    from rdflib import Graph
+
+    graph = Graph(bind_namespaces="none")
+    graph.parse(str(path), format="turtle")
+    return {str(namespace): prefix for prefix, namespace in graph.namespaces()}
+
+
 def concept_block(iri: str, label: str, scheme_iri: str, broader: Sequence[str] = (),
                   alt: Sequence[str] = (), definition: Optional[str] = None,
-                  lang: str = "en") -> str:
-    """The concept as Turtle with full IRIs (it relies on none of the file's prefixes);
-    literals and IRIs are written by rdflib, so quotes and escapes are always right."""
+                  lang: str = "en", prefixes: Mapping[str, str] = {}) -> str:
+    """The concept as Turtle, with the file's own prefixed names where `prefixes` (namespace
+    -> prefix, file_prefixes) has one for an IRI, else the full IRI; literals and IRIs are
+    written by rdflib, so quotes and escapes are always right."""
     from rdflib import Literal, URIRef
 
     def ref(value: str) -> str:
+        for namespace in sorted(prefixes, key=len, reverse=True):
+            local = value[len(namespace):]
+            if value.startswith(namespace) and _LOCAL_NAME.match(local):
+                return f"{prefixes[namespace]}:{local}"
         return URIRef(value).n3()
 
     def text(value: str) -> str:
         return Literal(value, lang=lang or None).n3()
 
-    lines = [f"{ref(iri)} {ref(RDF_TYPE)} {ref(SKOS + 'Concept')} ;",
+    lines = [f"{ref(iri)} a {ref(SKOS + 'Concept')} ;",
              f"    {ref(SKOS + 'prefLabel')} {text(label)} ;"]
     lines += [f"    {ref(SKOS + 'altLabel')} {text(a)} ;" for a in alt]
     if definition:
@@ -77,7 +95,7 @@ def add_concept(path: str | Path, label: str, broader: Sequence[str] = (),
         raise SchemeError(f"--iri {iri}: already a concept of {path}")
     original = path.read_text(encoding="utf-8")
     joined = original + ("" if original.endswith("\n") else "\n") + "\n" + concept_block(
-        iri, label.strip(), scheme.iri, broader, alt, definition, lang)
+        iri, label.strip(), scheme.iri, broader, alt, definition, lang, file_prefixes(path))
     handle, candidate = tempfile.mkstemp(prefix=".scheme-", suffix=".ttl", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:

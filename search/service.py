@@ -17,7 +17,10 @@ from citegraph.search.retrievers import Query, Retriever
 from citegraph.settings import Settings
 
 MAX_K = 100  # results a query may ask for (evaluation asks for 100)
-MAX_QUESTION_CHARS = 1000
+# A question may be a whole paragraph (query by example: "passages like this one"): the
+# model reads its first 256 tokens and BM25 its first 256 distinct terms
+# (graph/analysis.py), so a long question costs no more than a bounded one.
+MAX_QUESTION_CHARS = 20_000
 
 
 class SearchError(CitegraphError):

@@ -20,7 +20,7 @@ FOLDERS = {"citegraph": "citegraph", "graph": "citegraph.graph", "ingest": "cite
 LAYERS = [
     ["citegraph.errors"],
     ["citegraph.settings"],
-    ["citegraph.text", "citegraph.graph"],
+    ["citegraph.text", "citegraph.graph", "citegraph.bert_graph"],
     ["citegraph.ontology", "citegraph.embedding"],
     ["citegraph.ingest", "citegraph.search"],
     ["citegraph.evaluation", "citegraph.runtime"],

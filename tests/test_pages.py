@@ -56,7 +56,9 @@ def test_search_page_shows_answer_citations_highlights_and_links(server):
 
 
 def test_bad_question_is_a_400_page_not_a_crash(server):
-    text = page(server, "/?q=" + "a" * 10_000, status=400)
+    from citegraph.search.service import MAX_QUESTION_CHARS
+
+    text = page(server, "/?q=" + "a" * (MAX_QUESTION_CHARS + 1), status=400)
     assert 'class="error"' in text and "q:" in text
     page(server, "/?q=ok&k=0", status=400)
 

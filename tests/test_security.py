@@ -168,7 +168,9 @@ def test_injection_strings_through_every_parameter(server):
 # --- limits -------------------------------------------------------------------------------
 def test_query_and_body_length_limits(server):
     url, runtime = server
-    status, _, _ = call(url + "/api/search?q=" + "a" * 1001)
+    from citegraph.search.service import MAX_QUESTION_CHARS
+
+    status, _, _ = call(url + "/api/search?q=" + "a" * (MAX_QUESTION_CHARS + 1))
     assert status == 400
     status, _, _ = call(url + "/api/search?q=analytics&k=100000")
     assert status == 400

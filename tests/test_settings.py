@@ -75,8 +75,13 @@ def test_the_cli_reads_a_config_file_and_reports_a_bad_one_in_one_line(tmp_path,
     config.write_text(f'store = "{store}"\n', encoding="utf-8")
     monkeypatch.delenv("CITEGRAPH_STORE", raising=False)
     result = CliRunner().invoke(main, ["--config", str(config), "stats", "--json"])
+    assert result.exit_code == 2 and str(store) in result.stderr  # the config's store, not there
+    from citegraph.graph.sqlite_store import SQLiteStore
+
+    SQLiteStore(store).close()
+    result = CliRunner().invoke(main, ["--config", str(config), "stats", "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["articles"] == 0 and store.is_dir()
+    assert json.loads(result.stdout)["articles"] == 0
     config.write_text("threads = -4\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["--config", str(config), "stats"])
     assert result.exit_code == 2

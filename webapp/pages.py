@@ -41,6 +41,28 @@ def short_concept_urls(endpoint, values):
         values["concept_id"] = short_id(values["concept_id"])
 
 
+@bp.app_template_filter("count_of")
+def count_of(n: int, noun: str) -> str:
+    """`{{ n|count_of("passage") }}`: 1 passage, 3 passages."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+@bp.app_template_filter("readable_date")
+def readable_date(value) -> str:
+    """An ISO date or date-time as people write it: `3 May 2024`, `4 May 2024, 18:02`
+    (the machine form stays in the <time> element's datetime attribute); anything else as
+    it is."""
+    from datetime import datetime
+
+    text = str(value or "")
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    day = f"{when.day} {when:%B %Y}"
+    return day if len(text) <= 10 else f"{day}, {when:%H:%M}"
+
+
 LANDING_CONCEPTS = 12
 LANDING_ARTICLES = 6
 
@@ -107,7 +129,8 @@ def localised(response):
 @bp.get("/concepts")
 def concepts_page():
     order = reader_languages()
-    concepts = [(c, n, labels_in(c, order)) for c, n in runtime().store.list_concepts()]
+    concepts = sorted(((c, n, labels_in(c, order)) for c, n in runtime().store.list_concepts()),
+                      key=lambda row: (row[2].label.casefold(), row[2].label))  # a before B
     return localised(make_response(render_template("concepts.html", concepts=concepts)))
 
 
@@ -119,6 +142,9 @@ def concept_page(concept_id):
         abort(404, f"concept {concept_id!r}: not found")
     depth = 2 if request.args.get("depth") == "2" else 1
     card = concept_card(store, concept).as_dict()
+    # a pair that shares passages less often than chance (NPMI <= 0) is no association
+    card["co_occurring"] = [c for c in card["co_occurring"]
+                            if c.get("npmi") is None or c["npmi"] > 0]
     for p in card["passages"]:
         p["segments"] = segments(p["text"], [(m["start"], m["end"], "mention")
                                              for m in p["mentions"]])
@@ -182,3 +208,14 @@ def article_page(article_id):
     url = card["url"]
     safe_url = url if url.lower().startswith(("http://", "https://")) else ""
     return render_template("article.html", article=card, sections=sections, url=safe_url)
+
+
+@bp.get("/api/docs")
+def api_docs_page():
+    """The API's interactive docs: Swagger UI (from npm at set-up, served from
+    static/vendor/) over /api/openapi.json; without it, a link to the document."""
+    from pathlib import Path
+
+    vendor = Path(current_app.static_folder) / "vendor"
+    drawn = all((vendor / name).is_file() for name in ("swagger-ui-bundle.js", "swagger-ui.css"))
+    return render_template("api_docs.html", drawn=drawn)

@@ -14,6 +14,8 @@ from citegraph.ingest.readers import (MAX_ARTICLE_CHARS, MAX_ID_CHARS, MAX_TITLE
 from citegraph.graph.listing import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, SORTS as ARTICLE_SORTS
 from citegraph.ingest.linker import SUGGEST_LIMIT, SUGGEST_THRESHOLD
 from citegraph.search.service import MAX_K, MAX_QUESTION_CHARS as MAX_QUERY_CHARS
+
+MAX_SUGGEST_CHARS = 1000  # the text /api/suggest reads (a question may be longer: a paragraph)
 from citegraph.webapp.export import formats as export_formats
 
 
@@ -82,7 +84,7 @@ NOT_BLANK = r"^\s*\S"
 
 
 class SuggestIn(Schema):
-    text = String(required=True, validate=[Length(1, MAX_QUERY_CHARS), valid_unicode,
+    text = String(required=True, validate=[Length(1, MAX_SUGGEST_CHARS), valid_unicode,
                                            Regexp(NOT_BLANK, error="must not be blank")],
                   metadata={"description": "The text to find concepts for."})
     limit = Integer(load_default=SUGGEST_LIMIT, validate=Range(1, 100),

@@ -7,7 +7,7 @@ import json
 
 import click
 
-from citegraph.commands.common import open_runtime, store_option
+from citegraph.commands.common import count_of, open_runtime, store_option
 from citegraph.graph.listing import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, SORTS, article_listing
 
 
@@ -36,7 +36,8 @@ def articles_command(store, as_json, sort, limit, offset):
         click.echo(f"{a['passages']:5d}  {a['id']}  {a['title']}" + (f"  ({extra})" if extra else ""))
     shown = len(listing["articles"])
     first = offset + 1 if shown else 0
-    click.echo(f"{first}-{offset + shown} of {listing['total']} articles (--offset, --limit)")
+    click.echo(f"{first}-{offset + shown} of {count_of(listing['total'], 'article')} "
+               "(--offset, --limit)")
 
 
 commands = [articles_command]

@@ -2,18 +2,23 @@
 from __future__ import annotations
 
 import json
+from typing import Iterator
 
 import click
 
-from citegraph.commands.common import fail, open_runtime, store_option
+from citegraph.commands.common import EXIT_PARTIAL, fail, open_runtime, shown, store_option
 from citegraph.search.factory import MODES
 from citegraph.search.filters import FilterError
 from citegraph.search.results import SearchResult
-from citegraph.search.service import MAX_K
+from citegraph.search.service import MAX_K, SearchError
 
 
-def read_queries(path: str) -> list[tuple[str, str]]:
-    queries = []
+EXPECTED = "expected a JSON object with '_id' or 'id' and 'text'"
+
+
+def read_queries(path: str) -> Iterator[tuple[int, str, str] | tuple[int, None, str]]:
+    """(line number, query id, text) per query line of a JSONL file; a line that is no
+    such query gives (line number, None, why), so that the batch goes on without it."""
     try:
         lines = open(path, encoding="utf-8").read().splitlines()
     except (OSError, UnicodeDecodeError) as exc:
@@ -25,12 +30,15 @@ def read_queries(path: str) -> list[tuple[str, str]]:
             record = json.loads(line)
             qid = record.get("_id", record.get("id"))
             text = record["text"]
-        except (json.JSONDecodeError, KeyError, AttributeError):
-            fail(f"{path}:{number}: expected a JSON object with '_id' or 'id' and 'text'")
-        if qid is None or not isinstance(text, str):
-            fail(f"{path}:{number}: expected a JSON object with '_id' or 'id' and 'text'")
-        queries.append((str(qid), text))
-    return queries
+        except (json.JSONDecodeError, KeyError, AttributeError, RecursionError):
+            yield number, None, EXPECTED
+            continue
+        if qid is None or isinstance(qid, (dict, list)) or not isinstance(text, str):
+            yield number, None, EXPECTED
+        elif not text.strip():
+            yield number, None, "'text' is empty"
+        else:
+            yield number, str(qid), text
 
 
 @click.command()
@@ -64,16 +72,37 @@ def ask(question, store, k, as_json, queries, mode, concept, article, since, unt
         except FilterError as exc:
             fail(str(exc))
         if queries:
-            for qid, text in read_queries(queries):
-                result = service.search(text, k, with_answer=False, filters=criteria,
-                                        explain=explain).to_dict()
-                click.echo(json.dumps({"query_id": qid, "results": result["results"]}))
+            failed = answer_queries(service, queries, k, criteria, explain)
+            if failed:
+                click.echo(f"citegraph: {queries}: {failed} of the queries not answered "
+                           "(named above)", err=True)
+                raise SystemExit(EXIT_PARTIAL)
             return
         result = service.search(question, k, filters=criteria, explain=explain)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
         return
     print_answer(result)
+
+
+def answer_queries(service, path: str, k: int, criteria, explain: bool) -> int:
+    """One JSON line of results per good query of the file; a bad line or a query the
+    service refuses is named on stderr and the batch goes on. The number not answered."""
+    failed = 0
+    for number, qid, text in read_queries(path):
+        reason = text if qid is None else None
+        if qid is not None:
+            try:
+                result = service.search(text, k, with_answer=False, filters=criteria,
+                                        explain=explain).to_dict()
+                click.echo(json.dumps({"query_id": qid, "results": result["results"]}))
+            except SearchError as exc:
+                reason = str(exc)
+        if reason is not None:
+            failed += 1
+            where = f"{path}:{number}" + (f" (query {qid})" if qid is not None else "")
+            click.echo(f"citegraph: {shown(where)}: {shown(reason)}", err=True)
+    return failed
 
 
 def print_answer(result: SearchResult) -> None:

@@ -3,9 +3,11 @@ settings the `citegraph` group loaded once (citegraph/settings.py)."""
 from __future__ import annotations
 
 import sys
+import time
 
 import click
 
+from citegraph.graph.factory import store_exists
 from citegraph.runtime import Runtime
 from citegraph.settings import Settings
 
@@ -22,6 +24,42 @@ def shown(text) -> str:
         return text
     return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
                    for ch in text)
+
+
+def count_of(n: int, noun: str) -> str:
+    """`1 passage`, `3 passages`: a count with its noun in the right number."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+# Seconds between two progress lines when standard error is not a terminal (a log, CI)
+PROGRESS_EVERY = 30.0
+
+
+def progress(desc: str, unit: str):
+    """What a long command wraps its items in: tqdm's bar on a terminal; elsewhere, where a
+    bar would be one endless line, a line every PROGRESS_EVERY seconds (`ingest: 40/120
+    files, 1 min 10 s`)."""
+    def wrap(items):
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            return tqdm(items, desc=desc, unit=unit, file=sys.stderr)
+        return _periodic(items, desc, unit)
+    return wrap
+
+
+def _periodic(items, desc: str, unit: str):
+    total = len(items) if hasattr(items, "__len__") else None
+    start = last = time.monotonic()
+    for done, item in enumerate(items, start=1):
+        yield item
+        now = time.monotonic()
+        if now - last >= PROGRESS_EVERY:
+            last = now
+            minutes, seconds = divmod(int(now - start), 60)
+            took = f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
+            of = f"/{total}" if total is not None else ""
+            click.echo(f"{desc}: {done}{of} {unit}s, {took}", err=True)
 
 
 def fail(message: str, code: int = EXIT_USAGE):
@@ -46,6 +84,20 @@ def settings(**options) -> Settings:
     return (loaded if isinstance(loaded, Settings) else Settings()).but(**options)
 
 
-def open_runtime(readonly: bool = False, **options) -> Runtime:
-    """`readonly`: the command only reads the store, which is opened read-only."""
-    return Runtime(settings(**options), readonly=readonly)
+def require_store(spec: str) -> None:
+    """A command that reads a store fails (exit 2) when there is none at `spec`: a mistyped
+    --store or the wrong working folder must not answer from a new, empty store. Only
+    `ingest` and `import` make one."""
+    if not store_exists(spec):
+        fail(f"store {spec}: no Citegraph store there (check --store or the working "
+             "folder; `citegraph ingest PATH --store DIR` makes one)")
+
+
+def open_runtime(readonly: bool = False, must_exist: bool | None = None,
+                 **options) -> Runtime:
+    """`readonly`: the command only reads the store, which is opened read-only.
+    `must_exist` (default: `readonly`): the store must be there already (require_store)."""
+    runtime = Runtime(settings(**options), readonly=readonly)
+    if readonly if must_exist is None else must_exist:
+        require_store(runtime.settings.store)
+    return runtime

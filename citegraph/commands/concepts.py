@@ -5,7 +5,7 @@ import json
 
 import click
 
-from citegraph.commands.common import (EXIT_PARTIAL, fail, open_runtime,
+from citegraph.commands.common import (EXIT_PARTIAL, count_of, fail, open_runtime,
                                        store_option)
 
 
@@ -54,9 +54,13 @@ def _print_concept(view: dict) -> None:
     if view["definition"]:
         click.echo(f"  {view['definition']}")
     for key in ("broader", "narrower", "related", "co_occurring"):
-        if view[key]:
+        # co-occurring: associations only; a pair sharing passages less often than chance
+        # (NPMI <= 0) is not one (the JSON keeps every pair with its scores)
+        refs = [r for r in view[key] if key != "co_occurring" or r.get("npmi") is None
+                or r["npmi"] > 0]
+        if refs:
             items = [r["label"] + (f" ({r['weight']:g})" if "weight" in r else "")
-                     for r in view[key]]
+                     for r in refs]
             click.echo(f"  {key.replace('_', '-')}: " + "; ".join(items))
     click.echo(f"  passages: {len(view['passages'])}")
     for r in view["passages"]:
@@ -85,7 +89,7 @@ def suggest_command(store, limit, min_count, as_json):
         return
     if not suggestions:
         click.echo("No suggestions: no phrase outside the scheme's labels occurs in "
-                   f"{min_count} passages or more.")
+                   f"{count_of(min_count, 'passage')} or more.")
     for x in suggestions:
         click.echo(f"{x.count:5d}  {x.phrase}"
                    + (f"  (also: {'; '.join(x.variants)})" if x.variants else ""))
@@ -109,7 +113,7 @@ def relink_command(store, ontology, force):
     from citegraph.ontology.sync import relink
 
     scheme = load_scheme(ontology) if ontology else None  # a bad one fails before the store
-    runtime = open_runtime(store=store)
+    runtime = open_runtime(store=store, must_exist=True)
     with runtime.store as s:
         if scheme is not None:
             relinked = runtime.load_scheme(scheme, force=force).any

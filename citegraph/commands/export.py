@@ -10,7 +10,8 @@ from pathlib import Path
 
 import click
 
-from citegraph.commands.common import EXIT_USAGE, fail, open_runtime, shown, store_option
+from citegraph.commands.common import (EXIT_USAGE, count_of, fail, open_runtime, shown,
+                                       store_option)
 from citegraph.errors import CitegraphError
 from citegraph.graph.rdf_describe import WHAT
 from citegraph.graph.rdf_export import FORMATS, ExportError, iter_export, write_chunks
@@ -34,7 +35,7 @@ from citegraph.graph.rdf_vocab import BASE_IRI_KEY, VocabularyError, store_base_
               help="Carry passage and sentence vectors, so import need not embed again.")
 def export(store, fmt, output, what, base_iri, with_embeddings):
     """Export the graph: Turtle, JSON-LD, N-Triples or passages as JSON Lines."""
-    runtime = open_runtime(store=store, base_iri=base_iri)
+    runtime = open_runtime(store=store, base_iri=base_iri, must_exist=True)
     base_iri = runtime.settings.base_iri
     with runtime.open_store(runtime.settings.store, readonly=True) as source:
         if not base_iri and source.meta_value(BASE_IRI_KEY) is None:
@@ -65,6 +66,15 @@ def _mint_base_iri(runtime) -> str | None:
         return None
 
 
+def _mode_for(output: Path) -> int:
+    try:
+        return output.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def _write_file(chunks, output: Path) -> None:
     """The export goes to a temporary file beside OUTPUT, renamed over it once whole: an
     export that fails half-way (disk full, a store error) leaves OUTPUT as it was."""
@@ -74,6 +84,9 @@ def _write_file(chunks, output: Path) -> None:
     except OSError as exc:
         fail(f"{shown(output)}: {exc.strerror or exc}")
     try:
+        # mkstemp makes the file 0600; the export gets the mode any new file of the user's
+        # gets (0666 less the umask), or the mode of the file it replaces
+        os.chmod(handle, _mode_for(output))
         with open(handle, "w", encoding="utf-8", newline="\n") as out:
             write_chunks(chunks, out)
         os.replace(partial, output)
@@ -103,8 +116,10 @@ def import_(file, store, fmt, as_json):
     if as_json:
         click.echo(json.dumps(summary))
     else:
-        click.echo("imported: {concepts} concepts, {articles} articles, {passages} passages "
-                   "({embedded} embedded again), {mentions} mentions".format(**summary))
+        click.echo("imported: {}, {}, {} ({} embedded again), {}".format(
+            count_of(summary["concepts"], "concept"), count_of(summary["articles"], "article"),
+            count_of(summary["passages"], "passage"), summary["embedded"],
+            count_of(summary["mentions"], "mention")))
 
 
 commands = [export, import_]

@@ -7,7 +7,7 @@ import sys
 import click
 
 from citegraph.commands.common import (EXIT_PARTIAL, EXIT_USAGE, fail, ontology_option, shown,
-                                       open_runtime, store_option)
+                                       open_runtime, progress, store_option)
 
 
 @click.command()
@@ -36,11 +36,9 @@ def ingest(paths, store, as_json, ontology, replace, id_prefix, follow_symlinks,
     """Ingest files or folders (.txt, .md, .html, .jsonl, .pdf, .docx) and URLs (a web page, an
     RSS/Atom feed: every entry's page, a sitemap: every page in it).
 
-    An article's id is the file's path inside the folder given, without its extension
-    (a JSONL record's `_id`/`id`). A file whose id already holds an article from another
+    An article's id is the file's path inside the folder given, extension included
+    (notes/crm.md), or a JSONL record's `_id`/`id`. A file whose id already holds an article from another
     file is refused, naming both, unless --replace."""
-    from tqdm import tqdm
-
     from citegraph.ingest.fetch import Fetcher, FetchLimits
     from citegraph.ingest.pipeline import IngestReport, normalise_prefix
     from citegraph.ingest.web import DEFAULT_LIMIT, WebIngest, is_url
@@ -60,8 +58,7 @@ def ingest(paths, store, as_json, ontology, replace, id_prefix, follow_symlinks,
         urls = [p for p in paths if is_url(p)]
         pipeline = runtime.pipeline()
         report = pipeline.ingest_paths(
-            files, progress=lambda files: tqdm(files, desc="ingest", unit="file",
-                                               disable=None, file=sys.stderr),
+            files, progress=progress("ingest", "file"),
             replace=replace, id_prefix=id_prefix, follow_symlinks=follow_symlinks) \
             if files else IngestReport()
         if urls:
@@ -102,7 +99,7 @@ def stats(store, as_json):
 @store_option
 def delete(article_id, store):
     """Delete an article with its passages and mentions."""
-    with open_runtime(store=store).store as s:
+    with open_runtime(store=store, must_exist=True).store as s:
         if not s.delete_article(article_id):
             fail(f"article {article_id!r}: not in the store", EXIT_PARTIAL)
     click.echo(f"deleted {article_id}")

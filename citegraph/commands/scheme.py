@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from citegraph.commands.common import EXIT_PARTIAL, open_runtime, shown, store_option
+from citegraph.commands.common import (EXIT_PARTIAL, count_of, open_runtime, require_store, settings,
+                                       shown, store_option)
 
 
 @click.group("scheme")
@@ -103,6 +104,8 @@ def add_command(label, broader, alt, definition, lang, iri, scheme_file, store, 
     from citegraph.ontology.authoring import add_concept
     from citegraph.ontology.scheme import load_scheme
 
+    if not no_relink:  # the file is left alone when the store to relink is not there
+        require_store(settings(store=store).store)
     added = add_concept(scheme_file, label, broader, alt, definition, lang, iri)
     click.echo(f"added <{added}> to {scheme_file}")
     if no_relink:
@@ -113,7 +116,8 @@ def add_command(label, broader, alt, definition, lang, iri, scheme_file, store, 
         counts = s.stats()
         mentions = len(s.concept_mentions(added, 100_000))
     _report_load(scheme_file, change, counts)
-    click.echo(f"relinked the store: {mentions} passages mention it")
+    click.echo(f"relinked the store: {count_of(mentions, 'passage')} "
+               f"mention{'s' if mentions == 1 else ''} it")
 
 
 commands = [scheme_group]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from citegraph.commands.common import fail, settings, store_option
+from citegraph.commands.common import fail, require_store, settings, store_option
 
 
 @click.command()
@@ -22,6 +22,8 @@ def serve(host, port, store, threads):
     from citegraph.webapp.server import serve_forever
 
     chosen = settings(store=store, server_threads=threads)
+    require_store(chosen.store)
+    _check_port(host, port)  # before the model loads, not a minute later
     if not chosen.threads:
         chosen = chosen.but(threads=1)  # torch threads per query (see above)
     app = create_app(chosen)
@@ -32,6 +34,24 @@ def serve(host, port, store, threads):
         serve_forever(app, host, port, chosen.server_threads)
     except OSError as exc:
         fail(f"--port {port}: {exc.strerror or exc}")
+
+
+def _check_port(host: str, port: int) -> None:
+    """Fail (exit 2) when the port cannot be listened on, as waitress binds it (address
+    reuse on, so a port in TIME_WAIT is free)."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        fail(f"--host {host}: {exc.strerror or exc}")
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            fail(f"--port {port}: {exc.strerror or exc}")
 
 
 commands = [serve]

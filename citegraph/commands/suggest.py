@@ -45,6 +45,10 @@ def suggest_command(file, limit, threshold, as_json, ontology):
     if as_json:
         click.echo(json.dumps({"results": results}, ensure_ascii=False))
         return
+    if not results:
+        click.echo("No concept of the scheme matches this text (none scores "
+                   f"{SUGGEST_THRESHOLD if threshold is None else threshold:g} or more; "
+                   "--threshold sets the lowest score shown).")
     for r in results:
         click.echo(f"{r['score']:.3f}  {r['label']}  <{r['iri']}>")
 

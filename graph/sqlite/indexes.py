@@ -8,7 +8,7 @@ from typing import Optional
 
 import numpy as np
 
-from citegraph.graph.analysis import analyse, match_expression
+from citegraph.graph.analysis import match_expression, query_terms
 from citegraph.graph.base import KeywordSearch, VectorSearch
 from citegraph.graph.keyword import PostingsIndex
 from citegraph.graph.models import EMBEDDING_DIM as DIM, Hit
@@ -97,7 +97,7 @@ class SQLiteIndexes(SQLiteConnection, VectorSearch, KeywordSearch):
         """BM25 over title (weight TITLE_WEIGHT) and body, from the in-memory index; the
         FTS5 table answers the rare query the index cannot answer exactly."""
         self._sync_index()
-        found = self._keywords.search(list(dict.fromkeys(analyse(query))), k)
+        found = self._keywords.search(query_terms(query), k)
         if found is None:
             return self.fts_keyword_search(query, k)
         return self._hits(found[0].tolist(), found[1].tolist())

@@ -181,7 +181,10 @@
           "width": "data(size)", "height": "data(size)",
           "background-color": "#e8f0fa", "border-width": 2, "border-color": "#0b5cad"}},
         {selector: "node.depth-2, node.depth-3, node.depth-4", style: {
-          "background-color": "#f4f6f9", "border-color": "#8796a8", "color": "#3b4450"}},
+          "background-color": "#f4f6f9", "border-color": "#8796a8", "color": "#3b4450",
+          // the outer ring's names would cover each other: each shows on hover
+          "label": ""}},
+        {selector: "node.hover, node:selected, node.expanded", style: {"label": "data(label)"}},
         {selector: "node.expanded", style: {"border-width": 4, "background-color": "#cfe0f5"}},
         {selector: "node.center", style: {
           "background-color": "#0b5cad", "border-color": "#073b70", "font-weight": "bold",
@@ -195,6 +198,8 @@
         {selector: "edge.related", style: {"line-style": "dashed"}},
         // links between two neighbours recede, so the centre's own links read first
         {selector: "edge.peripheral", style: {"opacity": 0.35}},
+        // a weak association (one shared passage, or NPMI under WEAK_NPMI) barely shows
+        {selector: "edge.weak", style: {"opacity": 0.12}},
         {selector: "edge.hover, edge:selected", style: {
           "opacity": 1, "label": "data(caption)", "font-size": 11, "color": "#1d232b",
           "text-background-color": "#fff8e6", "text-background-opacity": 1,
@@ -227,7 +232,11 @@
     this.cy.on("tap", "edge", function (ev) { self.showEdge(self.edges[ev.target.id()]); });
     this.cy.on("mouseover", "edge", function (ev) { ev.target.addClass("hover"); });
     this.cy.on("mouseout", "edge", function (ev) { ev.target.removeClass("hover"); });
-    this.cy.on("mouseover", "node", function () { self.canvas.style.cursor = "pointer"; });
+    this.cy.on("mouseover", "node", function (ev) {
+      ev.target.addClass("hover");
+      self.canvas.style.cursor = "pointer";
+    });
+    this.cy.on("mouseout", "node", function (ev) { ev.target.removeClass("hover"); });
     this.cy.on("mouseout", "node", function () { self.canvas.style.cursor = ""; });
     window.citegraphExplorer = this; // for the browser tests
   };
@@ -242,6 +251,13 @@
     var count = e.count !== undefined ? e.count : e.weight;
     return "NPMI " + (e.npmi !== undefined ? e.npmi.toFixed(2) : "–") + " · " + count +
       " passage" + (count === 1 ? "" : "s");
+  }
+
+  var WEAK_NPMI = 0.1;
+  function isWeak(e) {
+    if (e.kind !== "co-occurs") return false;
+    var count = e.count !== undefined ? e.count : e.weight;
+    return count <= 1 || (e.npmi !== undefined && e.npmi < WEAK_NPMI);
   }
 
   function nodeSize(n) {
@@ -277,7 +293,8 @@
         if (cy.getElementById(e.key).empty()) {
           cy.add({group: "edges", classes: e.kind.replace(/[^a-z-]/g, "") +
                     (e.type === "broader" ? " hierarchy" : "") +
-                    (e.source !== self.center && e.target !== self.center ? " peripheral" : ""),
+                    (e.source !== self.center && e.target !== self.center ? " peripheral" : "") +
+                    (isWeak(e) ? " weak" : ""),
                   data: {id: e.key, source: e.source, target: e.target, width: edgeWidth(e),
                          colour: COLOURS[e.kind], caption: caption(e)}});
         }
@@ -288,10 +305,24 @@
   };
 
   Explorer.prototype.layout = function (fresh) {
-    var count = this.cy.nodes().length;
+    var self = this, count = this.cy.nodes().length;
     // a crowded graph gets a taller canvas rather than smaller gaps
     this.canvas.classList.toggle("explorer-canvas-large", count > 25);
     this.cy.resize();
+    var deepest = Math.max.apply(null, this.cy.nodes().map(function (n) {
+      return self.nodes[n.id()].depth;
+    }));
+    if (fresh && deepest >= 2) {
+      // depth 2: rings around the centre, one per depth (a force layout of 40 concepts and
+      // their links was a hairball), strongest-tied concepts first round each ring
+      this.cy.layout({
+        name: "concentric", fit: true, padding: 30, animate: false, startAngle: -Math.PI / 2,
+        minNodeSpacing: 14, nodeDimensionsIncludeLabels: false,
+        concentric: function (node) { return 10 - Math.min(self.nodes[node.id()].depth, 9); },
+        levelWidth: function () { return 1; }
+      }).run();
+      return;
+    }
     this.cy.layout({
       name: "cose", animate: !fresh, animationDuration: 400, randomize: fresh,
       // start in the canvas's own shape, so that the drawing fills its width
