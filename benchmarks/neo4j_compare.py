@@ -29,7 +29,7 @@ sys.path.insert(0, str(REPO))
 
 
 def neo4j_store(uri: str):
-    from citegraph.graph.neo4j_store import Neo4jStore
+    from citegraph.graph.neo4j import Neo4jStore
 
     return Neo4jStore.connect(uri, os.environ.get("NEO4J_USER", "neo4j"),
                               os.environ.get("NEO4J_PASSWORD"))

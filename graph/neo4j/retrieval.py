@@ -1,0 +1,105 @@
+"""Retrieval on Neo4j: vectors through Neo4j's own vector index, keywords through an
+in-memory postings index kept in step with the graph (graph/keyword), which scores exactly
+as the embedded store does."""
+from __future__ import annotations
+
+import threading
+from typing import Optional
+
+import numpy as np
+
+from citegraph.graph import cypher
+from citegraph.graph.analysis import analyse, analysed_text
+from citegraph.graph.keyword import PostingsIndex
+from citegraph.graph.models import Hit
+from citegraph.graph.neo4j.records import floats
+from citegraph.graph.neo4j.session import Neo4jSession
+
+VECTOR_CANDIDATES = 100  # the vector index is always asked for at least this many
+SYNC_PAGE = 5000  # passages read a page at a time into the keyword index
+
+# Lucene's query syntax characters, escaped so that a user's words stay words
+_LUCENE_SPECIAL = set('\\+-!():^[]"{}~*?|&/')
+
+
+def lucene_query(text: str) -> str:
+    """A Lucene query OR-ing the user's words over passage text and (boosted) title.
+
+    Words are lower-cased so that AND/OR/NOT stay words, and every special character is
+    escaped; the result is passed as a parameter, never written into Cypher."""
+    words = dict.fromkeys(
+        "".join("\\" + ch if ch in _LUCENE_SPECIAL else ch for ch in word.lower())
+        for word in text.split())
+    if not words:
+        return ""
+    terms = " OR ".join(words)
+    return f"text:({terms}) OR title:({terms})^{cypher.TITLE_BOOST:g}"
+
+
+class Neo4jRetrieval(Neo4jSession):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._keywords = PostingsIndex((cypher.TITLE_BOOST, 1.0))  # columns: title, text
+        self._keyword_ids: dict[int, str] = {}  # key -> passage id
+        self._keyword_last = 0
+        self._keyword_state: Optional[tuple[int, int]] = None
+        self._keyword_lock = threading.Lock()
+
+    def vector_search(self, vector: np.ndarray, k: int) -> list[Hit]:
+        if k <= 0:
+            return []
+        # the index is approximate (HNSW): asked for 11 it found 95.8% of the exact top 10
+        # on SciFact (11k passages), asked for 100 it found 98.1%, in no more time
+        rows = self._read(cypher.vector_search(), k=max(int(k), VECTOR_CANDIDATES),
+                          vector=floats(vector))
+        # Neo4j reports cosine similarity rescaled to [0, 1]; the contract speaks cosine
+        return [Hit(r["id"], 2.0 * float(r["score"]) - 1.0) for r in rows[:int(k)]]
+
+    def keyword_search(self, query: str, k: int) -> list[Hit]:
+        """BM25 exactly as the embedded store scores it (graph/keyword: FTS5's bm25() over
+        our analyser's terms, title weight 2), from an in-memory index kept in step with the
+        graph. Neo4j's own full-text index (Lucene's BM25 and analyser) ranked differently
+        enough to move answers; it still answers the rare query the index cannot."""
+        if k <= 0:
+            return []
+        self._sync_keywords()
+        found = self._keywords.search(list(dict.fromkeys(analyse(query))), k)
+        if found is None:
+            return self.fulltext_search(query, k)
+        return [Hit(self._keyword_ids[int(key)], float(score))
+                for key, score in zip(found[0].tolist(), found[1].tolist())]
+
+    def fulltext_search(self, query: str, k: int) -> list[Hit]:
+        """Neo4j's own full-text index (Lucene BM25, English analyser)."""
+        expression = lucene_query(query)
+        if not expression or k <= 0:
+            return []
+        rows = self._read(cypher.keyword_search(), query=expression, k=int(k))
+        return [Hit(r["id"], float(r["score"])) for r in rows]
+
+    def load_indexes(self) -> None:
+        self._sync_keywords()  # vectors: Neo4j's own index
+
+    def _sync_keywords(self) -> None:
+        """Bring the in-memory keyword index to the graph: passages gone are removed, new
+        ones (keys above the last seen) added. Writes by other processes are seen too."""
+        state = self._read(cypher.keyword_sync_state())[0]
+        key = (int(state["next"]), int(state["passages"]))
+        if key == self._keyword_state:
+            return
+        with self._keyword_lock:
+            if key == self._keyword_state:
+                return
+            present = np.asarray(self._read(cypher.passage_seqs())[0]["seqs"], dtype=np.int64)
+            gone = np.setdiff1d(self._keywords.keys(), present)
+            self._keywords.remove(gone)
+            for seq in gone.tolist():
+                self._keyword_ids.pop(seq, None)
+            while rows := self._read(cypher.keyword_rows(), after=self._keyword_last,
+                                     limit=SYNC_PAGE):
+                keys = np.array([r["seq"] for r in rows], dtype=np.int64)
+                self._keywords.add(keys, ([analysed_text(r["title"] or "") for r in rows],
+                                          [analysed_text(r["text"] or "") for r in rows]))
+                self._keyword_ids.update((int(r["seq"]), r["id"]) for r in rows)
+                self._keyword_last = int(keys[-1])
+            self._keyword_state = key
