@@ -507,8 +507,14 @@ def co_occurring():
 # --- retrieval -----------------------------------------------------------------------------
 @_statement(k=10, vector=_VECTOR)
 def vector_search():
-    return (f"CALL db.index.vector.queryNodes('{VECTOR_INDEX}', $k, $vector)"
-            " YIELD node, score RETURN node.id AS id, score")
+    """The nearest passages as one row of lists, with the keyword index's sync state
+    (keyword_sync_state) read in the same round trip."""
+    return f"""
+        CALL db.index.vector.queryNodes('{VECTOR_INDEX}', $k, $vector) YIELD node, score
+        WITH collect([node.id, score]) AS hits
+        OPTIONAL MATCH (s:PassageSequence {{key: 0}})
+        RETURN hits, coalesce(s.next, 0) AS next, COUNT {{ (:Passage) }} AS passages
+    """
 
 
 @_statement(query="text:(customer) OR title:(customer)^2", k=10)

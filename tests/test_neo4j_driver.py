@@ -468,9 +468,14 @@ def test_passage_details_is_one_read_in_the_order_asked():
     assert store.passage_details([]).passages == [] and len(driver.committed) == 1
 
 
+def vector_row(hits, next=0, passages=0):
+    """A vector_search response: the hits as one list, with the keyword sync state."""
+    return [{"hits": [list(h) for h in hits], "next": next, "passages": passages}]
+
+
 def test_vector_search_sends_floats_and_reports_cosine():
-    store, driver = open_fake(responses={"vector_search": [{"id": "doc-1#0", "score": 1.0},
-                                                           {"id": "doc-1#1", "score": 0.5}]})
+    store, driver = open_fake(responses={"vector_search": vector_row(
+        [("doc-1#0", 1.0), ("doc-1#1", 0.5)])})
     query = np.full(384, 1 / np.sqrt(384), dtype=np.float32)
     hits = store.vector_search(query, 2)
     assert [(h.passage_id, h.score) for h in hits] == [("doc-1#0", 1.0), ("doc-1#1", 0.0)]
@@ -505,6 +510,35 @@ def test_keyword_search_scores_as_the_embedded_store_from_synced_rows():
     calls = len(driver.parameters("keyword_rows"))
     store.keyword_search("churn", 5)  # nothing changed: no rows read again
     assert len(driver.parameters("keyword_rows")) == calls
+
+
+def test_a_hybrid_search_reads_the_keyword_sync_state_with_its_vector_search(monkeypatch):
+    rows = [{"seq": 1, "id": "doc-1#0", "title": "Churn", "text": "customer churn fell"}]
+    store, driver = open_fake(responses={
+        "vector_search": lambda p: vector_row([("doc-1#0", 0.9)], next=len(rows),
+                                              passages=len(rows)),
+        "keyword_sync_state": lambda p: [{"next": len(rows), "passages": len(rows)}],
+        "passage_seqs": lambda p: [{"seqs": [r["seq"] for r in rows]}],
+        "keyword_rows": lambda p: [r for r in rows if r["seq"] > p["after"]][:p["limit"]]})
+    query = np.full(384, 1 / np.sqrt(384), dtype=np.float32)
+    store.vector_search(query, 5)
+    assert [h.passage_id for h in store.keyword_search("churn", 5)] == ["doc-1#0"]
+    assert driver.statements("read")[-4:] == ["vector_search", "passage_seqs", "keyword_rows",
+                                              "keyword_rows"]  # no keyword_sync_state
+    # another process writes a passage; the next vector search sees it, so do the keywords
+    rows.append({"seq": 2, "id": "doc-2#0", "title": "Churn", "text": "churn rose"})
+    store.vector_search(query, 5)
+    assert len(store.keyword_search("churn", 5)) == 2
+    assert "keyword_sync_state" not in driver.statements("read")
+    # taken once: a keyword search alone reads the state itself
+    store.keyword_search("churn", 5)
+    assert driver.statements("read")[-1] == "keyword_sync_state"
+    # and so does one long after the vector search
+    store.vector_search(query, 5)
+    clock = retrieval.time.monotonic() + retrieval.OBSERVED_FRESH_S + 1
+    monkeypatch.setattr(retrieval.time, "monotonic", lambda: clock)
+    store.keyword_search("churn", 5)
+    assert driver.statements("read")[-1] == "keyword_sync_state"
 
 
 def test_fulltext_search_passes_an_escaped_lucene_query_as_a_parameter():
@@ -596,6 +630,7 @@ def test_every_statement_is_exercised_by_this_file():
         "passages_without_seq": (lambda pages: lambda p: pages.pop(0) if pages else [])(
             [[{"id": "doc-0#0"}]]),
         "keyword_sync_state": [{"next": 1, "passages": 1}],
+        "vector_search": vector_row([("doc-1#0", 1.0)], next=1, passages=1),
         "passage_seqs": [{"seqs": [1]}],
         "keyword_rows": lambda p: [{"seq": 1, "id": "doc-1#0", "title": "T",
                                     "text": "customer"}] if p["after"] < 1 else [],
@@ -627,8 +662,8 @@ def test_every_statement_is_exercised_by_this_file():
     store.rebuild_cooccurrence()
     store.cooccurrence_counts()
     store.co_occurring("http://ex.org/a")
-    store.vector_search(passages[0].embedding, 3)
     store.keyword_search("customer", 3)
+    store.vector_search(passages[0].embedding, 3)
     store.fulltext_search("customer", 3)
     store.stats()
     store.meta_value("base_iri")

@@ -4,6 +4,7 @@ as the embedded store does."""
 from __future__ import annotations
 
 import threading
+import time
 from typing import Optional
 
 import numpy as np
@@ -17,6 +18,7 @@ from citegraph.graph.neo4j.session import Neo4jSession
 
 VECTOR_CANDIDATES = 100  # the vector index is always asked for at least this many
 SYNC_PAGE = 5000  # passages read a page at a time into the keyword index
+OBSERVED_FRESH_S = 1.0  # a sync state read with a vector search serves the search's keywords
 
 # Lucene's query syntax characters, escaped so that a user's words stay words
 _LUCENE_SPECIAL = set('\\+-!():^[]"{}~*?|&/')
@@ -44,16 +46,18 @@ class Neo4jRetrieval(Neo4jSession):
         self._keyword_last = 0
         self._keyword_state: Optional[tuple[int, int]] = None
         self._keyword_lock = threading.Lock()
+        self._observed = threading.local()  # .state: (next, passages, when) of a vector search
 
     def vector_search(self, vector: np.ndarray, k: int) -> list[Hit]:
         if k <= 0:
             return []
         # the index is approximate (HNSW): asked for 11 it found 95.8% of the exact top 10
         # on SciFact (11k passages), asked for 100 it found 98.1%, in no more time
-        rows = self._read(cypher.vector_search(), k=max(int(k), VECTOR_CANDIDATES),
-                          vector=floats(vector))
+        row = self._read(cypher.vector_search(), k=max(int(k), VECTOR_CANDIDATES),
+                         vector=floats(vector))[0]
+        self._observed.state = (int(row["next"]), int(row["passages"]), time.monotonic())
         # Neo4j reports cosine similarity rescaled to [0, 1]; the contract speaks cosine
-        return [Hit(r["id"], 2.0 * float(r["score"]) - 1.0) for r in rows[:int(k)]]
+        return [Hit(pid, 2.0 * float(score) - 1.0) for pid, score in row["hits"][:int(k)]]
 
     def keyword_search(self, query: str, k: int) -> list[Hit]:
         """BM25 exactly as the embedded store scores it (graph/keyword: FTS5's bm25() over
@@ -80,11 +84,23 @@ class Neo4jRetrieval(Neo4jSession):
     def load_indexes(self) -> None:
         self._sync_keywords()  # vectors: Neo4j's own index
 
+    def _take_observed_state(self) -> Optional[tuple[int, int]]:
+        """The sync state this thread's vector search has just read with its hits, taken
+        once: the keyword list of a hybrid search then reflects the graph as the vector list
+        does, without a round trip of its own. Older than OBSERVED_FRESH_S: not used."""
+        observed = getattr(self._observed, "state", None)
+        self._observed.state = None
+        if observed is None or time.monotonic() - observed[2] > OBSERVED_FRESH_S:
+            return None
+        return observed[:2]
+
     def _sync_keywords(self) -> None:
         """Bring the in-memory keyword index to the graph: passages gone are removed, new
         ones (keys above the last seen) added. Writes by other processes are seen too."""
-        state = self._read(cypher.keyword_sync_state())[0]
-        key = (int(state["next"]), int(state["passages"]))
+        key = self._take_observed_state()
+        if key is None:
+            state = self._read(cypher.keyword_sync_state())[0]
+            key = (int(state["next"]), int(state["passages"]))
         if key == self._keyword_state:
             return
         with self._keyword_lock:
