@@ -229,6 +229,57 @@ def test_upsert_article_is_one_write_transaction_with_batched_rows():
          "method": "label", "start": 0, "end": 2, "surface": "p0"}]
 
 
+def renamed(item, article_id):
+    article, passages, mentions = item
+    moved = [Passage(p.id.replace("doc-1", article_id), article_id, p.ordinal, p.text, p.start,
+                     p.end, p.embedding, p.sentences) for p in passages]
+    return (Article(article_id, article.title, article.text, article.source, article.url,
+                    article.content_hash, article.ingested_at), moved,
+            [Mention(m.passage_id.replace("doc-1", article_id), m.iri, m.score, m.method,
+                     m.start, m.end, m.surface) for m in mentions])
+
+
+def test_upsert_articles_writes_a_batch_in_one_transaction():
+    store, driver = open_fake(responses={"reserve_passage_seqs": [{"first": 10}]})
+    items = [renamed(article_with_passages(2), f"doc-{i}") for i in range(3)]
+    store.upsert_articles(items)
+    assert len(driver.committed) == 1
+    params = dict(driver.committed[0][2])
+    assert [a["id"] for a in params["merge_articles"]["articles"]] == ["doc-0", "doc-1", "doc-2"]
+    assert params["delete_articles_passages"] == {"article_ids": ["doc-0", "doc-1", "doc-2"]}
+    assert params["link_passages"] == {"article_ids": ["doc-0", "doc-1", "doc-2"]}
+    rows = params["create_passages"]["rows"]
+    assert [(r["id"], r["article_id"], r["seq"]) for r in rows] == [
+        (f"doc-{i}#{o}", f"doc-{i}", 11 + 2 * i + o) for i in range(3) for o in range(2)]
+    assert [r["passage_id"] for r in params["create_mentions"]["rows"]] == [
+        "doc-0#0", "doc-1#0", "doc-2#0"]
+
+
+def test_upsert_articles_writes_a_repeated_article_in_a_later_transaction():
+    store, driver = open_fake()
+    first, again = article_with_passages(2), article_with_passages(1)
+    store.upsert_articles([first, renamed(first, "doc-2"), again])
+    assert [[a["id"] for a in dict(calls)["merge_articles"]["articles"]]
+            for _a, _db, calls in driver.committed] == [["doc-1", "doc-2"], ["doc-1"]]
+
+
+def test_a_failing_batch_is_written_an_article_a_transaction():
+    # the batch fails (a constraint, say); then each article alone: the first goes in, the
+    # second fails again and is raised, the third is not written, as one by one
+    def create_passages(params):
+        if any(r["article_id"] == "doc-2" for r in params["rows"]):
+            raise ClientError("doc-2 refused")
+        return []
+
+    store, driver = open_fake(responses={"create_passages": create_passages})
+    items = [renamed(article_with_passages(1), f"doc-{i}") for i in (1, 2, 3)]
+    with pytest.raises(StoreError, match="doc-2 refused"):
+        store.upsert_articles(items)
+    assert [[a["id"] for a in dict(calls)["merge_articles"]["articles"]]
+            for _a, _db, calls in driver.committed] == [["doc-1"]]
+    assert len(driver.rolled_back) == 2
+
+
 def test_upsert_without_passages_or_mentions_skips_empty_batches():
     store, driver = open_fake()
     article, _, _ = article_with_passages(0)
