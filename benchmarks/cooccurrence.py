@@ -121,7 +121,7 @@ def main() -> None:
         figure("sqlite_co_occurrences_read_ms", 1000 * (time.perf_counter() - started) / 20, "ms")
 
     if args.neo4j:
-        from citegraph.graph.neo4j_store import Neo4jStore
+        from citegraph.graph.neo4j import Neo4jStore
 
         with Neo4jStore.connect(args.neo4j) as store:
             store.clear()

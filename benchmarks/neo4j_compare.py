@@ -3,11 +3,18 @@ server): ingest passages/s (paired whole processes, alternating), `/api/search` 
 the same queries (alternating between two running servers), and the recall@10 of Neo4j's
 approximate vector index against exact search over the same stored vectors.
 
+    python benchmarks/neo4j_compare.py --neo4j bolt://127.0.0.1:7687 --articles 2000 --rounds 1
     python benchmarks/neo4j_compare.py --neo4j bolt://127.0.0.1:7687 --size 2000 --rounds 2
     python benchmarks/neo4j_compare.py --neo4j bolt://… --search-only --embedded STORE
 
-The Neo4j database named is emptied first. `--embedded STORE` with `--search-only` copies an
-existing embedded store (e.g. a synthetic 100k one) into Neo4j with `citegraph migrate`."""
+`--articles N`: the first N SciFact abstracts as they are (as ingest_ratio.py takes them);
+`--size N`: SciFact cut to N passages. Every figure is printed with the load average of the
+minute before it (`load_1m`), the machine being shared. The same-top-10 figure is the share
+of queries whose ten results come from the same articles on both stores.
+
+The Neo4j database named is emptied first (not with `--as-is`). `--embedded STORE` with
+`--search-only` copies an existing embedded store (e.g. a synthetic 100k one) into Neo4j
+with `citegraph migrate`."""
 from __future__ import annotations
 
 import argparse
@@ -24,12 +31,13 @@ import numpy as np
 
 from _common import (CITEGRAPH, REPO, Server, build_corpus, figure, http_get, percentile,
                      run_timed, scifact_queries)
+from ingest_ratio import first_articles
 
 sys.path.insert(0, str(REPO))
 
 
 def neo4j_store(uri: str):
-    from citegraph.graph.neo4j_store import Neo4jStore
+    from citegraph.graph.neo4j import Neo4jStore
 
     return Neo4jStore.connect(uri, os.environ.get("NEO4J_USER", "neo4j"),
                               os.environ.get("NEO4J_PASSWORD"))
@@ -40,14 +48,22 @@ def clear(uri: str) -> None:
         store.clear()
 
 
+def load_average() -> None:
+    figure("load_1m", os.getloadavg()[0])
+
+
 def ingest_pair(uri: str, corpus: Path, rounds: int, work: Path) -> None:
     neo, emb = [], []
     for r in range(rounds):
         clear(uri)
         neo.append(run_timed([CITEGRAPH, "ingest", str(corpus), "--store", uri])[0])
+        figure(f"ingest_neo4j_round{r}_s", neo[-1], "s")
+        load_average()
         target = work / f"embedded-{r}"
         shutil.rmtree(target, ignore_errors=True)
         emb.append(run_timed([CITEGRAPH, "ingest", str(corpus), "--store", str(target)])[0])
+        figure(f"ingest_embedded_round{r}_s", emb[-1], "s")
+        load_average()
     with neo4j_store(uri) as store:
         passages = store.stats()["passages"]
     figure("passages", passages)
@@ -58,23 +74,38 @@ def ingest_pair(uri: str, corpus: Path, rounds: int, work: Path) -> None:
     figure("ingest_neo4j_over_embedded", min(neo) / min(emb))
 
 
+def top_articles(body: bytes) -> list[str]:
+    import json
+
+    return [r["article_id"] for r in json.loads(body)["results"]]
+
+
 def search_pair(uri: str, embedded: str, queries: list[str]) -> None:
     times = {"neo4j": [], "embedded": []}
+    same = 0
     with Server(uri) as neo, Server(embedded) as emb:
         servers = {"neo4j": neo, "embedded": emb}
         for q in queries[:10]:
             for server in servers.values():
                 http_get(f"{server.url}/api/search?q={quote(q)}&k=10")
+        load_average()
         for q in queries:
+            articles = {}
             for name, server in servers.items():
                 start = time.perf_counter()
                 status, body = http_get(f"{server.url}/api/search?q={quote(q)}&k=10")
                 times[name].append(time.perf_counter() - start)
                 if status != 200:
                     sys.exit(f"benchmarks: {name} /api/search answered {status}: {body[:200]!r}")
+                articles[name] = top_articles(body)
+            same += set(articles["neo4j"]) == set(articles["embedded"])
     for name, values in times.items():
         figure(f"search_{name}_p50_ms", percentile(values, 50) * 1000, "ms")
         figure(f"search_{name}_p95_ms", percentile(values, 95) * 1000, "ms")
+    figure("search_p95_neo4j_over_embedded",
+           percentile(times["neo4j"], 95) / percentile(times["embedded"], 95))
+    figure("search_same_top10_articles", same / len(queries))
+    load_average()
 
 
 def vector_recall(uri: str, samples: int = 200, k: int = 10) -> None:
@@ -101,27 +132,40 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--neo4j", required=True, help="bolt:// URI of a Neo4j to empty and use")
     ap.add_argument("--size", type=int, default=2000, help="passages of SciFact to ingest")
+    ap.add_argument("--articles", type=int, help="instead of --size: the first N abstracts")
     ap.add_argument("--rounds", type=int, default=2)
-    ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--queries", type=int, default=100)
     ap.add_argument("--search-only", action="store_true")
+    ap.add_argument("--recall-samples", type=int, default=200,
+                    help="stored vectors asked for the index's recall@10 (0: not measured;"
+                         " it reads every vector over Bolt)")
     ap.add_argument("--embedded", help="with --search-only: an embedded store to copy")
+    ap.add_argument("--as-is", action="store_true",
+                    help="with --search-only: search the Neo4j database as it is (the same"
+                         " articles as --embedded, e.g. both ingested by an earlier run)")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="cg-neo4j-bench-"))
     try:
         if args.search_only:
             embedded = args.embedded
-            clear(args.neo4j)
-            start = time.perf_counter()
-            subprocess.run([CITEGRAPH, "migrate", "--from", embedded, "--to", args.neo4j],
-                           check=True, stdout=subprocess.DEVNULL)
-            figure("migrate_s", time.perf_counter() - start, "s")
+            if not args.as_is:
+                clear(args.neo4j)
+                start = time.perf_counter()
+                subprocess.run([CITEGRAPH, "migrate", "--from", embedded, "--to", args.neo4j],
+                               check=True, stdout=subprocess.DEVNULL)
+                figure("migrate_s", time.perf_counter() - start, "s")
         else:
             corpus = work / "corpus.jsonl"
-            figure("corpus_passages", build_corpus(args.size, corpus))
+            if args.articles:
+                first_articles(args.articles, corpus)
+                figure("corpus_articles", args.articles)
+            else:
+                figure("corpus_passages", build_corpus(args.size, corpus))
             ingest_pair(args.neo4j, corpus, args.rounds, work)
             embedded = str(work / f"embedded-{args.rounds - 1}")
         search_pair(args.neo4j, embedded, scifact_queries()[:args.queries])
-        vector_recall(args.neo4j)
+        if args.recall_samples:
+            vector_recall(args.neo4j, args.recall_samples)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -6,10 +6,16 @@ The vectors are clustered (random centres plus noise), nearer to sentence embedd
 uniform noise, which is the worst case for an approximate index.
 
     python benchmarks/synthetic_store.py --size 100000 --store /tmp/cg-100k
+    python benchmarks/synthetic_store.py --size 100000 --store bolt://127.0.0.1:7687
+
+A Neo4j URI as the store: the same articles written through Neo4jStore.upsert_articles, a
+batch of BATCH_ARTICLES articles a transaction (the ingest's bulk path), into a database
+that is extended as the embedded one is.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -19,12 +25,13 @@ import numpy as np
 from _common import REPO, figure, scifact_records
 
 sys.path.insert(0, str(REPO))
+from citegraph.graph.factory import StoreOptions, is_neo4j, open_store  # noqa: E402
 from citegraph.graph.models import Article, Passage  # noqa: E402
-from citegraph.graph.sqlite_store import SQLiteStore  # noqa: E402
 
 DIM = 384
 PASSAGES_PER_ARTICLE = 8
 WORDS_PER_PASSAGE = 120
+BATCH_ARTICLES = 32  # articles a write: 256 passages, the ingest's embedding batch
 
 
 def passage_texts(records: list[dict]):
@@ -43,14 +50,17 @@ def clustered_vectors(rng, centres, n: int) -> np.ndarray:
     return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
 
 
-def build(size: int, store_dir: Path, seed: int = 0) -> int:
+def build(size: int, store_spec: str, seed: int = 0) -> int:
     rng = np.random.default_rng(seed)
     centres = rng.standard_normal((2000, DIM))
     records = scifact_records()
     texts = passage_texts(records)
-    with SQLiteStore(store_dir) as store:
+    options = StoreOptions(neo4j_user=os.environ.get("NEO4J_USER", "neo4j"),
+                           neo4j_password=os.environ.get("NEO4J_PASSWORD"))
+    with open_store(store_spec, options=options) as store:
         have = store.stats()["passages"]
         n_article = have // PASSAGES_PER_ARTICLE
+        batch = []
         while have < size:
             vectors = clustered_vectors(rng, centres, PASSAGES_PER_ARTICLE)
             aid = f"syn-{n_article}"
@@ -62,20 +72,24 @@ def build(size: int, store_dir: Path, seed: int = 0) -> int:
                 text += body + "\n\n"
                 offset = len(text)
             title = records[n_article % len(records)]["title"]
-            store.upsert_article(Article(aid, title, text, "synthetic", "", aid, ""),
-                                 passages, [])
+            batch.append((Article(aid, title, text, "synthetic", "", aid, ""), passages, []))
             have += PASSAGES_PER_ARTICLE
             n_article += 1
+            if len(batch) == BATCH_ARTICLES or have >= size:
+                store.upsert_articles(batch)
+                batch = []
     return have
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", type=int, required=True, help="passages")
-    ap.add_argument("--store", required=True, help="store directory (extended if present)")
+    ap.add_argument("--store", required=True,
+                    help="store directory or Neo4j URI (extended if present)")
     args = ap.parse_args()
     start = time.perf_counter()
-    figure("synthetic_passages", build(args.size, Path(args.store)))
+    spec = args.store if is_neo4j(args.store) else str(Path(args.store))
+    figure("synthetic_passages", build(args.size, spec))
     figure("synthetic_build_s", time.perf_counter() - start, "s")
 
 

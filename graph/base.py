@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
-from typing import Callable, Iterable, Iterator, Optional
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional
 
 import numpy as np
 
 from citegraph.errors import CitegraphError
 from citegraph.graph.cooccurrence import CoOccurrence, CoOccurrenceCounts
 from citegraph.graph.models import Article, Concept, Hit, Mention, Passage, SentenceVectors
+
+if TYPE_CHECKING:
+    from citegraph.graph.passage_details import PassageDetails
 
 
 class StoreError(CitegraphError):
@@ -47,6 +50,13 @@ class ArticleStore(ABC):
         """Write one article with its passages (embeddings set) and mentions in one
         transaction, replacing whatever the article had before."""
 
+    def upsert_articles(self, items: list[tuple[Article, list[Passage], list[Mention]]]
+                        ) -> None:
+        """Write several articles as upsert_article does, each whole or not at all, in
+        order; a backend may batch them into fewer transactions (Neo4j: one a batch)."""
+        for article, passages, mentions in items:
+            self.upsert_article(article, passages, mentions)
+
     @abstractmethod
     def delete_article(self, article_id: str) -> bool:
         """Remove an article, its passages and their mentions; False if unknown."""
@@ -65,6 +75,13 @@ class ArticleStore(ABC):
     @abstractmethod
     def sentence_vectors(self, passage_ids: list[str]) -> dict[str, SentenceVectors]:
         """Sentence spans and vectors of passages, for extractive answers."""
+
+    def passage_details(self, passage_ids: list[str]) -> "PassageDetails":
+        """Everything a search result shows of these passages (graph/passage_details.py);
+        composed from the reads above unless a backend answers it in one."""
+        from citegraph.graph.passage_details import passage_details
+
+        return passage_details(self, passage_ids)
 
     @abstractmethod
     def article_titles(self, article_ids: Iterable[str]) -> dict[str, Article]:

@@ -127,10 +127,13 @@ def article_hash():
     return "MATCH (a:Article {id: $id}) RETURN a.content_hash AS content_hash"
 
 
-@_statement(article_id="doc-1")
-def delete_article_passages():
+@_statement(article_ids=["doc-1"])
+def delete_articles_passages():
     """Passages go with their relationships (HAS_PASSAGE, NEXT, MENTIONS)."""
-    return "MATCH (p:Passage {article_id: $article_id}) DETACH DELETE p"
+    return """
+        UNWIND $article_ids AS article_id
+        MATCH (p:Passage {article_id: article_id}) DETACH DELETE p
+    """
 
 
 @_statement(id="doc-1")
@@ -139,25 +142,25 @@ def delete_article():
             " RETURN count(id) AS deleted")
 
 
-@_statement(article={"id": "doc-1", "title": "Title", "text": "Text", "source": "doc.txt",
-                     "url": "", "content_hash": "abc", "ingested_at": "2024-01-01T00:00:00",
-                     "author": "A. Writer", "published": "2023-12-31"})
-def merge_article():
-    return "MERGE (a:Article {id: $article.id}) SET a = $article"
+@_statement(articles=[{"id": "doc-1", "title": "Title", "text": "Text", "source": "doc.txt",
+                       "url": "", "content_hash": "abc", "ingested_at": "2024-01-01T00:00:00",
+                       "author": "A. Writer", "published": "2023-12-31"}])
+def merge_articles():
+    return "UNWIND $articles AS article MERGE (a:Article {id: article.id}) SET a = article"
 
 
-@_statement(article_id="doc-1",
-            rows=[{"id": "doc-1#0", "ordinal": 0, "title": "Title", "text": "Text", "start": 0,
-                   "end": 4, "embedding": _VECTOR, "sentence_spans": "[[0, 4]]", "seq": 1,
-                   "sentence_vectors": b"\x00\x00", "section": "comment",
-                   "author": "A. Reader", "date": "2024-01-02T10:00:00", "page": 4}])
+@_statement(rows=[{"id": "doc-1#0", "article_id": "doc-1", "ordinal": 0, "title": "Title",
+                   "text": "Text", "start": 0, "end": 4, "embedding": _VECTOR,
+                   "sentence_spans": "[[0, 4]]", "seq": 1, "sentence_vectors": b"\x00\x00",
+                   "section": "comment", "author": "A. Reader", "date": "2024-01-02T10:00:00",
+                   "page": 4}])
 def create_passages():
     """The embedding is stored through the vector procedure, as a float32 array that the
     vector index accepts."""
     return """
-        MATCH (a:Article {id: $article_id})
         UNWIND $rows AS row
-        CREATE (a)-[:HAS_PASSAGE]->(p:Passage {id: row.id, article_id: $article_id,
+        MATCH (a:Article {id: row.article_id})
+        CREATE (a)-[:HAS_PASSAGE]->(p:Passage {id: row.id, article_id: row.article_id,
             seq: row.seq, ordinal: row.ordinal, title: row.title, text: row.text,
             start: row.start,
             end: row.end, sentence_spans: row.sentence_spans,
@@ -168,13 +171,14 @@ def create_passages():
     """
 
 
-@_statement(article_id="doc-1")
+@_statement(article_ids=["doc-1"])
 def link_passages():
-    """Chain an article's passages in order with NEXT."""
+    """Chain each article's passages in order with NEXT."""
     return """
-        MATCH (p:Passage {article_id: $article_id})
-        WITH p ORDER BY p.ordinal
-        WITH collect(p) AS passages
+        UNWIND $article_ids AS article_id
+        MATCH (p:Passage {article_id: article_id})
+        WITH article_id, p ORDER BY p.ordinal
+        WITH article_id, collect(p) AS passages
         UNWIND range(0, size(passages) - 2) AS i
         WITH passages[i] AS a, passages[i + 1] AS b
         CREATE (a)-[:NEXT]->(b)
@@ -185,6 +189,8 @@ _ARTICLE = "{.id, .title, .text, .source, .url, .content_hash, .ingested_at, .au
 _ARTICLE_HEAD = "{.id, .title, .source, .url, .content_hash, .ingested_at, .author, .published}"
 _PASSAGE = ("{.id, .article_id, .ordinal, .text, .start, .end, .section, .author, .date,"
             " .page}")
+_MENTION_MAP = "m {passage_id: p.id, iri: c.iri, .score, .method, .start, .end, .surface}"
+_MENTION = f"{_MENTION_MAP} AS mention"
 
 
 @_statement()
@@ -247,6 +253,22 @@ def get_passages():
 def sentence_vectors():
     return ("MATCH (p:Passage) WHERE p.id IN $ids AND p.sentence_vectors IS NOT NULL"
             " RETURN p.id AS id, p.sentence_spans AS spans, p.sentence_vectors AS vectors")
+
+
+@_statement(ids=["doc-1#0"])
+def passage_details():
+    """What a search result shows of its passages (graph/passage_details.py), in one read:
+    each passage with its article's head, its mentions strongest first with the concepts'
+    labels, and its sentence vectors."""
+    return f"""
+        MATCH (p:Passage) WHERE p.id IN $ids
+        OPTIONAL MATCH (a:Article {{id: p.article_id}})
+        RETURN p {_PASSAGE} AS passage, a {_ARTICLE_HEAD} AS article,
+            p.sentence_spans AS spans, p.sentence_vectors AS vectors,
+            COLLECT {{ MATCH (p)-[m:MENTIONS]->(c:Concept)
+                       WITH m, c ORDER BY m.score DESC
+                       RETURN {{mention: {_MENTION_MAP}, label: c.label}} }} AS mentions
+    """
 
 
 # --- concepts and mentions ---------------------------------------------------------------
@@ -316,6 +338,11 @@ def get_concept():
     return f"MATCH (c:Concept {{iri: $iri}}) {_CONCEPT_RETURN}"
 
 
+@_statement(iris=["http://example.org/c1"])
+def concept_labels():
+    return "MATCH (c:Concept) WHERE c.iri IN $iris RETURN c.iri AS iri, c.label AS label"
+
+
 @_statement(iri="http://example.org/c1")
 def narrower():
     return ("MATCH (n:Concept)-[:BROADER]->(:Concept {iri: $iri})"
@@ -339,7 +366,6 @@ def create_mentions():
     """
 
 
-_MENTION = "m {passage_id: p.id, iri: c.iri, .score, .method, .start, .end, .surface} AS mention"
 
 
 @_statement(ids=["doc-1#0"])
@@ -355,12 +381,12 @@ def concept_mentions():
 
 
 # --- co-occurrence counts ----------------------------------------------------------------------
-@_statement(article_id="doc-1", ids=["doc-1#0"])
+@_statement(article_ids=["doc-1"], ids=["doc-1#0"])
 def passage_concepts():
-    """The concepts mentioned by each of an article's passages and of the listed passages
-    (`article_id` may be null), read before and after a write to count its difference."""
+    """The concepts mentioned by each passage of the listed articles and by the listed
+    passages, read before and after a write to count its difference."""
     return """
-        MATCH (p:Passage) WHERE p.article_id = $article_id OR p.id IN $ids
+        MATCH (p:Passage) WHERE p.article_id IN $article_ids OR p.id IN $ids
         MATCH (p)-[:MENTIONS]->(c:Concept)
         RETURN p.id AS id, collect(DISTINCT c.iri) AS iris
     """
@@ -483,8 +509,14 @@ def co_occurring():
 # --- retrieval -----------------------------------------------------------------------------
 @_statement(k=10, vector=_VECTOR)
 def vector_search():
-    return (f"CALL db.index.vector.queryNodes('{VECTOR_INDEX}', $k, $vector)"
-            " YIELD node, score RETURN node.id AS id, score")
+    """The nearest passages as one row of lists, with the keyword index's sync state
+    (keyword_sync_state) read in the same round trip."""
+    return f"""
+        CALL db.index.vector.queryNodes('{VECTOR_INDEX}', $k, $vector) YIELD node, score
+        WITH collect([node.id, score]) AS hits
+        OPTIONAL MATCH (s:PassageSequence {{key: 0}})
+        RETURN hits, coalesce(s.next, 0) AS next, COUNT {{ (:Passage) }} AS passages
+    """
 
 
 @_statement(query="text:(customer) OR title:(customer)^2", k=10)

@@ -23,7 +23,7 @@ class StoreOptions:
 def open_store(spec: str, readonly: bool = False,
                options: StoreOptions = StoreOptions()) -> GraphStore:
     if is_neo4j(spec):
-        from citegraph.graph.neo4j_store import Neo4jStore  # the driver loads only when asked
+        from citegraph.graph.neo4j import Neo4jStore  # the driver loads only when asked
 
         return Neo4jStore.connect(spec, options.neo4j_user, options.neo4j_password,
                                   options.neo4j_database)

@@ -130,12 +130,16 @@ class Pipeline:
                   if self.title_context else None)
         vectors, sentences = self.embedder.encode_passages(texts, titles)
         i = 0
+        linked = []
         for item in pending:
             for p in item.passages:
                 p.embedding, p.sentences = vectors[i], sentences[i]
                 i += 1
-            mentions = self.linker.link(item.passages) if self.linker else []
-            self.store.upsert_article(item.article, item.passages, mentions)
+            linked.append(self.linker.link(item.passages) if self.linker else [])
+        # one call for the batch: a backend may write it in fewer transactions (Neo4j)
+        self.store.upsert_articles([(item.article, item.passages, mentions)
+                                    for item, mentions in zip(pending, linked)])
+        for item, mentions in zip(pending, linked):
             setattr(report, item.status, getattr(report, item.status) + 1)
             report.passages += len(item.passages)
             report.mentions += len(mentions)

@@ -87,13 +87,12 @@ class SearchService:
                      if criteria else self.retriever)
         query = Query(question, self.embedder, explain=explain)
         hits = retriever.retrieve(query, k)
-        passages = self.store.get_passages([h.passage_id for h in hits])
-        by_id = {p.id: p for p in passages}
+        # one call: a backend may read all of it at once (Neo4j: one round trip)
+        details = self.store.passage_details([h.passage_id for h in hits])
+        by_id = {p.id: p for p in details.passages}
         hits = [h for h in hits if h.passage_id in by_id]
-        articles = self.store.article_titles(by_id[h.passage_id].article_id for h in hits)
-        mentions = self.store.passage_mentions([h.passage_id for h in hits])
-        labels = self.store.concept_labels(m.iri for ms in mentions.values() for m in ms)
-        sentences = self.store.sentence_vectors([h.passage_id for h in hits])
+        articles, mentions = details.articles, details.mentions
+        labels, sentences = details.labels, details.sentences
         highlights = [best_sentence(query.vector, by_id[h.passage_id].text,
                                     sentences.get(h.passage_id)) for h in hits]
         results = []

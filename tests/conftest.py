@@ -41,7 +41,7 @@ def free_port() -> int:
 
 def open_neo4j(uri: str):
     """A Neo4j store with the credentials of the test environment."""
-    from citegraph.graph.neo4j_store import Neo4jStore
+    from citegraph.graph.neo4j import Neo4jStore
 
     return Neo4jStore.connect(uri, os.environ.get("NEO4J_USER", "neo4j"),
                               os.environ.get("NEO4J_PASSWORD"))

@@ -16,11 +16,11 @@ import pytest
 from neo4j.exceptions import (AuthError, ClientError, ServiceUnavailable, SessionExpired,
                               TransientError)
 
-from citegraph.graph import cypher, neo4j_store
+from citegraph.graph import cypher
 from citegraph.graph.base import StoreError
 from citegraph.graph.factory import open_store
 from citegraph.graph.models import Article, Concept, Mention, Passage, SentenceVectors
-from citegraph.graph.neo4j_store import Neo4jStore, lucene_query
+from citegraph.graph.neo4j import Neo4jStore, lucene_query, retrieval, views
 
 from conftest import free_port
 
@@ -122,10 +122,12 @@ class FakeNeo4jDriver:
         self.committed: list[tuple[str, str, list]] = []
         self.rolled_back: list[tuple[str, list]] = []
         self.open_sessions = 0
+        self.bookmark_managers: set = set()
         self.closed = False
 
-    def session(self, database=None):
+    def session(self, database=None, bookmark_manager=None):
         self.open_sessions += 1
+        self.bookmark_managers.add(bookmark_manager)
         return FakeSession(self, database)
 
     def verify_connectivity(self):
@@ -188,6 +190,9 @@ def test_sessions_use_the_configured_database_and_are_closed():
     assert store.article_hash("doc-1") == "h1"
     assert driver.committed == [("read", "citegraph", [("article_hash", {"id": "doc-1"})])]
     assert driver.open_sessions == 0
+    # every session shares one bookmark manager: a routed read sees this store's writes
+    (manager,) = driver.bookmark_managers
+    assert manager is not None
     store.close()
     assert driver.closed
 
@@ -199,19 +204,19 @@ def test_upsert_article_is_one_write_transaction_with_batched_rows():
     assert len(driver.committed) == 1
     access, _db, calls = driver.committed[0]
     assert access == "write"
-    assert [name for name, _ in calls] == ["merge_article", "passage_concepts",
-                                           "delete_article_passages", "reserve_passage_seqs",
+    assert [name for name, _ in calls] == ["merge_articles", "passage_concepts",
+                                           "delete_articles_passages", "reserve_passage_seqs",
                                            "create_passages",
                                            "link_passages", "create_mentions",
                                            "passage_concepts"]
     # co-occurrence read before and after, in the same transaction; no change, no write
-    assert driver.parameters("passage_concepts") == [{"article_id": "doc-1",
+    assert driver.parameters("passage_concepts") == [{"article_ids": ["doc-1"],
                                                       "ids": ["doc-1#0"]}] * 2
     rows = dict(calls)["create_passages"]["rows"]
     assert [r["id"] for r in rows] == ["doc-1#0", "doc-1#1", "doc-1#2"]  # one UNWIND batch
     assert [r["seq"] for r in rows] == [1, 2, 3]  # keyword-index keys reserved in the write
     assert driver.parameters("reserve_passage_seqs") == [{"count": 3}]
-    assert dict(calls)["merge_article"]["article"]["content_hash"] == "h1"
+    assert [a["content_hash"] for a in dict(calls)["merge_articles"]["articles"]] == ["h1"]
     first = rows[0]
     assert isinstance(first["embedding"], list) and len(first["embedding"]) == 384
     assert all(type(x) is float for x in first["embedding"])
@@ -224,12 +229,63 @@ def test_upsert_article_is_one_write_transaction_with_batched_rows():
          "method": "label", "start": 0, "end": 2, "surface": "p0"}]
 
 
+def renamed(item, article_id):
+    article, passages, mentions = item
+    moved = [Passage(p.id.replace("doc-1", article_id), article_id, p.ordinal, p.text, p.start,
+                     p.end, p.embedding, p.sentences) for p in passages]
+    return (Article(article_id, article.title, article.text, article.source, article.url,
+                    article.content_hash, article.ingested_at), moved,
+            [Mention(m.passage_id.replace("doc-1", article_id), m.iri, m.score, m.method,
+                     m.start, m.end, m.surface) for m in mentions])
+
+
+def test_upsert_articles_writes_a_batch_in_one_transaction():
+    store, driver = open_fake(responses={"reserve_passage_seqs": [{"first": 10}]})
+    items = [renamed(article_with_passages(2), f"doc-{i}") for i in range(3)]
+    store.upsert_articles(items)
+    assert len(driver.committed) == 1
+    params = dict(driver.committed[0][2])
+    assert [a["id"] for a in params["merge_articles"]["articles"]] == ["doc-0", "doc-1", "doc-2"]
+    assert params["delete_articles_passages"] == {"article_ids": ["doc-0", "doc-1", "doc-2"]}
+    assert params["link_passages"] == {"article_ids": ["doc-0", "doc-1", "doc-2"]}
+    rows = params["create_passages"]["rows"]
+    assert [(r["id"], r["article_id"], r["seq"]) for r in rows] == [
+        (f"doc-{i}#{o}", f"doc-{i}", 11 + 2 * i + o) for i in range(3) for o in range(2)]
+    assert [r["passage_id"] for r in params["create_mentions"]["rows"]] == [
+        "doc-0#0", "doc-1#0", "doc-2#0"]
+
+
+def test_upsert_articles_writes_a_repeated_article_in_a_later_transaction():
+    store, driver = open_fake()
+    first, again = article_with_passages(2), article_with_passages(1)
+    store.upsert_articles([first, renamed(first, "doc-2"), again])
+    assert [[a["id"] for a in dict(calls)["merge_articles"]["articles"]]
+            for _a, _db, calls in driver.committed] == [["doc-1", "doc-2"], ["doc-1"]]
+
+
+def test_a_failing_batch_is_written_an_article_a_transaction():
+    # the batch fails (a constraint, say); then each article alone: the first goes in, the
+    # second fails again and is raised, the third is not written, as one by one
+    def create_passages(params):
+        if any(r["article_id"] == "doc-2" for r in params["rows"]):
+            raise ClientError("doc-2 refused")
+        return []
+
+    store, driver = open_fake(responses={"create_passages": create_passages})
+    items = [renamed(article_with_passages(1), f"doc-{i}") for i in (1, 2, 3)]
+    with pytest.raises(StoreError, match="doc-2 refused"):
+        store.upsert_articles(items)
+    assert [[a["id"] for a in dict(calls)["merge_articles"]["articles"]]
+            for _a, _db, calls in driver.committed] == [["doc-1"]]
+    assert len(driver.rolled_back) == 2
+
+
 def test_upsert_without_passages_or_mentions_skips_empty_batches():
     store, driver = open_fake()
     article, _, _ = article_with_passages(0)
     store.upsert_article(article, [], [])
-    assert driver.statements() == ["merge_article", "passage_concepts",
-                                   "delete_article_passages"]
+    assert driver.statements() == ["merge_articles", "passage_concepts",
+                                   "delete_articles_passages"]
 
 
 def concept_sets_before_then_after(before: list[dict], after: list[dict]):
@@ -315,8 +371,9 @@ def test_driver_errors_map_to_one_line(error, message):
 def test_delete_article_removes_passages_then_article():
     store, driver = open_fake(responses={"delete_article": [{"deleted": 1}]})
     assert store.delete_article("doc-1") is True
-    assert driver.committed[0][2] == [("passage_concepts", {"article_id": "doc-1", "ids": []}),
-                                      ("delete_article_passages", {"article_id": "doc-1"}),
+    assert driver.committed[0][2] == [("passage_concepts",
+                                       {"article_ids": ["doc-1"], "ids": []}),
+                                      ("delete_articles_passages", {"article_ids": ["doc-1"]}),
                                       ("delete_article", {"id": "doc-1"})]
     driver.responses["delete_article"] = [{"deleted": 0}]
     assert store.delete_article("nope") is False
@@ -438,16 +495,45 @@ def test_concepts_mentions_and_cooccurrence_reads():
     assert driver.parameters("create_mentions")[-1]["rows"][0]["start"] is None
 
 
+def test_passage_details_is_one_read_in_the_order_asked():
+    blob = SentenceVectors([(0, 4)], np.ones((1, 384), np.float32)).to_bytes()
+    head = {"id": "doc-1", "title": "T", "source": "s", "url": "", "content_hash": "h",
+            "ingested_at": "now", "author": None, "published": None}
+    mention = {"passage_id": "doc-1#1", "iri": "http://ex.org/a", "score": 0.9,
+               "method": "label", "start": 0, "end": 2, "surface": "p1"}
+    rows = [{"passage": {"id": f"doc-1#{o}", "article_id": "doc-1", "ordinal": o, "text": "t",
+                         "start": 0, "end": 1}, "article": head,
+             "spans": "[[0, 4]]", "vectors": blob if o else None,
+             "mentions": [{"mention": mention, "label": "A"}] if o else []} for o in (0, 1)]
+    store, driver = open_fake(responses={"passage_details": rows})
+    details = store.passage_details(["doc-1#1", "gone", "doc-1#0"])
+    assert len(driver.committed) == 1
+    assert driver.parameters("passage_details") == [{"ids": ["doc-1#1", "gone", "doc-1#0"]}]
+    assert [p.id for p in details.passages] == ["doc-1#1", "doc-1#0"]
+    assert details.articles["doc-1"].title == "T"
+    assert details.mentions == {"doc-1#1": [Mention("doc-1#1", "http://ex.org/a", 0.9, "label",
+                                                    0, 2, "p1")], "doc-1#0": []}
+    assert details.labels == {"http://ex.org/a": "A"}
+    assert list(details.sentences) == ["doc-1#1"]
+    assert details.sentences["doc-1#1"].spans == [(0, 4)]
+    assert store.passage_details([]).passages == [] and len(driver.committed) == 1
+
+
+def vector_row(hits, next=0, passages=0):
+    """A vector_search response: the hits as one list, with the keyword sync state."""
+    return [{"hits": [list(h) for h in hits], "next": next, "passages": passages}]
+
+
 def test_vector_search_sends_floats_and_reports_cosine():
-    store, driver = open_fake(responses={"vector_search": [{"id": "doc-1#0", "score": 1.0},
-                                                           {"id": "doc-1#1", "score": 0.5}]})
+    store, driver = open_fake(responses={"vector_search": vector_row(
+        [("doc-1#0", 1.0), ("doc-1#1", 0.5)])})
     query = np.full(384, 1 / np.sqrt(384), dtype=np.float32)
     hits = store.vector_search(query, 2)
     assert [(h.passage_id, h.score) for h in hits] == [("doc-1#0", 1.0), ("doc-1#1", 0.0)]
     assert [h.passage_id for h in store.vector_search(query, 1)] == ["doc-1#0"]
     (params, _) = driver.parameters("vector_search")
     # the approximate index is asked for more candidates than wanted: better recall
-    assert params["k"] == neo4j_store.VECTOR_CANDIDATES and len(params["vector"]) == 384
+    assert params["k"] == retrieval.VECTOR_CANDIDATES and len(params["vector"]) == 384
     assert all(type(x) is float for x in params["vector"])
     assert store.vector_search(query, 0) == []
 
@@ -477,6 +563,35 @@ def test_keyword_search_scores_as_the_embedded_store_from_synced_rows():
     assert len(driver.parameters("keyword_rows")) == calls
 
 
+def test_a_hybrid_search_reads_the_keyword_sync_state_with_its_vector_search(monkeypatch):
+    rows = [{"seq": 1, "id": "doc-1#0", "title": "Churn", "text": "customer churn fell"}]
+    store, driver = open_fake(responses={
+        "vector_search": lambda p: vector_row([("doc-1#0", 0.9)], next=len(rows),
+                                              passages=len(rows)),
+        "keyword_sync_state": lambda p: [{"next": len(rows), "passages": len(rows)}],
+        "passage_seqs": lambda p: [{"seqs": [r["seq"] for r in rows]}],
+        "keyword_rows": lambda p: [r for r in rows if r["seq"] > p["after"]][:p["limit"]]})
+    query = np.full(384, 1 / np.sqrt(384), dtype=np.float32)
+    store.vector_search(query, 5)
+    assert [h.passage_id for h in store.keyword_search("churn", 5)] == ["doc-1#0"]
+    assert driver.statements("read")[-4:] == ["vector_search", "passage_seqs", "keyword_rows",
+                                              "keyword_rows"]  # no keyword_sync_state
+    # another process writes a passage; the next vector search sees it, so do the keywords
+    rows.append({"seq": 2, "id": "doc-2#0", "title": "Churn", "text": "churn rose"})
+    store.vector_search(query, 5)
+    assert len(store.keyword_search("churn", 5)) == 2
+    assert "keyword_sync_state" not in driver.statements("read")
+    # taken once: a keyword search alone reads the state itself
+    store.keyword_search("churn", 5)
+    assert driver.statements("read")[-1] == "keyword_sync_state"
+    # and so does one long after the vector search
+    store.vector_search(query, 5)
+    clock = retrieval.time.monotonic() + retrieval.OBSERVED_FRESH_S + 1
+    monkeypatch.setattr(retrieval.time, "monotonic", lambda: clock)
+    store.keyword_search("churn", 5)
+    assert driver.statements("read")[-1] == "keyword_sync_state"
+
+
 def test_fulltext_search_passes_an_escaped_lucene_query_as_a_parameter():
     store, driver = open_fake(responses={"keyword_search": [{"id": "doc-1#0", "score": 3.5}]})
     hits = store.fulltext_search('C++ AND title:"x" (OR) NOT*', 5)
@@ -496,7 +611,7 @@ def test_lucene_query_escapes_every_special_character():
 
 
 def test_stats_and_paged_iterators(monkeypatch):
-    monkeypatch.setattr(neo4j_store, "PAGE", 2)
+    monkeypatch.setattr(views, "PAGE", 2)
     article = {"id": "", "title": "T", "text": "", "source": "", "url": "",
                "content_hash": "", "ingested_at": ""}
     articles = [dict(article, id=i) for i in ("a", "b", "c")]
@@ -566,6 +681,7 @@ def test_every_statement_is_exercised_by_this_file():
         "passages_without_seq": (lambda pages: lambda p: pages.pop(0) if pages else [])(
             [[{"id": "doc-0#0"}]]),
         "keyword_sync_state": [{"next": 1, "passages": 1}],
+        "vector_search": vector_row([("doc-1#0", 1.0)], next=1, passages=1),
         "passage_seqs": [{"seqs": [1]}],
         "keyword_rows": lambda p: [{"seq": 1, "id": "doc-1#0", "title": "T",
                                     "text": "customer"}] if p["after"] < 1 else [],
@@ -584,10 +700,12 @@ def test_every_statement_is_exercised_by_this_file():
     store.list_articles()
     store.get_passages(["doc-1#0"])
     store.sentence_vectors(["doc-1#0"])
+    store.passage_details(["doc-1#0"])
     store.replace_concepts([Concept("http://ex.org/a", "A", broader=["http://ex.org/b"],
                                     related=["http://ex.org/b"]), Concept("http://ex.org/b", "B")])
     store.list_concepts()
     store.get_concept("http://ex.org/a")
+    store.concept_labels(["http://ex.org/a"])
     store.narrower("http://ex.org/a")
     store.replace_mentions(["doc-1#0"], mentions)
     store.passage_mentions(["doc-1#0"])
@@ -595,8 +713,8 @@ def test_every_statement_is_exercised_by_this_file():
     store.rebuild_cooccurrence()
     store.cooccurrence_counts()
     store.co_occurring("http://ex.org/a")
-    store.vector_search(passages[0].embedding, 3)
     store.keyword_search("customer", 3)
+    store.vector_search(passages[0].embedding, 3)
     store.fulltext_search("customer", 3)
     store.stats()
     store.meta_value("base_iri")

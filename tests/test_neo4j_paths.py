@@ -77,6 +77,32 @@ def test_ask_finds_the_embedded_answering_passage_in_the_top_5(fresh_neo4j, embe
         assert theirs["answer"]["citations"], question
 
 
+def test_a_routing_uri_serves_every_path_as_bolt_does(fresh_neo4j):
+    """neo4j:// makes the driver route (a routing table from the server, writes to the
+    database's leader, reads to its readers); against our one server, every path answers
+    as over bolt://."""
+    import neo4j
+
+    uri, _ = fresh_neo4j
+    routed = "neo4j://" + uri.split("://", 1)[1]
+    with open_neo4j(routed) as store:
+        assert isinstance(store._driver, neo4j.Neo4jDriver)  # bolt:// gives a BoltDriver
+        with store._driver.session(database=store.database) as session:
+            table = session.run("CALL dbms.routing.getRoutingTable({})").single()
+        roles = {server["role"] for server in table["servers"]}
+        assert roles == {"WRITE", "READ", "ROUTE"}
+    for question in QUESTIONS[:3]:
+        ours, theirs = (cli_json("ask", question, "--store", u) for u in (routed, uri))
+        assert [r["passage_id"] for r in ours["results"]] == [
+            r["passage_id"] for r in theirs["results"]], question
+        assert ours["answer"] == theirs["answer"], question
+    article = cli_json("ask", QUESTIONS[0], "--store", routed)["results"][0]["article_id"]
+    cli("delete", article, "--store", routed)
+    assert cli_json("stats", "--store", routed) == cli_json("stats", "--store", uri)
+    again = cli_json("ingest", DEMO, "--store", routed)
+    assert again["new"] == 1 and again["failed"] == 0
+
+
 def test_delete_leaves_no_orphans(fresh_neo4j, embedded):
     uri, _ = fresh_neo4j
     article = cli_json("ask", QUESTIONS[0], "--store", uri, "--k", "1")["results"][0]["article_id"]

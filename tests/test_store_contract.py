@@ -183,6 +183,52 @@ def test_upsert_replaces_passages_and_mentions(loaded, demo_records):
     assert not gone & {h.passage_id for h in loaded.vector_search(passages[3].embedding, 50)}
 
 
+def test_upsert_articles_stores_a_batch_as_one_by_one(store, demo_records):
+    store.replace_concepts(CONCEPTS)
+    items = [(a, ps, find_mentions(ps)) for a, ps in demo_records]
+    bad_article, bad_passages = demo_records[1]
+    broken = [Passage(p.id, p.article_id, p.ordinal, p.text, p.start, p.end) for p in bad_passages]
+    from citegraph.graph.base import StoreError
+
+    # an article that cannot be stored: those before it are stored whole, it and those after
+    # are not, as when written one by one
+    with pytest.raises(StoreError, match="no embedding"):
+        store.upsert_articles([items[0], (bad_article, broken, []), items[2]])
+    assert [a.id for a in store.iter_articles()] == [items[0][0].id]
+    store.upsert_articles(items + [items[0]])  # a repeated article: written again, later
+    assert store.stats()["articles"] == len(items)
+    assert store.stats()["mentions"] == sum(len(ms) for _a, _p, ms in items)
+    article, passages = demo_records[3]
+    assert [p.id for p in store.article_passages(article.id)] == [p.id for p in passages]
+    assert store.vector_search(passages[1].embedding, 1)[0].passage_id == passages[1].id
+    counted = store.cooccurrence_counts()
+    store.rebuild_cooccurrence()  # the counts kept by the batch are the recount's
+    assert store.cooccurrence_counts() == counted
+
+
+def test_passage_details_are_the_separate_reads(loaded, demo_records):
+    ids = [demo_records[3][1][1].id, "nope#0", demo_records[0][1][0].id,
+           demo_records[5][1][0].id]
+    ids += [m.passage_id for m in all_mentions(loaded)][:3]
+    ids = list(dict.fromkeys(ids))
+    details = loaded.passage_details(ids)
+    passages = loaded.get_passages(ids)
+    assert details.passages == passages
+    known = [p.id for p in passages]
+    assert details.articles == loaded.article_titles(p.article_id for p in passages)
+    mentions = loaded.passage_mentions(known)
+    assert {pid: sorted(map(key, ms)) for pid, ms in details.mentions.items()} == {
+        pid: sorted(map(key, ms)) for pid, ms in mentions.items()}
+    assert any(details.mentions.values())
+    assert details.labels == loaded.concept_labels(m.iri for ms in mentions.values() for m in ms)
+    vectors = loaded.sentence_vectors(known)
+    assert details.sentences.keys() == vectors.keys()
+    for pid, sv in vectors.items():
+        assert details.sentences[pid].spans == sv.spans
+        np.testing.assert_array_equal(details.sentences[pid].vectors, sv.vectors)
+    assert loaded.passage_details([]).passages == []
+
+
 def test_delete_leaves_no_orphans(loaded, demo_records):
     article, passages = demo_records[2]
     ids = [p.id for p in passages]

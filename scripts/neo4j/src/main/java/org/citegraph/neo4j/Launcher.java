@@ -16,6 +16,7 @@ import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
 import org.neo4j.graphdb.GraphDatabaseService;
 import org.neo4j.io.ByteUnit;
+import org.neo4j.kernel.api.impl.index.LuceneSettings;
 import org.neo4j.logging.Level;
 import org.neo4j.logging.log4j.Log4jLogProvider;
 
@@ -84,7 +85,14 @@ public final class Launcher {
                 // Bolt waits up to 5 s per Netty event loop group on shutdown even with no connection
                 // left; 1 s makes a stop take ~2 s (two WARN lines "Termination of ... event loop
                 // group has exceeded maximum permitted duration" in debug.log are then expected)
-                .setConfig(BoltConnectorInternalSettings.thread_pool_shutdown_wait_time, Duration.ofSeconds(1));
+                .setConfig(BoltConnectorInternalSettings.thread_pool_shutdown_wait_time, Duration.ofSeconds(1))
+                // A vector query searches every Lucene segment of the index in turn: with the
+                // default merging, 100k passages written in 390 transactions kept 102 segments.
+                // Merging two at a time with no size cap made k=100 queries 3x faster on 20k
+                // synthetic passages (server median 367 -> 120 ms, paired, load 13) for bulk
+                // writes 1.5x slower (167 -> 257 s, no model)
+                .setConfig(LuceneSettings.vector_standard_merge_factor, 2)
+                .setConfig(LuceneSettings.lucene_max_merge, 2048.0);
 
         DatabaseManagementService service;
         try {
