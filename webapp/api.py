@@ -15,7 +15,7 @@ from citegraph.ontology.lookup import resolve as resolve_concept
 from citegraph.search.filters import FilterError
 from citegraph.webapp import export, schemas
 from citegraph.webapp.schemas import json_response
-from citegraph.ingest.readers import MAX_JSON_DEPTH, json_depth
+from citegraph.ingest.limits import MAX_JSON_DEPTH, too_deep
 from citegraph.webapp.security import token_required
 
 bp = APIBlueprint("api", __name__, tag="API")
@@ -34,7 +34,7 @@ def json_body(view):
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             abort(400, "the body is not UTF-8")
-        if json_depth(text) > MAX_JSON_DEPTH:
+        if too_deep(data):
             abort(400, f"the body is JSON nested deeper than {MAX_JSON_DEPTH} levels")
         return view(*args, **kwargs)
     return checked
