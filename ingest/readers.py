@@ -366,14 +366,16 @@ def legacy_article_id_for(path: Path, root: Path | None) -> str:
     return rel.with_suffix("").as_posix()
 
 
-def source_label(path: Path, root: Path | None) -> str:
+def source_label(path: Path, root: Path | None, folder: str | None = None) -> str:
     """What `source` says of a file: the folder's name and the path inside it, or the
-    named file's folder name and its own; never the server's path above that."""
+    named file's folder name and its own; never the server's path above that. `folder`,
+    when given, stands for the folder's name (the pipeline gives a second folder of one name
+    its own label, `team (2)`: see Pipeline.folder_label)."""
     if root is not None:
-        base = Path(os.path.abspath(root)).name
+        base = Path(os.path.abspath(root)).name if folder is None else folder
         rel = path.relative_to(root).as_posix()
         return f"{base}/{rel}" if base else rel
-    parent = Path(os.path.abspath(path)).parent.name
+    parent = Path(os.path.abspath(path)).parent.name if folder is None else folder
     return f"{parent}/{path.name}" if parent else path.name
 
 
@@ -465,7 +467,8 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def read_file(path: Path, root: Path | None,
-              on_record_error: Callable[[str, str], None] | None = None) -> list[ArticleDraft]:
+              on_record_error: Callable[[str, str], None] | None = None,
+              folder: str | None = None) -> list[ArticleDraft]:
     if isinstance(path, _SkippedPath):
         raise Skipped("symlink to outside the folder: not followed (--follow-symlinks "
                       "follows it)")
@@ -478,7 +481,7 @@ def read_file(path: Path, root: Path | None,
                         f"(supported: {', '.join(SUFFIXES)})")
     data = _read_bytes(path)
     article_id = article_id_for(path, root)
-    source = source_label(path, root)
+    source = source_label(path, root, folder)
     if reader is read_jsonl:
         return read_jsonl(data, article_id, source, on_record_error, where=str(path))
     check_id(article_id)

@@ -118,3 +118,43 @@ def test_id_prefix_with_dot_segments_is_refused(cli, tmp_path, prefix):  # noqa:
     assert result.exit_code == 2, result.output
     assert len(result.lines) == 1 and "--id-prefix" in result.lines[0]
     assert not (tmp_path / "store").exists() or not stored(tmp_path / "store")
+
+
+# --- 2. two folders of one name ----------------------------------------------------------
+def test_two_folders_of_one_name_do_not_replace_each_other(cli, tmp_path):  # noqa: F811
+    store = tmp_path / "store"
+    write(tmp_path / "p" / "team" / "notes.txt", "P notes\n\nP keeps the customer first.")
+    write(tmp_path / "q" / "team" / "notes.txt", "Q notes\n\nQ keeps the ledger first.")
+    write(tmp_path / "q" / "team" / "own.txt", "Q own\n\nOnly Q has this file.")
+    assert cli("ingest", tmp_path / "p" / "team", "--store", store).exit_code == 0
+    second = cli("ingest", tmp_path / "q" / "team", "--store", store)
+    assert second.exit_code == 1
+    assert len(second.lines) == 1 and "--replace" in second.lines[0]
+    articles = stored(store)
+    assert "P keeps" in articles["notes.txt"].text
+    assert articles["notes.txt"].source == "team/notes.txt"
+    assert articles["own.txt"].source == "team (2)/own.txt"
+    # each folder keeps its label: re-ingesting either updates its own files in place
+    write(tmp_path / "p" / "team" / "notes.txt", "P notes\n\nP now keeps the CRM first.")
+    write(tmp_path / "q" / "team" / "own.txt", "Q own\n\nOnly Q has this file, edited.")
+    again = cli("ingest", tmp_path / "p" / "team", "--store", store)
+    assert again.exit_code == 0 and "1 changed" in again.stdout + again.stderr
+    assert "--replace" in cli("ingest", tmp_path / "q" / "team", "--store", store).lines[0]
+    articles = stored(store)
+    assert "CRM" in articles["notes.txt"].text and "edited" in articles["own.txt"].text
+    # the same folder named another way (a relative path, a symlink) is the same folder
+    (tmp_path / "link").symlink_to(tmp_path / "p" / "team")
+    assert cli("ingest", tmp_path / "link", "--store", store).exit_code == 0
+    # --replace takes the id over, under the second folder's label
+    assert cli("ingest", tmp_path / "q" / "team", "--store", store,
+               "--replace").exit_code == 0
+    assert stored(store)["notes.txt"].source == "team (2)/notes.txt"
+
+
+def test_files_named_directly_from_two_folders_of_one_name(cli, tmp_path):  # noqa: F811
+    store = tmp_path / "store"
+    p = write(tmp_path / "p" / "team" / "notes.txt", "P notes\n\nP keeps the customer first.")
+    q = write(tmp_path / "q" / "team" / "notes.txt", "Q notes\n\nQ keeps the ledger first.")
+    assert cli("ingest", p, "--store", store).exit_code == 0
+    assert cli("ingest", q, "--store", store).exit_code == 1
+    assert "P keeps" in stored(store)["notes.txt"].text
