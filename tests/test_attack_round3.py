@@ -158,3 +158,104 @@ def test_files_named_directly_from_two_folders_of_one_name(cli, tmp_path):  # no
     assert cli("ingest", p, "--store", store).exit_code == 0
     assert cli("ingest", q, "--store", store).exit_code == 1
     assert "P keeps" in stored(store)["notes.txt"].text
+
+
+# --- 4. scheme add: one edit at a time, the file's mode and symlink kept -------------------
+@pytest.fixture
+def user_scheme(tmp_path):
+    import shutil
+
+    from citegraph.ontology.scheme import SHIPPED
+
+    path = tmp_path / "schemes" / "my-scheme.ttl"
+    path.parent.mkdir()
+    shutil.copy(SHIPPED, path)
+    path.chmod(0o644)
+    return path
+
+
+def scheme_add(*args):
+    """`citegraph scheme add ... --no-relink` as its own process (no model loaded)."""
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "citegraph", "scheme", "add", *map(str, args),
+                           "--no-relink"], capture_output=True, text=True, timeout=300)
+
+
+def labels_of(path) -> set[str]:
+    from citegraph.ontology.scheme import load_scheme
+
+    return {c.label for c in load_scheme(path).concepts}
+
+
+def test_parallel_scheme_adds_keep_every_concept(user_scheme):
+    from concurrent.futures import ThreadPoolExecutor
+
+    names = [f"Parallel concept {n}" for n in range(5)]
+    with ThreadPoolExecutor(len(names)) as pool:
+        done = list(pool.map(lambda name: scheme_add(name, "--scheme", user_scheme), names))
+    assert all(d.returncode == 0 for d in done), [d.stderr for d in done]
+    assert set(names) <= labels_of(user_scheme)
+
+
+def test_scheme_add_keeps_the_mode_and_the_symlink(user_scheme, tmp_path):
+    import os
+    import stat
+
+    user_scheme.chmod(0o664)
+    link = tmp_path / "linked.ttl"
+    link.symlink_to(user_scheme)
+    assert scheme_add("Through the link", "--scheme", link).returncode == 0
+    assert link.is_symlink() and os.readlink(link) == str(user_scheme)
+    assert "Through the link" in labels_of(user_scheme)
+    assert stat.S_IMODE(user_scheme.stat().st_mode) == 0o664
+
+
+def test_scheme_add_refuses_a_fifo_and_a_read_only_folder(user_scheme, tmp_path):
+    import os
+
+    fifo = tmp_path / "fifo.ttl"
+    os.mkfifo(fifo)
+    done = scheme_add("Anything", "--scheme", fifo)
+    assert done.returncode == 2 and "not a regular file" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    before = user_scheme.read_bytes()
+    user_scheme.parent.chmod(0o555)
+    try:
+        if os.access(user_scheme.parent, os.W_OK):
+            pytest.skip("running as a user who writes read-only folders (root)")
+        done = scheme_add("Anything", "--scheme", user_scheme)
+    finally:
+        user_scheme.parent.chmod(0o755)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "cannot edit" in done.stderr
+    assert user_scheme.read_bytes() == before
+
+
+@pytest.mark.parametrize("args,words", [
+    (["Two\nlines"], "line break"),
+    (["Bell\x07"], "control character"),
+    (["L" * 501], "over the 500 limit"),
+    (["!!!"], "give --iri"),
+    (["Fine", "--iri", "relative/Thing"], "not an absolute IRI"),
+    (["Fine", "--iri", "https://ex.org/a b"], "not a valid absolute IRI"),
+    (["Fine", "--iri", "https://ex.org/" + "x" * 120_000], "over the 2,000 limit"),
+    (["Fine", "--lang", "en_GB!"], "not a language tag"),
+    (["Fine", "--alt", "tab\there"], "control character"),
+])
+def test_scheme_add_checks_its_input_in_one_line(user_scheme, args, words):
+    before = user_scheme.read_bytes()
+    done = scheme_add(*args, "--scheme", user_scheme)
+    assert done.returncode == 2, done.stderr
+    assert words in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in done.stderr
+    assert user_scheme.read_bytes() == before
+
+
+def test_scheme_add_mints_an_iri_from_any_script(user_scheme):
+    assert scheme_add("客户旅程", "--scheme", user_scheme).returncode == 0
+    from citegraph.ontology.scheme import load_scheme
+
+    added = next(c for c in load_scheme(user_scheme).concepts if c.label == "客户旅程")
+    assert added.iri.endswith("/客户旅程")
