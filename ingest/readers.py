@@ -29,7 +29,7 @@ from typing import Callable, Iterator
 
 from citegraph.errors import CitegraphError
 from citegraph.text.cleaning import clean_text, clean_text_marked, markdown_to_text
-from citegraph.ingest.html_comments import comment_byline, split_comments
+from citegraph.ingest.html_comments import HtmlTooDeep, comment_byline, split_comments
 from citegraph.text.comments import Section, assemble, find_sections
 
 # the limits and the id rules live in ingest/limits.py and ingest/ids.py (the web layer
@@ -259,6 +259,8 @@ def read_html(data: bytes, article_id: str, source: str) -> list[ArticleDraft]:
                 if text and text.strip() else None)
     except RecursionError:
         raise ReadError("HTML nested too deeply to read") from None
+    except HtmlTooDeep as exc:
+        raise ReadError(str(exc)) from None
     if not text or not text.strip():
         raise ReadError("no article text found in the HTML")
     if marked:
