@@ -677,7 +677,8 @@ class SQLiteStore(GraphStore):
 
     def vector_search(self, vector: np.ndarray, k: int) -> list[Hit]:
         self._sync_index()
-        keys, scores = self._index.search(vector, k)
+        with self._index_lock:  # a sync in another thread moves rows while they are read
+            keys, scores = self._index.search(vector, k)
         return self._hits(keys.tolist(), scores.tolist())
 
     def keyword_index_info(self) -> dict:

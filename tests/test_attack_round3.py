@@ -311,3 +311,53 @@ def test_html_deeper_than_the_parser_reads_is_refused_not_cut(tmp_path):
     write(tmp_path / "nested.html", nested_comments(200))
     with pytest.raises(ReadError, match="nested deeper than 255"):
         read_file(tmp_path / "nested.html", tmp_path)
+
+
+# --- a search racing writes --------------------------------------------------------------
+def test_vector_search_racing_writes_never_fails(tmp_path):
+    """Readers share one store object whose in-memory index another thread's sync moves;
+    a writer (another handle, as another process would be) adds and deletes articles."""
+    import threading
+
+    import numpy as np
+
+    from citegraph.graph.models import Article, Passage
+    from citegraph.graph.sqlite_store import SQLiteStore
+
+    rng = np.random.default_rng(7)
+
+    def unit(n):
+        v = rng.standard_normal((n, 384)).astype(np.float32)
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+    def article(n):
+        text = " ".join(f"word{i}" for i in range(40))
+        passages = [Passage(Passage.make_id(f"a{n}", i), f"a{n}", i, text, 0, len(text),
+                            embedding=vec) for i, vec in enumerate(unit(20))]
+        return Article(f"a{n}", f"Title {n}", text), passages
+
+    with SQLiteStore(tmp_path / "store") as writer:
+        for n in range(20):
+            writer.upsert_article(*article(n), [])
+    errors: list = []
+    done = threading.Event()
+    with SQLiteStore(tmp_path / "store") as shared, SQLiteStore(tmp_path / "store") as writer:
+        def search():
+            query = unit(1)[0]
+            while not done.is_set():
+                try:
+                    shared.vector_search(query, 10)
+                except Exception as exc:  # noqa: BLE001  (any failure is the finding)
+                    errors.append(repr(exc))
+                    return
+
+        readers = [threading.Thread(target=search) for _ in range(3)]
+        for t in readers:
+            t.start()
+        for n in range(20, 220):
+            writer.upsert_article(*article(n), [])
+            writer.delete_article(f"a{n - 20}")
+        done.set()
+        for t in readers:
+            t.join()
+    assert not errors, errors[:3]
