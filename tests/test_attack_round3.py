@@ -361,3 +361,46 @@ def test_vector_search_racing_writes_never_fails(tmp_path):
         for t in readers:
             t.join()
     assert not errors, errors[:3]
+
+
+# --- settings ------------------------------------------------------------------------------
+@pytest.mark.parametrize("toml,words", [
+    ("abstain_below = nan", "not a finite number"),
+    ("abstain_below = inf", "not a finite number"),
+    ("ingest_wait = nan", "not a finite number"),
+    ("threads = 99999999999999", "is over 1024"),
+    ("server_threads = 100000", "is over 1024"),
+    ('store = ""', "store is empty"),
+    ('store = "http://example.org/x"', "a http:// URL is no store"),
+    ('threads = 2\n[citegraph]\nstore = "x"', "threads beside [citegraph]"),
+])
+def test_bad_settings_are_one_line(tmp_path, toml, words):
+    from citegraph.errors import SettingsError
+    from citegraph.settings import load_settings
+
+    config = tmp_path / "citegraph.toml"
+    config.write_text(toml + "\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match=words.replace("[", r"\[").replace("]", r"\]")):
+        load_settings(str(config), environ={})
+
+
+def test_store_option_with_a_url_is_refused_before_any_folder_is_made(cli, tmp_path,  # noqa: F811
+                                                                      monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = cli("articles", "--store", "http://example.org/store")
+    assert result.exit_code == 2 and len(result.lines) == 1 and "no store" in result.lines[0]
+    assert not (tmp_path / "http:").exists()
+
+
+def test_token_in_a_readable_config_warns(tmp_path, capsys):
+    from citegraph.settings import load_settings
+
+    config = tmp_path / "citegraph.toml"
+    config.write_text('token = "s3cret-token"\n', encoding="utf-8")
+    config.chmod(0o644)
+    assert load_settings(str(config), environ={}).token == "s3cret-token"
+    err = capsys.readouterr().err
+    assert "readable by others" in err and "chmod 600" in err and "s3cret" not in err
+    config.chmod(0o600)
+    load_settings(str(config), environ={})
+    assert "warning" not in capsys.readouterr().err
