@@ -330,10 +330,12 @@ def _jsonl_record(line: str, seen: set[str]) -> ArticleDraft:
         raise ReadError(f"field 'text' must be a string, not {type(body).__name__}")
     if body is None or not body.strip():
         raise ReadError("missing or empty field 'text'")
-    title = record.get("title")
-    title = title.strip() if isinstance(title, str) else ""
-    url = record.get("url")
-    url = url.strip() if isinstance(url, str) else ""
+    for name in ("title", "url"):  # a number or list is refused, not silently dropped
+        if record.get(name) is not None and not isinstance(record[name], str):
+            raise ReadError(f"field {name!r} must be a string, not "
+                            f"{type(record[name]).__name__}")
+    title = (record.get("title") or "").strip()
+    url = (record.get("url") or "").strip()
     for name, value in (("text", body), ("title", title), ("url", url)):
         if has_surrogate(value):
             at = surrogate_at(value)

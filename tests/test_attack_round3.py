@@ -404,3 +404,30 @@ def test_token_in_a_readable_config_warns(tmp_path, capsys):
     config.chmod(0o600)
     load_settings(str(config), environ={})
     assert "warning" not in capsys.readouterr().err
+
+
+# --- minors: one line, the documented exit code ---------------------------------------------
+def test_since_after_until_is_400(server):  # noqa: F811
+    from webapp_support import http
+
+    r = http(server.url, "GET", "/api/search?q=customer&since=2024-05-01&until=2024-01-01")
+    assert r.status == 400 and "after until" in r.json()["error"]
+
+
+@pytest.mark.parametrize("field,value", [("title", 42), ("title", ["a", "b"]),
+                                         ("url", {"href": "x"})])
+def test_jsonl_fields_of_the_wrong_type_are_refused(cli, tmp_path, field, value):  # noqa: F811
+    lines = [json.dumps({"id": "good", "text": "A good record."}),
+             json.dumps({"id": "bad", "text": "A record.", field: value})]
+    write(tmp_path / "in" / "r.jsonl", "\n".join(lines))
+    result = cli("ingest", tmp_path / "in", "--store", tmp_path / "store")
+    assert result.exit_code == 1 and len(result.lines) == 1
+    assert f"field {field!r} must be a string" in result.lines[0]
+    assert set(stored(tmp_path / "store")) == {"good"}
+
+
+def test_empty_folder_says_so(cli, tmp_path):  # noqa: F811
+    (tmp_path / "empty").mkdir()
+    result = cli("ingest", tmp_path / "empty", "--store", tmp_path / "store")
+    assert result.exit_code == 2 and len(result.lines) == 1
+    assert "no files to ingest" in result.lines[0]

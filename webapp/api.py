@@ -66,11 +66,16 @@ def healthz():
 @bp.input(schemas.SearchQuery, location="query")
 @bp.doc(responses={200: json_response(schemas.SearchResult, "Ranked passages and an answer."),
                    404: json_response(schemas.Error, "The `concept` filter names no concept, "
-                                                     "or `article` no stored article.")})
+                                                     "or `article` no stored article."),
+                   400: json_response(schemas.Error, "A bad parameter, or `since` after "
+                                                     "`until`.")})
 def search(query_data):
     """Answer a question with cited passages. Facets (`concept`, `article`, `since`,
     `until`) keep only the passages that satisfy all of them, ranked as without them;
     `explain=true` adds each result's `signals`."""
+    since, until = query_data["since"], query_data["until"]
+    if since is not None and until is not None and since > until:
+        abort(400, f"since {since.isoformat()} is after until {until.isoformat()}")
     service = runtime().search_service()
     try:
         criteria = service.passage_filter(query_data["concept"], query_data["article"],
