@@ -431,3 +431,14 @@ def test_empty_folder_says_so(cli, tmp_path):  # noqa: F811
     result = cli("ingest", tmp_path / "empty", "--store", tmp_path / "store")
     assert result.exit_code == 2 and len(result.lines) == 1
     assert "no files to ingest" in result.lines[0]
+
+
+
+def test_export_through_a_symlink_keeps_the_link(cli, tmp_path):  # noqa: F811
+    write(tmp_path / "docs" / "a.txt", "A\n\nCustomer journeys.")
+    assert cli("ingest", tmp_path / "docs", "--store", tmp_path / "store").exit_code == 0
+    target = write(tmp_path / "exports" / "graph.ttl", "old")
+    link = tmp_path / "latest.ttl"
+    link.symlink_to(target)
+    assert cli("export", "--store", tmp_path / "store", "-o", link).exit_code == 0
+    assert link.is_symlink() and "@prefix" in target.read_text(encoding="utf-8")
