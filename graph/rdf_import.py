@@ -67,6 +67,9 @@ def import_rdf(store: GraphStore, path: str | Path, fmt: Optional[str] = None,
     articles = reader.articles()
     passages = reader.passages(articles)
     mentions = reader.mentions(passages, {c.iri for c in concepts})
+    if not concepts and not articles:
+        raise RdfImportError(f"{path}: holds no SKOS concept and no Citegraph article "
+                             f"({len(graph):,} triples); nothing to import")
     report = ImportReport(concepts=len(concepts), articles=len(articles),
                           passages=len(passages), mentions=len(mentions))
     report.embedded = _embed_missing(list(passages.values()), get_embedder, str(path))

@@ -442,3 +442,11 @@ def test_export_through_a_symlink_keeps_the_link(cli, tmp_path):  # noqa: F811
     link.symlink_to(target)
     assert cli("export", "--store", tmp_path / "store", "-o", link).exit_code == 0
     assert link.is_symlink() and "@prefix" in target.read_text(encoding="utf-8")
+
+
+def test_import_of_a_file_holding_nothing_we_read_is_refused(cli, tmp_path):  # noqa: F811
+    nothing = write(tmp_path / "nothing.jsonld", '{"@id": "http://ex.org/x", '
+                                                 '"http://ex.org/p": "v"}')
+    result = cli("import", nothing, "--store", tmp_path / "store")
+    assert result.exit_code == 2 and len(result.lines) == 1
+    assert "nothing to import" in result.lines[0]
