@@ -450,3 +450,11 @@ def test_import_of_a_file_holding_nothing_we_read_is_refused(cli, tmp_path):  # 
     result = cli("import", nothing, "--store", tmp_path / "store")
     assert result.exit_code == 2 and len(result.lines) == 1
     assert "nothing to import" in result.lines[0]
+
+
+def test_serve_with_a_bad_host_is_one_line(cli, tmp_path, monkeypatch):  # noqa: F811
+    write(tmp_path / "docs" / "a.txt", "A\n\nCustomer journeys.")
+    assert cli("ingest", tmp_path / "docs", "--store", tmp_path / "store").exit_code == 0
+    result = cli("serve", "--store", tmp_path / "store", "--host", "no such host")
+    assert result.exit_code == 2 and len(result.lines) == 2  # the banner, then the reason
+    assert "--host no such host" in result.lines[1]

@@ -32,6 +32,8 @@ def serve(host, port, store, threads):
         serve_forever(app, host, port, chosen.server_threads)
     except OSError as exc:
         fail(f"--port {port}: {exc.strerror or exc}")
+    except ValueError as exc:  # waitress: a host it cannot resolve or bind
+        fail(f"--host {host}: {exc}")
 
 
 commands = [serve]
