@@ -458,3 +458,13 @@ def test_serve_with_a_bad_host_is_one_line(cli, tmp_path, monkeypatch):  # noqa:
     result = cli("serve", "--store", tmp_path / "store", "--host", "no such host")
     assert result.exit_code == 2 and len(result.lines) == 2  # the banner, then the reason
     assert "--host no such host" in result.lines[1]
+
+
+def test_concept_listing_is_paged(server):  # noqa: F811
+    from webapp_support import http
+
+    whole = http(server.url, "GET", "/api/concepts").json()
+    assert whole["total"] == len(whole["concepts"]) and whole["limit"] == 1000
+    page = http(server.url, "GET", "/api/concepts?limit=2&offset=1").json()
+    assert page["concepts"] == whole["concepts"][1:3] and page["total"] == whole["total"]
+    assert http(server.url, "GET", "/api/concepts?limit=1001").status == 400

@@ -87,15 +87,22 @@ def search(query_data):
 
 
 @bp.get("/api/concepts")
-@bp.doc(responses={200: json_response(schemas.ConceptList, "Every concept.")})
-def concepts():
-    """Every concept with its number of mentions; `id` is its short form for URLs."""
+@bp.input(schemas.ConceptsQuery, location="query")
+@bp.doc(responses={200: json_response(schemas.ConceptList, "A page of concepts, by label.")})
+def concepts(query_data):
+    """The concepts with their numbers of mentions, a page at a time (`limit`, at most
+    1,000, from `offset`; `total` says how many there are); `id` is the short form for
+    URLs."""
+    listed = store().list_concepts()
+    offset, limit = query_data["offset"], query_data["limit"]
+    page = listed[offset:offset + limit]
     ids = concept_ids(store())
     return {"concepts": [{"id": ids[c.iri], "iri": c.iri, "label": c.label,
                           "alt_labels": c.alt_labels,
                           "definition": c.definition, "broader": c.broader,
                           "related": c.related, "mentions": count}
-                         for c, count in store().list_concepts()]}
+                         for c, count in page],
+            "total": len(listed), "limit": limit, "offset": offset}
 
 
 @bp.get("/api/concepts/<path:concept_id>/neighbourhood")

@@ -204,6 +204,19 @@ class ConceptSummary(Schema):
 
 class ConceptList(Schema):
     concepts = List(Nested(ConceptSummary))
+    total = Integer(metadata={"description": "Concepts in the store."})
+    limit = Integer()
+    offset = Integer()
+
+
+MAX_CONCEPTS_PAGE = 1000
+
+
+class ConceptsQuery(Schema):
+    limit = Integer(load_default=MAX_CONCEPTS_PAGE, validate=Range(1, MAX_CONCEPTS_PAGE),
+                    metadata={"description": "Concepts per page (by label)."})
+    offset = Integer(load_default=0, validate=Range(0, 10_000_000),
+                     metadata={"description": "Concepts to skip."})
 
 
 class PassageRef(PassageOrigin):
