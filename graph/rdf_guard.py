@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import re
+from contextlib import contextmanager
 from typing import Iterator
 
 
@@ -122,3 +124,16 @@ def __getattr__(name: str):
         return _guarded_parser_class()
     raise AttributeError(name)
 
+
+
+@contextmanager
+def quiet_term_warnings():
+    """rdflib logs a warning for every malformed IRI it makes a term of (42 lines for a file
+    of 42 bad IRIs); the importer's own check names the first as the one line shown."""
+    term_log = logging.getLogger("rdflib.term")
+    level = term_log.level
+    term_log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        term_log.setLevel(level)

@@ -468,3 +468,15 @@ def test_concept_listing_is_paged(server):  # noqa: F811
     page = http(server.url, "GET", "/api/concepts?limit=2&offset=1").json()
     assert page["concepts"] == whole["concepts"][1:3] and page["total"] == whole["total"]
     assert http(server.url, "GET", "/api/concepts?limit=1001").status == 400
+
+
+def test_refused_import_is_one_line_without_parser_warnings(tmp_path):
+    import subprocess
+    import sys
+
+    lines = ["@prefix skos: <http://www.w3.org/2004/02/skos/core#> ."] + [
+        f'<http://ex.org/a{{{n}}}> a skos:Concept ; skos:prefLabel "x{n}" .' for n in range(42)]
+    bad = write(tmp_path / "bad.ttl", "\n".join(lines) + "\n")
+    done = subprocess.run([sys.executable, "-m", "citegraph", "import", str(bad), "--store",
+                           str(tmp_path / "store")], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
