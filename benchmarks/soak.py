@@ -58,7 +58,8 @@ class Tally:
 
 
 def client(n: int, port: int, stop: float, queries: list[str], texts: list[dict],
-           tally: Tally, live: dict, gone: set, allowed_503: threading.Event) -> None:
+           tally: Tally, live: dict, gone: set, uncertain: set,
+           allowed_503: threading.Event) -> None:
     rng = random.Random(n)
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
     mine: list[str] = []
@@ -89,6 +90,9 @@ def client(n: int, port: int, stop: float, queries: list[str], texts: list[dict]
             status = response.status
         except (OSError, http.client.HTTPException) as exc:
             tally.add(kind, type(exc).__name__, time.monotonic() - start, False, str(exc))
+            if kind != "search":  # the write may or may not have happened: not checked
+                live.pop(article_id, None)
+                uncertain.add(article_id)
             conn.close()
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
             continue
@@ -124,7 +128,7 @@ def ingest_seed(store: str, records: list[dict], env: dict) -> None:
                        check=True, stdout=subprocess.DEVNULL)
 
 
-def check_store(spec: str, live: dict, gone: set) -> dict:
+def check_store(spec: str, live: dict, gone: set, uncertain: set) -> dict:
     """What is stored, read through the store's own interface (the server stopped)."""
     sys.path.insert(0, str(REPO))
     from citegraph.graph.factory import open_store
@@ -140,6 +144,7 @@ def check_store(spec: str, live: dict, gone: set) -> dict:
         "passages": len(passages),
         "missing_live": len([a for a in live if a not in articles]),
         "deleted_still_there": len([a for a in gone if a in articles and a not in live]),
+        "uncertain_writes": len(uncertain),
         "orphan_passages": len([p for p in passages if p.article_id not in articles]),
         "orphan_mentions": len([m for m in mentions if m.passage_id not in passage_ids]),
         "counts_agree": stats["articles"] == len(articles) and stats["passages"] == len(passages)
@@ -182,14 +187,14 @@ def main() -> None:
         else:
             spec = str(work / "store")
         ingest_seed(spec, records[:SEED_ARTICLES], clean_env())
-        tally, live, gone = Tally(), {}, set()
+        tally, live, gone, uncertain = Tally(), {}, set(), set()
         allowed_503 = threading.Event()
         down_up: list[float] = []
         with Server(spec, env={"CITEGRAPH_TOKEN": TOKEN}) as server:
             stop = time.monotonic() + args.seconds
             workers = [threading.Thread(target=client, args=(
                 n, server.port, stop, queries, records[SEED_ARTICLES:], tally, live, gone,
-                allowed_503)) for n in range(args.clients)]
+                uncertain, allowed_503)) for n in range(args.clients)]
             for w in workers:
                 w.start()
             if args.restart and neo4j_env is not None:
@@ -203,7 +208,7 @@ def main() -> None:
             for w in workers:
                 w.join()
             rss = server.peak_rss_mib()
-        check = check_store(spec, live, gone)
+        check = check_store(spec, live, gone, uncertain)
     finally:
         if neo4j_env is not None:
             subprocess.run(["bash", str(REPO / "scripts" / "neo4j" / "neo4j.sh"), "stop"],
