@@ -56,9 +56,6 @@ def _owners(doc, nodes: set) -> dict:
     return owner
 
 
-_ROLES = ("words", "author", "time", "date")
-
-
 def _role_tests(el) -> list[str]:
     if not isinstance(el.tag, str):
         return []
