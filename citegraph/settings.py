@@ -9,7 +9,10 @@ fields, so the documentation cannot drift from the code.
 """
 from __future__ import annotations
 
+import math
 import os
+import re
+import stat
 import sys
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -21,6 +24,9 @@ CONFIG_ENV = "CITEGRAPH_CONFIG"
 DEFAULT_STORE = "./citegraph-data"
 PRECISIONS = ("auto", "fp32", "bf16")
 BACKENDS = ("auto", "torch", "openvino")
+MAX_THREADS = 1024  # threads and server_threads: more is a typo, and would crash the start
+_URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+_NEO4J_SCHEME = re.compile(r"(?:bolt|neo4j)(?:\+s|\+ssc)?")  # graph/uri.py's NEO4J_SCHEMES
 
 
 def _setting(default, env: str, doc: str, kind: type = str):
@@ -157,10 +163,27 @@ def _checked(values: Mapping[str, Any], where: str) -> dict:
     for name in ("threads", "ann_threshold", "server_threads"):
         if out.get(name) is not None and out[name] < 0:
             raise SettingsError(f"{where}: {name} = {out[name]} must not be negative")
+    for name in ("threads", "server_threads"):
+        if out.get(name) is not None and out[name] > MAX_THREADS:
+            raise SettingsError(f"{where}: {name} = {out[name]} is over {MAX_THREADS}")
+    for name in ("abstain_below", "ingest_wait"):
+        value = out.get(name)
+        if value is not None and (math.isnan(value) or (name == "abstain_below"
+                                                        and math.isinf(value))):
+            raise SettingsError(f"{where}: {name} = {value!r} is not a finite number")
     if out.get("ingest_wait") is not None:
         out["ingest_wait"] = max(0.0, out["ingest_wait"])
     if out.get("server_threads") == 0:
         raise SettingsError(f"{where}: server_threads must be at least 1")
+    store = out.get("store")
+    if store is not None:
+        if not store.strip():
+            raise SettingsError(f"{where}: store is empty (a directory or a bolt:// or "
+                                "neo4j:// URI)")
+        scheme = _URL_SCHEME.match(store)
+        if scheme and not _NEO4J_SCHEME.fullmatch(scheme.group(1)):
+            raise SettingsError(f"{where}: store = {store[:80]!r}: a {scheme.group(1)}:// URL "
+                                "is no store (a directory, or a bolt:// or neo4j:// URI)")
     return out
 
 
@@ -190,7 +213,25 @@ def _from_file(path: str) -> dict:
     section = data.get("citegraph", data)
     if not isinstance(section, dict):
         raise SettingsError(f"config {path}: [citegraph] must be a table")
+    beside = [k for k in data if k != "citegraph"] if "citegraph" in data else []
+    if beside:
+        raise SettingsError(f"config {path}: {', '.join(beside)} beside [citegraph] would be "
+                            "ignored: put every setting under [citegraph] (or none)")
+    if section.get("token"):
+        _warn_if_readable(path)
     return {k: v for k, v in section.items() if k != "citegraph"}
+
+
+def _warn_if_readable(path: str) -> None:
+    """A token in a file others can read is a token others have: say so (it still works)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return
+    if mode & (stat.S_IRGRP | stat.S_IROTH):
+        print(f"citegraph: warning: config {path} holds a token and is readable by "
+              f"{'others' if mode & stat.S_IROTH else 'its group'}: chmod 600 {path}",
+              file=sys.stderr)
 
 
 def load_settings(config_file: Optional[str] = None,

@@ -19,7 +19,7 @@ from citegraph.errors import CitegraphError
 from citegraph.graph.base import GraphStore
 from citegraph.graph.models import Article, Concept, Mention, Passage, article_of
 from citegraph.graph.rdf_describe import decode_sentences, decode_vector
-from citegraph.graph.rdf_guard import UnsafeRdf, check_before_parse
+from citegraph.graph.rdf_guard import UnsafeRdf, check_before_parse, quiet_term_warnings
 from citegraph.graph.rdf_vocab import (CG, OA, SCHEMA, VocabularyError, adopt_base_iri, check_iri,
                                        minted_base, object_tag)
 from citegraph.graph.models import EMBEDDING_DIM as DIM
@@ -67,6 +67,9 @@ def import_rdf(store: GraphStore, path: str | Path, fmt: Optional[str] = None,
     articles = reader.articles()
     passages = reader.passages(articles)
     mentions = reader.mentions(passages, {c.iri for c in concepts})
+    if not concepts and not articles:
+        raise RdfImportError(f"{path}: holds no SKOS concept and no Citegraph article "
+                             f"({len(graph):,} triples); nothing to import")
     report = ImportReport(concepts=len(concepts), articles=len(articles),
                           passages=len(passages), mentions=len(mentions))
     report.embedded = _embed_missing(list(passages.values()), get_embedder, str(path))
@@ -94,7 +97,8 @@ def _parse(path: Path, fmt: str) -> Graph:
     try:
         if fmt == "json-ld":  # a remote @context would be fetched: refused first
             check_before_parse(path.read_text(encoding="utf-8"), fmt)
-        graph.parse(str(path), format=fmt)
+        with quiet_term_warnings():
+            graph.parse(str(path), format=fmt)
     except UnsafeRdf as exc:
         raise RdfImportError(f"{path}: {fmt} refused: {exc}") from None
     except OSError as exc:

@@ -26,6 +26,10 @@ _WORDS_CLASSES = ("comment-content", "comment-text", "comment-body-text", "comme
 _CONTAINERS = ("comments", "comments-area", "comment-list", "commentlist", "comments-list")
 
 
+class HtmlTooDeep(ValueError):
+    """A page nested past libxml2's limit: every parser here would drop its deeper part."""
+
+
 @dataclass
 class MarkedComment:
     author: str
@@ -42,23 +46,83 @@ def _text(el) -> str:
     return " ".join(el.text_content().split())
 
 
-def _owned(el, node, nodes: set) -> bool:
-    """`el` belongs to comment `node`, not to a reply nested in it."""
-    parent = el.getparent()
-    while parent is not None and parent is not node:
-        if parent in nodes:
-            return False
-        parent = parent.getparent()
-    return parent is node
+def _owners(doc, nodes: set) -> dict:
+    """Each element below a comment -> the innermost comment holding it (a comment element
+    itself -> the comment around it, if any). One pass in document order: an element's
+    owner is its parent when the parent is a comment, else its parent's owner."""
+    owner: dict = {}
+    for el in doc.iter():
+        parent = el.getparent()
+        if parent is not None:
+            up = parent if parent in nodes else owner.get(parent)
+            if up is not None:
+                owner[el] = up
+    return owner
 
 
-def _first(node, nodes: set, test) -> Optional[Any]:
-    for el in node.iterdescendants():
-        if not isinstance(el.tag, str):
+def _role_tests(el) -> list[str]:
+    if not isinstance(el.tag, str):
+        return []
+    classes, prop = _classes(el), el.get("itemprop")
+    roles = []
+    if classes & set(_WORDS_CLASSES) or prop in ("text", "commentText"):
+        roles.append("words")
+    if classes & set(_AUTHOR_CLASSES) or prop in ("author", "creator"):
+        roles.append("author")
+    if el.tag == "time" or prop in ("dateCreated", "datePublished"):
+        roles.append("time")
+    if classes & set(_DATE_CLASSES):
+        roles.append("date")
+    return roles
+
+
+def _parts(found: list, owner: dict, doc) -> dict:
+    """comment -> {role: its first element of that role not inside a nested reply}, in one
+    pass over the page."""
+    parts: dict = {node: {} for node in found}
+    for el in doc.iter():
+        node = owner.get(el)
+        if node is None:
             continue
-        if test(el) and _owned(el, node, nodes):
-            return el
-    return None
+        for role in _role_tests(el):
+            parts[node].setdefault(role, el)
+    return parts
+
+
+_BLOCKS = {"p", "li", "blockquote", "div", "br", "ul", "ol", "pre", "h1", "h2", "h3", "h4",
+           "h5", "h6", "tr", "table", "section", "article"}
+
+
+def _own_text(el, nodes: set) -> str:
+    """The words of `el` without those of replies nested in it (each comment's words are
+    read once, under its own byline), paragraphs kept apart; every element is visited once
+    (an explicit stack: nesting depth costs no recursion)."""
+    pieces: list[str] = []
+    stack: list = [("open", el)]
+    while stack:
+        kind, item = stack.pop()
+        if kind == "text":
+            pieces.append(item)
+            continue
+        if kind == "break":
+            pieces.append("\n\n")
+            continue
+        if item is not el and item in nodes:
+            continue  # a reply: its words are its own comment's
+        block = isinstance(item.tag, str) and item.tag in _BLOCKS
+        if block:
+            pieces.append("\n\n")
+            stack.append(("break", None))
+        # children pushed in reverse so they pop in page order, each followed by its tail
+        for child in reversed(list(item)):
+            if child.tail:
+                stack.append(("text", child.tail))
+            if isinstance(child.tag, str):
+                stack.append(("open", child))
+        if isinstance(item.tag, str) and item.text:
+            pieces.append(item.text)
+    paragraphs = (" ".join(p.split()) for p in "".join(pieces).split("\n\n"))
+    return "\n\n".join(p for p in paragraphs if p)
 
 
 def _iso(value: str) -> Optional[str]:
@@ -70,32 +134,22 @@ def _iso(value: str) -> Optional[str]:
     return moment.isoformat() if ":" in value else moment.date().isoformat()
 
 
-def _paragraphs(el) -> str:
-    blocks = [" ".join(p.text_content().split()) for p in el.iter("p", "li", "blockquote")]
-    blocks = [b for b in blocks if b]
-    return "\n\n".join(blocks) if blocks else _text(el)
-
-
-def _comment(node, nodes: set) -> Optional[MarkedComment]:
-    words_el = _first(node, nodes, lambda e: bool(_classes(e) & set(_WORDS_CLASSES))
-                      or e.get("itemprop") in ("text", "commentText"))
+def _comment(parts: dict, nodes: set) -> Optional[MarkedComment]:
+    words_el = parts.get("words")
     if words_el is None:
         return None
-    author_el = _first(node, nodes, lambda e: bool(_classes(e) & set(_AUTHOR_CLASSES))
-                       or e.get("itemprop") in ("author", "creator"))
-    author = _text(author_el) if author_el is not None else ""
+    author_el = parts.get("author")
+    author = _own_text(author_el, nodes).replace("\n\n", " ") if author_el is not None else ""
     if author.lower().endswith("says:"):
         author = author[:-5].strip()
     if len(author) > 300:
         author = author[:299] + "…"
-    time_el = _first(node, nodes, lambda e: e.tag == "time" or e.get("itemprop") in (
-        "dateCreated", "datePublished"))
-    date_el = time_el if time_el is not None else _first(
-        node, nodes, lambda e: bool(_classes(e) & set(_DATE_CLASSES)))
-    date_text = _text(date_el)[:200] if date_el is not None else ""
+    date_el = parts.get("time", parts.get("date"))
+    date_text = _own_text(date_el, nodes).replace("\n\n", " ")[:200] \
+        if date_el is not None else ""
     stamp = (date_el.get("datetime") or date_el.get("content") or "") if date_el is not None else ""
     when = _iso(stamp) if stamp else (date_in(date_text) if date_text else None)
-    return MarkedComment(author, date_text, when, clean_text(_paragraphs(words_el)))
+    return MarkedComment(author, date_text, when, clean_text(_own_text(words_el, nodes)))
 
 
 def split_comments(html: str):
@@ -103,26 +157,32 @@ def split_comments(html: str):
     (None, []) when the page marks none up."""
     import lxml.html
 
+    parser = lxml.html.HTMLParser()
     try:
-        doc = lxml.html.fromstring(html)
+        doc = lxml.html.fromstring(html, parser=parser)
     except (ValueError, Exception):  # lxml's ParserError and friends: no markup pass
         return None, []
+    if any("Excessive depth" in e.message for e in parser.error_log):
+        raise HtmlTooDeep("HTML nested deeper than 255 elements (the parser drops what "
+                          "lies deeper, so the page is not read)")
     found = doc.xpath(_COMMENT_NODES)
     if not found or len(found) > MAX_COMMENTS:
         return None, []
     nodes = set(found)
-    comments = [c for c in (_comment(n, nodes) for n in found) if c is not None]
+    owner = _owners(doc, nodes)
+    parts = _parts(found, owner, doc)
+    comments = [c for c in (_comment(parts[n], nodes) for n in found) if c is not None]
     if not comments:
         return None, []
-    for node in _removable(found, nodes):
+    for node in _removable(found, owner):
         node.drop_tree()
     return lxml.html.tostring(doc, encoding="unicode"), comments
 
 
-def _removable(found: list, nodes: set) -> list:
+def _removable(found: list, owner: dict) -> list:
     """The thread's container (#comments, .comment-list…) where there is one, else each
     top-level comment."""
-    top = [n for n in found if not any(a in nodes for a in n.iterancestors())]
+    top = [n for n in found if n not in owner]
     containers: list = []
     for node in top:
         box = next((a for a in node.iterancestors()
@@ -133,7 +193,8 @@ def _removable(found: list, nodes: set) -> list:
         if all(target is not c for c in containers):
             containers.append(target)
     # a container inside another one goes with it
-    return [c for c in containers if not any(a in containers for a in c.iterancestors())]
+    chosen = set(containers)
+    return [c for c in containers if not any(a in chosen for a in c.iterancestors())]
 
 
 def comment_byline(comment: MarkedComment) -> str:

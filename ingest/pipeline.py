@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Callable, Iterable, Optional, Protocol
 
 from citegraph.graph.base import GraphStore
@@ -17,6 +19,9 @@ from citegraph.text.comments import find_sections
 from citegraph.text.splitter import Splitter
 
 EMBED_BATCH = 256  # passages embedded together, across article boundaries
+# store settings keeping which folder holds which `source` label (Pipeline.folder_label)
+FOLDER_LABEL = "ingest.folder-label:"  # + digest of the folder's real path -> label
+FOLDER_ORIGIN = "ingest.folder-origin:"  # + label -> digest
 
 
 class Linker(Protocol):
@@ -228,6 +233,27 @@ class Pipeline:
         with self.store.ingest_lock(self.ingest_wait):
             return self._ingest_paths(paths, progress, replace, prefix, follow_symlinks)
 
+    def folder_label(self, folder: Path) -> str:
+        """The name `source` gives a folder: its own name, unless another folder of that name
+        (elsewhere on disk) was ingested into this store first; then `team (2)`, `team (3)`...
+        Which folder holds which label is kept in the store (by a digest of its real path,
+        never the path), so the same folder gets the same label every time (its files update
+        in place) while a second `team` folder's `notes.txt` is not taken for the first's
+        (it is refused unless --replace) and its own files update in place in turn."""
+        real = os.path.realpath(folder)
+        name = Path(real).name
+        if not name:
+            return name
+        origin = hashlib.sha256(real.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+        known = self.store.meta_value(FOLDER_LABEL + origin)
+        if known is not None:
+            return known
+        for n in range(1, 10_000):
+            label = name if n == 1 else f"{name} ({n})"
+            if self.store.put_meta_value(FOLDER_ORIGIN + label, origin) == origin:
+                return self.store.put_meta_value(FOLDER_LABEL + origin, label)
+        raise ReadError(f"too many folders named {name!r} in this store")
+
     def _ingest_paths(self, paths: list[str], progress: Callable | None,
                       replace: bool = False, id_prefix: str = "",
                       follow_symlinks: bool = False) -> IngestReport:
@@ -235,10 +261,15 @@ class Pipeline:
         seen: dict[str, str] = {}
         files = list(discover(paths, follow_symlinks=follow_symlinks))
         iterator = progress(files) if progress else files
+        labels: dict[Path, str] = {}
         for path, root in iterator:
             name = str(path)
             try:
-                drafts = read_file(path, root, on_record_error=lambda w, r: report.failed.append((w, r)))
+                folder = root if root is not None else path.parent
+                if folder not in labels:
+                    labels[folder] = self.folder_label(folder)
+                drafts = read_file(path, root, on_record_error=lambda w, r: report.failed.append((w, r)),
+                                   folder=labels[folder])
             except UnsupportedType as exc:
                 report.skipped.append((name, str(exc)))
                 continue

@@ -21,7 +21,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import re
 import stat
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -31,15 +30,19 @@ from typing import Callable, Iterator
 
 from citegraph.errors import CitegraphError
 from citegraph.text.cleaning import clean_text, clean_text_marked, markdown_to_text
-from citegraph.ingest.html_comments import comment_byline, page_dates, split_comments
+from citegraph.ingest.html_comments import (HtmlTooDeep, comment_byline, page_dates,
+                                              split_comments)
 from citegraph.text.comments import (Section, article_byline, assemble, author_without_dates,
                                       find_sections)
 
-MAX_FILE_BYTES = 20 * 1024 * 1024  # larger files are refused, not truncated
-MAX_ARTICLE_CHARS = 2_000_000
-MAX_TITLE_CHARS = 1000  # the API's limit too (webapp/schemas.py); longer titles are cut
-MAX_ID_CHARS = 300  # ids travel in URLs and passage ids
-MAX_JSON_DEPTH = 100  # JSONL records nested deeper are refused before they are parsed
+# the limits and the id rules live in ingest/limits.py and ingest/ids.py (the web layer
+# uses them too); imported here under their old names
+from citegraph.ingest.ids import (has_surrogate, id_problem, surrogate_at,  # noqa: F401
+                                  without_controls)
+from citegraph.ingest.limits import (MAX_ARTICLE_CHARS, MAX_FILE_BYTES,  # noqa: F401
+                                     MAX_ID_CHARS, MAX_JSON_DEPTH, MAX_TITLE_CHARS,
+                                     json_depth)
+
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".pdf", ".docx")
 
 
@@ -64,33 +67,6 @@ class ArticleDraft:
 
 
 # --- what every record must satisfy ----------------------------------------------------
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_CONTROL = re.compile("[\x00-\x1f\x7f]")
-
-
-def has_surrogate(text: str) -> bool:
-    """A lone surrogate (JSON `"\\ud800"`) cannot be stored or hashed as UTF-8."""
-    return _SURROGATE.search(text) is not None
-
-
-def id_problem(article_id: str) -> str | None:
-    """Why `article_id` cannot be an article id, or None. Ids are labels that also appear in
-    URLs and passage ids: never empty, absolute, `.`/`..`, or holding control characters."""
-    if not article_id or not article_id.strip():
-        return "is empty"
-    if len(article_id) > MAX_ID_CHARS:
-        return f"is {len(article_id):,} characters, over the {MAX_ID_CHARS:,} limit"
-    if article_id.startswith("/"):
-        return "starts with '/'"
-    if article_id.strip() in (".", ".."):
-        return f"is {article_id.strip()!r}"
-    if _CONTROL.search(article_id):
-        return "holds a control character"
-    if has_surrogate(article_id):
-        return "holds a lone surrogate (not valid Unicode)"
-    return None
-
-
 def check_id(article_id: str) -> str:
     problem = id_problem(article_id)
     if problem:
@@ -106,7 +82,7 @@ def _show(value: str, limit: int = 80) -> str:
 
 def limit_title(title: str) -> str:
     """One line of at most MAX_TITLE_CHARS characters (cut at a word where one is near)."""
-    title = " ".join(_CONTROL.sub(" ", title).split())
+    title = " ".join(without_controls(title).split())
     if len(title) <= MAX_TITLE_CHARS:
         return title
     cut = title[:MAX_TITLE_CHARS - 1]
@@ -181,7 +157,7 @@ def clean_author(value) -> str:
         value = ", ".join(filter(None, (clean_author(v) for v in value)))
     if not isinstance(value, str) or has_surrogate(value):
         return ""
-    value = " ".join(_CONTROL.sub(" ", value).split())
+    value = " ".join(without_controls(value).split())
     if len(value) > MAX_AUTHOR_CHARS:
         value = value[:MAX_AUTHOR_CHARS - 1].rstrip() + "…"
     return value
@@ -295,6 +271,8 @@ def read_html(data: bytes, article_id: str, source: str) -> list[ArticleDraft]:
                 if text and text.strip() else None)
     except RecursionError:
         raise ReadError("HTML nested too deeply to read") from None
+    except HtmlTooDeep as exc:
+        raise ReadError(str(exc)) from None
     if not text or not text.strip():
         raise ReadError("no article text found in the HTML")
     if marked:
@@ -348,29 +326,6 @@ def read_jsonl(data: bytes, article_id: str, source: str,
     return drafts
 
 
-def json_depth(line: str) -> int:
-    """The deepest nesting of `[`/`{` in a JSON text, outside strings (below
-    MAX_JSON_DEPTH: an upper bound of it); linear, no parsing (the parser itself recurses
-    and would fail with RecursionError on deep input)."""
-    if line.count("[") + line.count("{") <= MAX_JSON_DEPTH:
-        return line.count("[") + line.count("{")  # cannot be deeper than that
-    # strings out first: a quoted bracket does not nest (escaped quotes stay inside)
-    bare = _JSON_STRING.sub('""', line)
-    depth = deepest = 0
-    for ch in _JSON_BRACKETS.findall(bare):
-        if ch in "[{":
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-        else:
-            depth -= 1
-    return deepest
-
-
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
-_JSON_BRACKETS = re.compile(r"[\[\]{}]")
-
-
 def _jsonl_record(line: str, seen: set[str]) -> ArticleDraft:
     if json_depth(line) > MAX_JSON_DEPTH:
         raise ReadError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
@@ -396,13 +351,15 @@ def _jsonl_record(line: str, seen: set[str]) -> ArticleDraft:
         raise ReadError(f"field 'text' must be a string, not {type(body).__name__}")
     if body is None or not body.strip():
         raise ReadError("missing or empty field 'text'")
-    title = record.get("title")
-    title = title.strip() if isinstance(title, str) else ""
-    url = record.get("url")
-    url = url.strip() if isinstance(url, str) else ""
+    for name in ("title", "url"):  # a number or list is refused, not silently dropped
+        if record.get(name) is not None and not isinstance(record[name], str):
+            raise ReadError(f"field {name!r} must be a string, not "
+                            f"{type(record[name]).__name__}")
+    title = (record.get("title") or "").strip()
+    url = (record.get("url") or "").strip()
     for name, value in (("text", body), ("title", title), ("url", url)):
-        if (found := _SURROGATE.search(value)) is not None:
-            at = found.start()
+        if has_surrogate(value):
+            at = surrogate_at(value)
             raise ReadError(f"field {name!r} holds a lone surrogate at character {at:,} "
                             "(not valid Unicode)")
     if len(url) > 2000:
@@ -480,14 +437,16 @@ def legacy_article_id_for(path: Path, root: Path | None) -> str:
     return rel.with_suffix("").as_posix()
 
 
-def source_label(path: Path, root: Path | None) -> str:
+def source_label(path: Path, root: Path | None, folder: str | None = None) -> str:
     """What `source` says of a file: the folder's name and the path inside it, or the
-    named file's folder name and its own; never the server's path above that."""
+    named file's folder name and its own; never the server's path above that. `folder`,
+    when given, stands for the folder's name (the pipeline gives a second folder of one name
+    its own label, `team (2)`: see Pipeline.folder_label)."""
     if root is not None:
-        base = Path(os.path.abspath(root)).name
+        base = Path(os.path.abspath(root)).name if folder is None else folder
         rel = path.relative_to(root).as_posix()
         return f"{base}/{rel}" if base else rel
-    parent = Path(os.path.abspath(path)).parent.name
+    parent = Path(os.path.abspath(path)).parent.name if folder is None else folder
     return f"{parent}/{path.name}" if parent else path.name
 
 
@@ -583,7 +542,8 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def read_file(path: Path, root: Path | None,
-              on_record_error: Callable[[str, str], None] | None = None) -> list[ArticleDraft]:
+              on_record_error: Callable[[str, str], None] | None = None,
+              folder: str | None = None) -> list[ArticleDraft]:
     if isinstance(path, _SkippedPath):
         raise Skipped("symlink to outside the folder: not followed (--follow-symlinks "
                       "follows it)")
@@ -598,7 +558,7 @@ def read_file(path: Path, root: Path | None,
                         f"(supported: {', '.join(SUFFIXES)})")
     data = _read_bytes(path)
     article_id = article_id_for(path, root)
-    source = source_label(path, root)
+    source = source_label(path, root, folder)
     if reader is read_jsonl:
         return read_jsonl(data, article_id, source, on_record_error, where=str(path))
     check_id(article_id)

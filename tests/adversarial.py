@@ -248,8 +248,9 @@ def build_corpus(root: Path) -> dict:
         Stored("bait/front.md", covers_text))
     put("bait/nest.html", "<html><body>" + hostile_text("html-nest", 60_000) + "<p>Deep text. "
         + PROSE + "</p></body></html>", "regex-bait",
-        # 12,000 nested divs: the HTML parser gives up below them; named, not a traceback
-        Refused("bait/nest.html", "no article text"))
+        # 12,000 nested divs: the HTML parser gives up below them (it would drop the deep
+        # text); refused and named, not cut and not a traceback
+        Refused("bait/nest.html", "nested deeper than 255"))
 
     # furniture only
     put("furniture.txt", "Leave a Reply\n\nCancel reply\n\nShare this:\n", "furniture-only",

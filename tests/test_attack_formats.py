@@ -187,23 +187,64 @@ def external_entity() -> str:
             "</skos:prefLabel></skos:Concept>\n</rdf:RDF>\n")
 
 
-ENTITY_ATTACKS = {"billion-laughs": (laughs, "nested entities"),
-                  "quadratic-blowup": (quadratic_blowup, "would add over"),
-                  "external-entity": (external_entity, "external entity")}
+def character_reference_laughs(levels: int = 12, fan: int = 10) -> str:
+    """The chain hidden from a scan of entity values: `&#38;` is `&` once declared."""
+    entities = ['<!ENTITY e0 "lol">'] + [
+        f'<!ENTITY e{i} "' + f"&#38;e{i - 1};" * fan + '">' for i in range(1, levels)]
+    return laughs().replace(laughs().split("[\n")[1].split("\n]>")[0], "\n".join(entities)) \
+        .replace("&lol9;", f"&e{levels - 1};")
+
+
+def redeclared_laughs(levels: int = 12, fan: int = 10) -> str:
+    """Each name declared twice: harmless first (the value the parser keeps was once the
+    second), the chain second."""
+    harmless = [f'<!ENTITY r{i} "x">' for i in range(levels)]
+    chain = ['<!ENTITY r0 "lol">'] + [
+        f'<!ENTITY r{i} "' + f"&r{i - 1};" * fan + '">' for i in range(1, levels)]
+    return laughs().replace(laughs().split("[\n")[1].split("\n]>")[0],
+                            "\n".join(chain + harmless)).replace("&lol9;", f"&r{levels - 1};")
+
+
+def doctype_only() -> str:
+    return external_entity().replace('[<!ENTITY secret SYSTEM "file:///etc/passwd">]', "") \
+        .replace("&secret;", "a")
+
+
+ENTITY_ATTACKS = {"billion-laughs": laughs, "quadratic-blowup": quadratic_blowup,
+                  "external-entity": external_entity,
+                  "character-references": character_reference_laughs,
+                  "redeclared": redeclared_laughs, "doctype": doctype_only}
 
 
 @pytest.mark.parametrize("kind", ENTITY_ATTACKS)
 def test_rdf_xml_entity_attacks_are_refused_in_bounded_memory(tmp_path, kind):
-    make, words = ENTITY_ATTACKS[kind]
-    scheme = write(tmp_path / f"{kind}.rdf", make())
-    done, lines = run_bounded("relink", "--ontology", scheme, "--store", tmp_path / "store",
-                              timeout=120)
-    assert done.returncode == 2 and len(lines) == 1, done.stderr
-    assert words in lines[0] and "root:" not in done.stderr
+    scheme = write(tmp_path / f"{kind}.rdf", ENTITY_ATTACKS[kind]())
+    for command in (("relink", "--ontology", scheme, "--store", tmp_path / "store"),
+                    ("scheme", "check", scheme)):
+        done, _ = run_bounded(*command, timeout=120)
+        lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
+        assert done.returncode in (1, 2) and len(lines) == 1, done.stderr
+        assert "declarations are not read" in lines[0] and "root:" not in done.stderr
+        assert "Traceback" not in done.stderr
 
 
-def test_rdf_xml_namespace_entities_still_load(cli, tmp_path):
-    """OWL editors abbreviate namespaces with entities: those are no attack."""
+@pytest.mark.parametrize("kind", ENTITY_ATTACKS)
+def test_rdf_xml_parser_itself_refuses_declarations(kind):
+    """Past the scan (say a declaration the scan cannot see), rdflib's RDF/XML parser is
+    defusedxml's: it stops at the declaration instead of expanding it."""
+    import rdflib
+
+    from citegraph.graph.rdf_guard import install_xml_parser
+
+    install_xml_parser()
+    with pytest.raises(Exception) as caught:
+        rdflib.Graph().parse(data=ENTITY_ATTACKS[kind](), format="xml")
+    assert "Forbidden" in type(caught.value).__name__
+
+
+def test_rdf_xml_namespace_entities_are_refused_with_the_remedy(cli, tmp_path):
+    """OWL editors abbreviate namespaces with entities; those files are refused too (a
+    declaration is refused whatever it holds), with one line saying what to do."""
     scheme = write(tmp_path / "ns.rdf", """<?xml version="1.0"?>
 <!DOCTYPE rdf:RDF [
   <!ENTITY skos "http://www.w3.org/2004/02/skos/core#" >
@@ -215,6 +256,17 @@ def test_rdf_xml_namespace_entities_still_load(cli, tmp_path):
 </rdf:RDF>
 """)
     result = cli("scheme", "check", scheme)
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert result.exit_code == 1 and len(lines) == 1
+    assert "line 2" in lines[0] and "write IRIs out in full" in lines[0]
+    written_out = write(tmp_path / "full.rdf", """<?xml version="1.0"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+         xmlns:skos="http://www.w3.org/2004/02/skos/core#">
+  <skos:Concept rdf:about="http://ex.org/journey">
+    <skos:prefLabel>customer journey</skos:prefLabel></skos:Concept>
+</rdf:RDF>
+""")
+    result = cli("scheme", "check", written_out)
     assert result.exit_code == 0 and "valid SKOS scheme" in result.stdout
 
 

@@ -15,7 +15,7 @@ from citegraph.ontology.lookup import resolve as resolve_concept
 from citegraph.search.filters import FilterError
 from citegraph.webapp import export, schemas
 from citegraph.webapp.schemas import json_response
-from citegraph.ingest.readers import MAX_JSON_DEPTH, json_depth
+from citegraph.ingest.limits import MAX_JSON_DEPTH, too_deep
 from citegraph.webapp.security import token_required
 
 bp = APIBlueprint("api", __name__, tag="API")
@@ -34,7 +34,7 @@ def json_body(view):
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             abort(400, "the body is not UTF-8")
-        if json_depth(text) > MAX_JSON_DEPTH:
+        if too_deep(data):
             abort(400, f"the body is JSON nested deeper than {MAX_JSON_DEPTH} levels")
         return view(*args, **kwargs)
     return checked
@@ -66,11 +66,16 @@ def healthz():
 @bp.input(schemas.SearchQuery, location="query")
 @bp.doc(responses={200: json_response(schemas.SearchResult, "Ranked passages and an answer."),
                    404: json_response(schemas.Error, "The `concept` filter names no concept, "
-                                                     "or `article` no stored article.")})
+                                                     "or `article` no stored article."),
+                   400: json_response(schemas.Error, "A bad parameter, or `since` after "
+                                                     "`until`.")})
 def search(query_data):
     """Answer a question with cited passages. Facets (`concept`, `article`, `since`,
     `until`) keep only the passages that satisfy all of them, ranked as without them;
     `explain=true` adds each result's `signals`."""
+    since, until = query_data["since"], query_data["until"]
+    if since is not None and until is not None and since > until:
+        abort(400, f"since {since.isoformat()} is after until {until.isoformat()}")
     service = runtime().search_service()
     try:
         criteria = service.passage_filter(query_data["concept"], query_data["article"],
@@ -82,15 +87,22 @@ def search(query_data):
 
 
 @bp.get("/api/concepts")
-@bp.doc(responses={200: json_response(schemas.ConceptList, "Every concept.")})
-def concepts():
-    """Every concept with its number of mentions; `id` is its short form for URLs."""
+@bp.input(schemas.ConceptsQuery, location="query")
+@bp.doc(responses={200: json_response(schemas.ConceptList, "A page of concepts, by label.")})
+def concepts(query_data):
+    """The concepts with their numbers of mentions, a page at a time (`limit`, at most
+    1,000, from `offset`; `total` says how many there are); `id` is the short form for
+    URLs."""
+    listed = store().list_concepts()
+    offset, limit = query_data["offset"], query_data["limit"]
+    page = listed[offset:offset + limit]
     ids = concept_ids(store())
     return {"concepts": [{"id": ids[c.iri], "iri": c.iri, "label": c.label,
                           "alt_labels": c.alt_labels,
                           "definition": c.definition, "broader": c.broader,
                           "related": c.related, "mentions": count}
-                         for c, count in store().list_concepts()]}
+                         for c, count in page],
+            "total": len(listed), "limit": limit, "offset": offset}
 
 
 @bp.get("/api/concepts/<path:concept_id>/neighbourhood")

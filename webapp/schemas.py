@@ -9,8 +9,8 @@ from apiflask.fields import Boolean, Date, Dict, Float, Integer, List, Nested, S
 from apiflask.validators import Length, OneOf, Range, Regexp
 from marshmallow import ValidationError
 
-from citegraph.ingest.readers import (MAX_ARTICLE_CHARS, MAX_ID_CHARS, MAX_TITLE_CHARS,
-                                      has_surrogate)
+from citegraph.ingest.ids import ID_PATTERN, ID_RULES, has_surrogate
+from citegraph.ingest.limits import MAX_ARTICLE_CHARS, MAX_ID_CHARS, MAX_TITLE_CHARS
 from citegraph.graph.listing import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, SORTS as ARTICLE_SORTS
 from citegraph.ingest.linker import SUGGEST_LIMIT, SUGGEST_THRESHOLD
 from citegraph.search.service import MAX_K, MAX_QUESTION_CHARS as MAX_QUERY_CHARS
@@ -77,9 +77,8 @@ class ExportQuery(Schema):
                     metadata={"description": "turtle, json-ld, nt or passages-jsonl"})
 
 
-# the id rules of ingest (ingest/readers.py id_problem) as a pattern, so that the OpenAPI
-# document states them: not blank, not absolute, not `.` or `..`, no control characters
-ID_PATTERN = r"^(?!/)(?!\s*\.{1,2}\s*$)(?=[^\x00-\x1f\x7f]*\S)[^\x00-\x1f\x7f]+$"
+# the id rules of ingest as a pattern (ingest/ids.py ID_PATTERN), so that the OpenAPI
+# document states them
 NOT_BLANK = r"^\s*\S"
 
 
@@ -107,8 +106,7 @@ class SuggestOut(Schema):
 class ArticleIn(Schema):
     id = String(required=True, validate=[
         Length(1, MAX_ID_CHARS), valid_unicode,
-        Regexp(ID_PATTERN, error="must not be blank, start with '/', be '.' or '..', or hold "
-                                 "a control character")])
+        Regexp(ID_PATTERN, error=ID_RULES)])
     title = String(required=True, validate=[Length(0, MAX_TITLE_CHARS), valid_unicode])
     text = String(required=True, validate=[Length(1, MAX_ARTICLE_CHARS), valid_unicode,
                                            Regexp(NOT_BLANK, error="must not be blank")])
@@ -234,6 +232,19 @@ class ConceptSummary(Schema):
 
 class ConceptList(Schema):
     concepts = List(Nested(ConceptSummary))
+    total = Integer(metadata={"description": "Concepts in the store."})
+    limit = Integer()
+    offset = Integer()
+
+
+MAX_CONCEPTS_PAGE = 1000
+
+
+class ConceptsQuery(Schema):
+    limit = Integer(load_default=MAX_CONCEPTS_PAGE, validate=Range(1, MAX_CONCEPTS_PAGE),
+                    metadata={"description": "Concepts per page (by label)."})
+    offset = Integer(load_default=0, validate=Range(0, 10_000_000),
+                     metadata={"description": "Concepts to skip."})
 
 
 class PassageRef(PassageOrigin):

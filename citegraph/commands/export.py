@@ -77,7 +77,17 @@ def _mode_for(output: Path) -> int:
 
 def _write_file(chunks, output: Path) -> None:
     """The export goes to a temporary file beside OUTPUT, renamed over it once whole: an
-    export that fails half-way (disk full, a store error) leaves OUTPUT as it was."""
+    export that fails half-way (disk full, a store error) leaves OUTPUT as it was. A
+    symlink is written through (its target replaced, the link kept); a device or FIFO
+    (`/dev/stdout`, a pipe) is written to directly: a rename would replace the node."""
+    output = Path(os.path.realpath(output))
+    if output.exists() and not output.is_file():
+        try:
+            with open(output, "w", encoding="utf-8", newline="\n") as out:
+                write_chunks(chunks, out)
+        except OSError as exc:
+            fail(f"{shown(output)}: {exc.strerror or exc}")
+        return
     try:
         handle, partial = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.",
                                            suffix=".part")

@@ -76,6 +76,12 @@ def ingest(paths, store, as_json, ontology, replace, id_prefix, follow_symlinks,
         click.echo("articles: {new} new, {changed} changed, {unchanged} unchanged, {failed} failed,"
                    " {skipped} skipped; passages: {passages}; mentions: {mentions}".format(**summary))
     if report.articles_read == 0:
+        if not report.failed:
+            from citegraph.ingest.readers import SUFFIXES
+
+            click.echo(f"citegraph: {shown(', '.join(paths))}: no files to ingest "
+                       f"(read: {', '.join(SUFFIXES)}; names starting with '.' are skipped)",
+                       err=True)
         sys.exit(EXIT_PARTIAL if report.failed else EXIT_USAGE)
     sys.exit(EXIT_PARTIAL if report.failed else 0)
 

@@ -34,6 +34,8 @@ def serve(host, port, store, threads):
         serve_forever(app, host, port, chosen.server_threads)
     except OSError as exc:
         fail(f"--port {port}: {exc.strerror or exc}")
+    except ValueError as exc:  # waitress: a host it cannot resolve or bind
+        fail(f"--host {host}: {exc}")
 
 
 def _check_port(host: str, port: int) -> None:

@@ -86,7 +86,8 @@ class SQLiteIndexes(SQLiteConnection, VectorSearch, KeywordSearch):
 
     def vector_search(self, vector: np.ndarray, k: int) -> list[Hit]:
         self._sync_index()
-        keys, scores = self._index.search(vector, k)
+        with self._index_lock:  # a sync in another thread moves rows while they are read
+            keys, scores = self._index.search(vector, k)
         return self._hits(keys.tolist(), scores.tolist())
 
     def keyword_index_info(self) -> dict:
