@@ -148,7 +148,7 @@ def test_api_search_facets_and_explain(client):
     assert only[0]["author"] == "Bo Chen"
     assert client.get(base + "&article=nope").status_code == 404
     assert client.get(base + "&concept=no+such+concept+at+all").status_code == 404
-    assert client.get(base + "&since=2024-02-02&until=2024-01-01").get_json()["results"] == []
+    assert client.get(base + "&since=2024-02-02&until=2024-01-01").status_code == 400
     for bad in ("&since=2024-31-01", "&until=soon", "&explain=perhaps"):
         reply = client.get(base + bad)
         assert reply.status_code == 400, bad

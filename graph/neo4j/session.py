@@ -12,6 +12,14 @@ from citegraph.graph.base import StoreError
 from citegraph.graph.uri import NEO4J_SCHEMES
 
 
+# While the server is down a request fails within seconds (the API answers 503) instead of
+# waiting out the driver's defaults (30 s of transaction retries, each connection attempt up
+# to 30 s more), which outlast an HTTP client's patience: the soak (benchmarks/soak.py) saw
+# requests hang past 60 s across a Neo4j restart. Ten seconds still rides out a leader
+# election in a cluster.
+RETRY_SECONDS, CONNECT_SECONDS, ACQUIRE_SECONDS = 10.0, 5.0, 10.0
+
+
 def first_line(exc: BaseException) -> str:
     lines = str(exc).strip().splitlines()
     return lines[0].rstrip(": ") if lines else type(exc).__name__
@@ -29,7 +37,10 @@ def open_driver(uri: str, user: str = "neo4j", password: Optional[str] = None):
     try:
         # the server's notices (e.g. "property key does not exist" on an empty database)
         # are not for our users: the driver would log each one to stderr
-        driver = GraphDatabase.driver(uri, auth=auth, notifications_min_severity="OFF")
+        driver = GraphDatabase.driver(uri, auth=auth, notifications_min_severity="OFF",
+                                      max_transaction_retry_time=RETRY_SECONDS,
+                                      connection_timeout=CONNECT_SECONDS,
+                                      connection_acquisition_timeout=ACQUIRE_SECONDS)
     except (ConfigurationError, ValueError) as exc:
         raise StoreError(f"invalid Neo4j URI {uri}: {first_line(exc)}") from None
     try:
