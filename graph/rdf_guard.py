@@ -129,7 +129,8 @@ def __getattr__(name: str):
 @contextmanager
 def quiet_term_warnings():
     """rdflib logs a warning for every malformed IRI it makes a term of (42 lines for a file
-    of 42 bad IRIs); the importer's own check names the first as the one line shown."""
+    of 42 bad IRIs); the importer's and the scheme loader's own checks name the first as the
+    one line shown."""
     term_log = logging.getLogger("rdflib.term")
     level = term_log.level
     term_log.setLevel(logging.ERROR)

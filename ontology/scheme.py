@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import re
-from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Optional
 
 from citegraph.errors import CitegraphError
 from citegraph.graph.models import Concept
-from citegraph.graph.rdf_guard import UnsafeRdf, check_before_parse
+from citegraph.graph.rdf_guard import UnsafeRdf, check_before_parse, quiet_term_warnings
 from citegraph.graph.rdf_vocab import IRIREF_EXCLUDED
 from citegraph.ontology.checks import (LABEL_KINDS, ConceptFacts, Finding, SchemeFacts,
                                        check)
@@ -80,7 +78,7 @@ def load_scheme(path: Optional[str | Path] = None) -> Scheme:
         raise SchemeError(f"{path}: {getattr(exc, 'strerror', None) or exc}") from None
     if not text.strip():
         raise SchemeError(f"{path}: empty file, no SKOS concepts")
-    with _quiet_terms():
+    with quiet_term_warnings():
         return _build(path, text, _parse(path, text))
 
 
@@ -103,7 +101,7 @@ def inspect_scheme(path: str | Path) -> tuple[list[str], list[str]]:
     if not text.strip():
         return [first], []
     try:
-        with _quiet_terms():
+        with quiet_term_warnings():
             graph = _parse(path, text)
             facts, iris = facts_of(graph)
         where = _Locator(path, text, graph)
@@ -130,19 +128,6 @@ def _parse(path: Path, text: str):
         raise SchemeError(f"{path}:{_error_line(exc)}: {fmt} syntax error: "
                           f"{_first_line(exc)}") from None
     return graph
-
-
-@contextmanager
-def _quiet_terms():
-    """rdflib logs a warning for every malformed IRI it makes a term of; _check_iris names
-    the first as the one line the user sees."""
-    term_log = logging.getLogger("rdflib.term")
-    level = term_log.level
-    term_log.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        term_log.setLevel(level)
 
 
 # What no IRI may hold (RFC 3987: no space, no control character, none of <>"{}|\^`): such
