@@ -22,6 +22,7 @@ import base64
 import json
 import os
 import random
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
@@ -282,3 +283,16 @@ if __name__ == "__main__":  # write a corpus to look at: python tests/adversaria
 
     for kind, expects in build_corpus(Path(sys.argv[1])).items():
         print(kind, *expects, sep="\n  ")
+
+
+def cpu_ratio(work, small, large, repeats: int = 5) -> float:
+    """How much more of this process's CPU time `work(large)` takes than `work(small)`: the
+    least of a few runs each, so that another process's load does not count."""
+    def least(arg):
+        best = float("inf")
+        for _ in range(repeats):
+            start = time.process_time()
+            work(arg)
+            best = min(best, time.process_time() - start)
+        return max(best, 1e-4)
+    return least(large) / least(small)

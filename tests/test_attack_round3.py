@@ -11,24 +11,12 @@ never by a fixed number of seconds.
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
+from adversarial import cpu_ratio
 from test_attack import cli, post, server, stored, write  # noqa: F401  (fixtures, helpers)
 
-
-def cpu_ratio(work, small, large, repeats: int = 5) -> float:
-    """How much more of this process's CPU time `work(large)` takes than `work(small)`: the
-    least of a few runs each, so that another process's load does not count."""
-    def least(arg):
-        best = float("inf")
-        for _ in range(repeats):
-            start = time.process_time()
-            work(arg)
-            best = min(best, time.process_time() - start)
-        return max(best, 1e-4)
-    return least(large) / least(small)
 
 
 # --- 1. JSON nesting is checked in linear work -------------------------------------------

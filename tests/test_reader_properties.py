@@ -11,11 +11,11 @@ through each reader and the splitter, and
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from adversarial import cpu_ratio
 from citegraph.ingest.readers import ReadError, read_html, read_jsonl, read_markdown, read_txt
 from citegraph.text.splitter import Splitter
 
@@ -65,13 +65,6 @@ def test_passages_are_offsets_into_the_text_and_lose_nothing(kind, text):
     assert "".join(non_space(draft.text[s.start:s.end]) for s in spans) == non_space(draft.text)
 
 
-def cpu(work, arg, repeats: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.process_time()
-        work(arg)
-        best = min(best, time.process_time() - start)
-    return max(best, 1e-4)
 
 
 @pytest.mark.parametrize("kind", ["txt", "md", "jsonl"])
@@ -85,5 +78,5 @@ def test_reading_is_linear_in_the_input(kind, text):
         read(unit)
     except ReadError:
         return
-    ratio = cpu(read, unit * 10) / cpu(read, unit)
+    ratio = cpu_ratio(read, unit, unit * 10, repeats=3)
     assert ratio < 40, f"ten times the input took {ratio:.0f} times the work"
