@@ -32,3 +32,18 @@ def chromium():
             yield browser
         finally:
             browser.close()
+
+
+@contextmanager
+def watched_page(browser, width: int, height: int):
+    """A page in a context of its own at the given viewport, collecting every script error and
+    console error in `page.errors` (a test asserts it empty: no script error, no CSP violation)."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    pg = context.new_page()
+    pg.errors = []
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)
+    try:
+        yield pg
+    finally:
+        context.close()

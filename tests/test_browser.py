@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from browser_support import SCREENSHOTS, chromium
+from browser_support import SCREENSHOTS, chromium, watched_page
 from webapp_support import EX, XSS_ID, XSS_SCRIPT, settled, web_server
 
 
@@ -28,15 +28,10 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
-    pg = context.new_page()
-    dialogs, errors = [], []
-    pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    pg.dialogs, pg.errors = dialogs, errors
-    yield pg
-    context.close()
+    with watched_page(browser, 1100, 900) as pg:
+        pg.dialogs = []
+        pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+        yield pg
 
 
 def test_ask_follow_a_concept_draw_its_graph_and_open_the_article(server, page):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import SCREENSHOTS, chromium
+from browser_support import SCREENSHOTS, chromium, watched_page
 from webapp_support import make_app, settled
 
 CX = "https://citegraph.org/scheme/cx/"
@@ -45,15 +45,9 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    pg = context.new_page()
-    errors = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    pg.errors = errors
-    yield pg
-    assert not errors, errors  # no script error, no CSP violation
-    context.close()
+    with watched_page(browser, 1280, 1000) as pg:
+        yield pg
+        assert not pg.errors, pg.errors  # no script error, no CSP violation
 
 
 def open_concept(page, server, concept_id="ContactCenter", depth=1):

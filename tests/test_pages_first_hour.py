@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from browser_support import SCREENSHOTS, chromium
+from browser_support import SCREENSHOTS, chromium, watched_page
 from webapp_support import make_app
 
 VENDOR = Path(__file__).resolve().parent.parent / "webapp" / "static" / "vendor"
@@ -40,21 +40,18 @@ def browser():
 
 @pytest.fixture(params=WIDTHS, ids=lambda w: f"{w}px")
 def page(browser, server, request):
-    context = browser.new_context(viewport={"width": request.param, "height": 900})
-    pg = context.new_page()
-    errors, elsewhere = [], []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    local = urlparse(server.url).netloc
-    pg.on("request", lambda r: elsewhere.append(r.url)
-          if urlparse(r.url).scheme in ("http", "https") and urlparse(r.url).netloc != local
-          else None)
-    pg.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-    pg.width = request.param
-    yield pg
-    assert not errors, errors  # no script error, no CSP violation
-    assert not elsewhere, elsewhere  # offline: nothing from another host
-    context.close()
+    with watched_page(browser, request.param, 900) as pg:
+        elsewhere: list[str] = []
+        local = urlparse(server.url).netloc
+        pg.on("request", lambda r: elsewhere.append(r.url)
+              if urlparse(r.url).scheme in ("http", "https") and urlparse(r.url).netloc != local
+              else None)
+        pg.on("response",
+              lambda r: pg.errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+        pg.width = request.param
+        yield pg
+        assert not pg.errors, pg.errors  # no script error, no CSP violation
+        assert not elsewhere, elsewhere  # offline: nothing from another host
 
 
 def overflows(page) -> int:
