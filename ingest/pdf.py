@@ -118,7 +118,7 @@ def extract(data: bytes, max_chars: int) -> PdfText:
     """The text of every page; PdfError (one line) for a PDF that cannot be read, is
     encrypted, has more than MAX_PAGES pages or more than `max_chars` characters of text."""
     import pypdf
-    from pypdf.errors import PyPdfError
+    from pypdf.errors import DependencyError, PyPdfError
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings are not ours to print
     try:
@@ -139,8 +139,8 @@ def extract(data: bytes, max_chars: int) -> PdfText:
         title, author = (_meta(info.title), _meta(info.author)) if info else ("", "")
     except PdfError:
         raise
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
-            OSError, RecursionError, NotImplementedError) as exc:
+    except (PyPdfError, DependencyError, ValueError, KeyError, TypeError, AttributeError,
+            IndexError, OSError, RecursionError, NotImplementedError) as exc:
         raise PdfError(f"not a readable PDF ({type(exc).__name__}: "
                        f"{' '.join(str(exc).split())[:200] or 'damaged'})") from None
     if not raw_pages:
