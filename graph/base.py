@@ -142,6 +142,13 @@ class ConceptStore(ABC):
         counts.update((c.iri, n) for c, n in self.list_concepts() if c.iri in wanted)
         return counts
 
+    def most_mentioned(self, limit: int) -> list[tuple[str, int]]:
+        """(iri, mentions) of the `limit` most mentioned concepts (none unmentioned), most
+        first, ties by IRI."""
+        ranked = sorted(((c.iri, n) for c, n in self.list_concepts() if n),
+                        key=lambda pair: (-pair[1], pair[0]))
+        return ranked[:limit]
+
     @abstractmethod
     def narrower(self, iri: str) -> list[str]:
         """IRIs of the concepts whose broader concept is `iri`."""

@@ -333,6 +333,30 @@ def list_concepts():
     return f"MATCH (c:Concept) {_CONCEPT_RETURN} ORDER BY c.label, c.iri"
 
 
+@_statement()
+def concept_names():
+    return "MATCH (c:Concept) RETURN c.iri AS iri, c.label AS label"
+
+
+@_statement(iris=["http://example.org/c1"])
+def mention_counts():
+    return """
+        UNWIND $iris AS iri
+        MATCH (c:Concept {iri: iri})
+        RETURN iri, COUNT { (c)<-[:MENTIONS]-(:Passage) } AS mentions
+    """
+
+
+@_statement(limit=10)
+def most_mentioned():
+    return """
+        MATCH (c:Concept)
+        WITH c.iri AS iri, COUNT { (c)<-[:MENTIONS]-(:Passage) } AS mentions
+        WHERE mentions > 0
+        RETURN iri, mentions ORDER BY mentions DESC, iri LIMIT $limit
+    """
+
+
 @_statement(iri="http://example.org/c1")
 def get_concept():
     return f"MATCH (c:Concept {{iri: $iri}}) {_CONCEPT_RETURN}"

@@ -459,6 +459,35 @@ def test_concept_listing_is_paged(server):  # noqa: F811
     assert http(server.url, "GET", "/api/concepts?limit=1001").status == 400
 
 
+def test_concept_index_page_is_paged(server):  # noqa: F811
+    """The /concepts page shows a page of the scheme, with links through the rest: every
+    concept once, with the counts the API gives."""
+    import re
+
+    from webapp_support import http
+
+    whole = http(server.url, "GET", "/api/concepts").json()
+    counts = {c["id"]: c["mentions"] for c in whole["concepts"]}
+    total = whole["total"]
+    limit = max(1, total // 3)  # three pages or more
+    assert total >= 3
+    seen, url = [], f"/concepts?limit={limit}"
+    while url:
+        page = http(server.url, "GET", url.replace("&amp;", "&"))
+        assert page.status == 200
+        rows = re.findall(r'<a class="concept" href="/concepts/([^"]+)"[^>]*>[^<]*</a></td>\s*'
+                          r'<td class="num">(\d+)</td>', page.text)
+        assert 0 < len(rows) <= limit
+        seen += rows
+        found = re.search(r'<a rel="next" class="next" href="([^"]+)"', page.text)
+        url = found.group(1) if found else None
+    assert len(seen) == total == len({short for short, _n in seen})
+    assert all(counts[short] == int(n) for short, n in seen)
+    second = http(server.url, "GET", f"/concepts?limit={limit}&offset={limit}").text
+    assert f"{total:,} concepts; {limit + 1}–{2 * limit} shown" in second
+    assert http(server.url, "GET", "/concepts?offset=-1").status == 400
+
+
 def test_refused_import_is_one_line_without_parser_warnings(tmp_path):
     import subprocess
     import sys

@@ -349,6 +349,21 @@ def test_concepts_with_hierarchy_and_counts(loaded):
     assert {c.iri for c in loaded.iter_concepts()} == {c.iri for c in CONCEPTS}
 
 
+def test_mention_counts_and_most_mentioned_agree_with_the_listing(loaded):
+    """What the paged concept index and the landing page read instead of the whole listing."""
+    listed = {c.iri: n for c, n in loaded.list_concepts()}
+    assert sorted(loaded.concept_names()) == sorted((c.iri, c.label) for c in CONCEPTS)
+    asked = [EX + "cmo", EX + "nothing", EX + "marketing", EX + "cmo"]
+    assert loaded.mention_counts(iter(asked)) == {EX + "cmo": listed[EX + "cmo"],
+                                                  EX + "nothing": 0,
+                                                  EX + "marketing": listed[EX + "marketing"]}
+    assert loaded.mention_counts([]) == {}
+    ranked = sorted(((iri, n) for iri, n in listed.items() if n), key=lambda p: (-p[1], p[0]))
+    assert len(ranked) >= 2 and ranked[0][1] > 0
+    assert loaded.most_mentioned(2) == ranked[:2]
+    assert loaded.most_mentioned(100) == ranked
+
+
 def test_concept_labels_in_one_call(loaded):
     labels = loaded.concept_labels(iter([EX + "cmo", EX + "nothing", EX + "cmo"]))
     assert labels == {EX + "cmo": "CMO", EX + "nothing": EX + "nothing"}

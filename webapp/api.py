@@ -9,7 +9,8 @@ from flask import Response, current_app, request, stream_with_context, url_for
 
 from citegraph.graph.base import GraphStore
 from citegraph.graph.cards import article_card
-from citegraph.graph.listing import article_listing
+from citegraph.graph.listing import article_listing, concepts_in_order, page_with_mentions
+from citegraph.graph.models import Concept
 from citegraph.graph.neighbourhood import concept_card, concept_ids, neighbourhood
 from citegraph.ontology.lookup import resolve as resolve_concept
 from citegraph.search.filters import FilterError
@@ -93,16 +94,16 @@ def concepts(query_data):
     """The concepts with their numbers of mentions, a page at a time (`limit`, at most
     1,000, from `offset`; `total` says how many there are); `id` is the short form for
     URLs."""
-    listed = store().list_concepts()
+    ordered: list[Concept] = concepts_in_order(store())
     offset, limit = query_data["offset"], query_data["limit"]
-    page = listed[offset:offset + limit]
+    page = page_with_mentions(store(), ordered, offset, limit, lambda c: c.iri)
     ids = concept_ids(store())
     return {"concepts": [{"id": ids[c.iri], "iri": c.iri, "label": c.label,
                           "alt_labels": c.alt_labels,
                           "definition": c.definition, "broader": c.broader,
                           "related": c.related, "mentions": count}
                          for c, count in page],
-            "total": len(listed), "limit": limit, "offset": offset}
+            "total": len(ordered), "limit": limit, "offset": offset}
 
 
 @bp.get("/api/concepts/<path:concept_id>/neighbourhood")

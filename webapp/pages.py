@@ -7,7 +7,8 @@ from flask import abort, current_app, g, make_response, render_template, request
 from marshmallow import ValidationError
 
 from citegraph.graph.cards import article_card
-from citegraph.graph.listing import DEFAULT_LIMIT, article_listing
+from citegraph.graph.listing import (DEFAULT_LIMIT, article_listing, concepts_in_order,
+                                     page_with_mentions)
 from citegraph.graph.models import split_passage_id
 from citegraph.graph.neighbourhood import concept_card, concept_ids
 from citegraph.ontology.language import labels_in, language_order
@@ -15,7 +16,7 @@ from citegraph.ontology.lookup import resolve as resolve_concept
 from citegraph.search.filters import FilterError
 from citegraph.webapp.errors import one_line
 from citegraph.webapp.marks import segments
-from citegraph.webapp.schemas import ArticlesQuery, SearchQuery
+from citegraph.webapp.schemas import CONCEPTS_PAGE, ArticlesQuery, ConceptsPageQuery, SearchQuery
 
 # enable_openapi=False: pages are not part of the API document
 bp = APIBlueprint("pages", __name__, enable_openapi=False)
@@ -75,8 +76,8 @@ def landing():
     if request.endpoint != "pages.search_page" or "q" in request.args:
         return {}
     store = runtime().store
-    concepts = sorted((pair for pair in store.list_concepts() if pair[1]),
-                      key=lambda pair: (-pair[1], pair[0].label))[:LANDING_CONCEPTS]
+    concepts = [(concept, count) for iri, count in store.most_mentioned(LANDING_CONCEPTS)
+                if (concept := store.get_concept(iri)) is not None]
     return {"landing": {"stats": store.stats(), "concepts": concepts,
                         "latest": article_listing(store, LANDING_ARTICLES, 0, "date").as_dict()}}
 
@@ -126,12 +127,38 @@ def localised(response):
     return response
 
 
+def pager(offset: int, limit: int, total: int, shown: int, page_url) -> dict:
+    """Previous and next links, page n of m, and which rows this page shows (1-based)."""
+    return {"previous": page_url(max(0, offset - limit)) if offset > 0 else None,
+            "next": page_url(offset + limit) if offset + limit < total else None,
+            "number": offset // limit + 1, "count": max(1, -(-total // limit)),
+            "first": offset + 1 if shown else 0, "last": offset + shown}
+
+
 @bp.get("/concepts")
 def concepts_page():
+    try:
+        params = ConceptsPageQuery().load(request.args.to_dict())
+    except ValidationError as exc:
+        abort(400, one_line(exc.messages))
+    store = runtime().store
     order = reader_languages()
-    concepts = sorted(((c, n, labels_in(c, order)) for c, n in runtime().store.list_concepts()),
-                      key=lambda row: (row[2].label.casefold(), row[2].label))  # a before B
-    return localised(make_response(render_template("concepts.html", concepts=concepts)))
+
+    def in_reader_order(concepts):
+        rows = [(c, labels_in(c, order)) for c in concepts]
+        return sorted(rows, key=lambda row: (row[1].label.casefold(), row[1].label))  # a before B
+
+    rows = concepts_in_order(store, "labels:" + "|".join(order), in_reader_order)
+    limit, offset = params["limit"], params["offset"]
+    page = page_with_mentions(store, rows, offset, limit, lambda row: row[0].iri)
+
+    def page_url(at: int) -> str:
+        return url_for("pages.concepts_page", offset=at,
+                       **({"limit": limit} if limit != CONCEPTS_PAGE else {}))
+
+    return localised(make_response(render_template(
+        "concepts.html", concepts=[(c, n, shown) for (c, shown), n in page], total=len(rows),
+        pages=pager(offset, limit, len(rows), len(page), page_url))))
 
 
 @bp.get("/concepts/<path:concept_id>")
@@ -178,11 +205,7 @@ def articles_page():
             args["limit"] = limit
         return url_for("pages.articles_page", **args)
 
-    pages = {"previous": page_url(max(0, offset - limit)) if offset > 0 else None,
-             "next": page_url(offset + limit) if offset + limit < total else None,
-             "number": offset // limit + 1, "count": max(1, -(-total // limit)),
-             "first": offset + 1 if listing["articles"] else 0,
-             "last": offset + len(listing["articles"])}
+    pages = pager(offset, limit, total, len(listing["articles"]), page_url)
     sorts = {s: url_for("pages.articles_page", sort=s,
                         **({"limit": limit} if limit != DEFAULT_LIMIT else {}))
              for s in ("date", "title")}

@@ -247,6 +247,13 @@ class ConceptsQuery(Schema):
                      metadata={"description": "Concepts to skip."})
 
 
+CONCEPTS_PAGE = 200  # concepts a page of the /concepts index shows unless `limit` says
+
+
+class ConceptsPageQuery(ConceptsQuery):
+    limit = Integer(load_default=CONCEPTS_PAGE, validate=Range(1, MAX_CONCEPTS_PAGE))
+
+
 class PassageRef(PassageOrigin):
     passage_id = String()
     article_id = String()

@@ -54,6 +54,21 @@ class Neo4jConcepts(Neo4jCoOccurrence):
     def list_concepts(self) -> list[tuple[Concept, int]]:
         return [(records.concept(r), r["mentions"]) for r in self._read(cypher.list_concepts())]
 
+    def concept_names(self) -> list[tuple[str, str]]:
+        return [(r["iri"], r["label"] or "") for r in self._read(cypher.concept_names())]
+
+    def mention_counts(self, iris) -> dict[str, int]:
+        wanted = list(dict.fromkeys(iris))
+        counts = dict.fromkeys(wanted, 0)
+        if wanted:
+            counts.update((r["iri"], r["mentions"])
+                          for r in self._read(cypher.mention_counts(), iris=wanted))
+        return counts
+
+    def most_mentioned(self, limit: int) -> list[tuple[str, int]]:
+        return [(r["iri"], r["mentions"])
+                for r in self._read(cypher.most_mentioned(), limit=limit)]
+
     def get_concept(self, iri: str) -> Optional[Concept]:
         rows = self._read(cypher.get_concept(), iri=iri)
         return records.concept(rows[0]) if rows else None

@@ -120,6 +120,11 @@ class SQLiteConcepts(SQLiteConnection, ConceptStore):
                 " GROUP BY iri", chunk))
         return counts
 
+    def most_mentioned(self, limit: int) -> list[tuple[str, int]]:
+        return self._conn().execute(
+            "SELECT iri, COUNT(*) AS n FROM mentions GROUP BY iri ORDER BY n DESC, iri LIMIT ?",
+            (limit,)).fetchall()
+
     def get_concept(self, iri: str) -> Optional[Concept]:
         row = self._conn().execute(
             f"SELECT {self._CONCEPT_COLS} FROM concepts WHERE iri=?", (iri,)).fetchone()
