@@ -16,7 +16,7 @@ from citegraph.ingest.readers import (ArticleDraft, ReadError, UnsupportedType, 
                                       discover, has_surrogate, limit_title, read_file)
 from citegraph.text.cleaning import clean_text_marked
 from citegraph.text.comments import find_sections
-from citegraph.text.splitter import Splitter
+from citegraph.text.splitter import SPLIT_REVISION, Splitter
 
 EMBED_BATCH = 256  # passages embedded together, across article boundaries
 # store settings keeping which folder holds which `source` label (Pipeline.folder_label)
@@ -66,6 +66,8 @@ def content_hash(draft: ArticleDraft) -> str:
         if s.kind == "comment":
             h.update(f"{s.start}:{s.words_start}:{s.end}:{s.author}:{s.date}".encode("utf-8"))
             h.update(b"\x1d")
+    # passages and sentences split by an older splitter are split again
+    h.update(f"split {SPLIT_REVISION}".encode("ascii"))
     return h.hexdigest()
 
 

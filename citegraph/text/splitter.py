@@ -19,6 +19,10 @@ from typing import TYPE_CHECKING, Callable, Optional, Sequence
 if TYPE_CHECKING:
     from citegraph.text.comments import Section
 
+# Raised whenever a change moves passage or sentence boundaries (2: hard wraps are spaces,
+# initials end no sentence): an article stored under an older splitting is read again by the
+# next ingest of its file, since the revision is part of the hash that finds it unchanged.
+SPLIT_REVISION = 2
 MIN_WORDS = 80
 MAX_WORDS = 200
 MAX_TOKENS = 256  # the model's window; passages above it would be truncated silently
