@@ -93,10 +93,11 @@ _BLOCKS = {"p", "li", "blockquote", "div", "br", "ul", "ol", "pre", "h1", "h2", 
            "h5", "h6", "tr", "table", "section", "article"}
 
 
-def _own_text(el, nodes: set) -> str:
+def _own_text(el, nodes: set, leave_out: tuple = ()) -> str:
     """The words of `el` without those of replies nested in it (each comment's words are
-    read once, under its own byline), paragraphs kept apart; every element is visited once
-    (an explicit stack: nesting depth costs no recursion)."""
+    read once, under its own byline) nor those of the elements `leave_out`, paragraphs kept
+    apart; every element is visited once (an explicit stack: nesting depth costs no
+    recursion)."""
     pieces: list[str] = []
     stack: list = [("open", el)]
     while stack:
@@ -107,8 +108,8 @@ def _own_text(el, nodes: set) -> str:
         if kind == "break":
             pieces.append("\n\n")
             continue
-        if item is not el and item in nodes:
-            continue  # a reply: its words are its own comment's
+        if item is not el and (item in nodes or any(item is x for x in leave_out)):
+            continue  # a reply: its words are its own comment's; a byline: not words
         block = isinstance(item.tag, str) and item.tag in _BLOCKS
         if block:
             pieces.append("\n\n")
@@ -134,22 +135,28 @@ def _iso(value: str) -> Optional[str]:
     return moment.isoformat() if ":" in value else moment.date().isoformat()
 
 
-def _comment(parts: dict, nodes: set) -> Optional[MarkedComment]:
+def _comment(node, parts: dict, nodes: set, threaded: set) -> Optional[MarkedComment]:
     words_el = parts.get("words")
-    if words_el is None:
-        return None
     author_el = parts.get("author")
+    if words_el is None and (author_el is None or node not in threaded):
+        return None  # without a words element, only a byline inside a thread makes a comment
+    date_el = parts.get("time", parts.get("date"))
     author = _own_text(author_el, nodes).replace("\n\n", " ") if author_el is not None else ""
     if author.lower().endswith("says:"):
         author = author[:-5].strip()
     if len(author) > 300:
         author = author[:299] + "…"
-    date_el = parts.get("time", parts.get("date"))
     date_text = _own_text(date_el, nodes).replace("\n\n", " ")[:200] \
         if date_el is not None else ""
     stamp = (date_el.get("datetime") or date_el.get("content") or "") if date_el is not None else ""
     when = _iso(stamp) if stamp else (date_in(date_text) if date_text else None)
-    return MarkedComment(author, date_text, when, clean_text(_own_text(words_el, nodes)))
+    if words_el is not None:
+        words = _own_text(words_el, nodes)
+    else:  # a byline but no words element: the comment's words are the rest of it
+        words = _own_text(node, nodes, tuple(e for e in (author_el, date_el) if e is not None))
+    if not words.strip():
+        return None
+    return MarkedComment(author, date_text, when, clean_text(words))
 
 
 def split_comments(html: str):
@@ -171,12 +178,29 @@ def split_comments(html: str):
     nodes = set(found)
     owner = _owners(doc, nodes)
     parts = _parts(found, owner, doc)
-    comments = [c for c in (_comment(parts[n], nodes) for n in found) if c is not None]
+    bylined = any("words" not in parts[n] and "author" in parts[n] for n in found)
+    threaded = _threaded(doc) if bylined else set()
+    comments = [c for c in (_comment(n, parts[n], nodes, threaded) for n in found)
+                if c is not None]
     if not comments:
         return None, []
     for node in _removable(found, owner):
         node.drop_tree()
     return lxml.html.tostring(doc, encoding="unicode"), comments
+
+
+def _is_container(el) -> bool:
+    return el.get("id") in _CONTAINERS or bool(_classes(el) & set(_CONTAINERS))
+
+
+def _threaded(doc) -> set:
+    """The elements inside a comment thread's container, in one pass over the page."""
+    inside: set = set()
+    for el in doc.iter():
+        parent = el.getparent()
+        if parent is not None and (parent in inside or _is_container(parent)):
+            inside.add(el)
+    return inside
 
 
 def _removable(found: list, owner: dict) -> list:
@@ -185,10 +209,9 @@ def _removable(found: list, owner: dict) -> list:
     top = [n for n in found if n not in owner]
     containers: list = []
     for node in top:
-        box = next((a for a in node.iterancestors()
-                    if a.get("id") in _CONTAINERS or _classes(a) & set(_CONTAINERS)), None)
+        box = next((a for a in node.iterancestors() if _is_container(a)), None)
         box = next((a for a in (box.iterancestors() if box is not None else ())
-                    if a.get("id") in _CONTAINERS or _classes(a) & set(_CONTAINERS)), box)
+                    if _is_container(a)), box)
         target = box if box is not None else node
         if all(target is not c for c in containers):
             containers.append(target)

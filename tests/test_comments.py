@@ -95,6 +95,39 @@ def test_wordpress_comment_markup_in_html():
     assert "Leave a Reply" not in draft.text
 
 
+BYLINE_ONLY_THREAD = """<html><body><main><article><h1>Queues</h1>
+<p>Our queue fell to forty seconds once the product engineers took calls every Friday.</p>
+<p>The second change was a callback option for anyone waiting more than two minutes.</p>
+<p class="comment"><span class="author">The editor</span> adds that the callback option was first
+tried in the Lisbon office in 2023, a year before any other office took it up.</p>
+</article>
+<section class="comments" id="comments"><h2>2 responses</h2>
+<div class="comment"><p class="comment-author">Martin Okafor</p>
+<p>The Friday calls worked for us too.</p>
+<div class="comment"><p class="comment-author">Ana Lima</p><p>How long did it take?</p></div>
+</div></section></main></body></html>"""
+
+
+def test_a_thread_whose_comments_mark_only_their_byline(tmp_path):
+    """A comment marked up with its author but no words element (the demo's own markup):
+    the rest of it is its words, under its own byline; a byline-only `.comment` outside any
+    thread container is no comment."""
+    page = tmp_path / "page.html"
+    page.write_text(BYLINE_ONLY_THREAD, encoding="utf-8")
+    draft, = read_file(page, None)
+    assert comments(draft.sections) == [("Martin Okafor", None), ("Ana Lima", None)]
+    _body, first, reply = draft.sections
+    assert draft.text[first.words_start:first.end].strip() == "The Friday calls worked for us too."
+    assert draft.text[reply.words_start:reply.end].strip() == "How long did it take?"
+
+
+def test_the_demo_comment_is_by_its_author():
+    draft, = read_file(REPO / "demo" / "corpus" / "voice-of-the-customer.html", None)
+    [comment] = [s for s in draft.sections if s.kind == "comment"]
+    assert comment.author == "Martin Okafor"
+    assert draft.text[comment.words_start:comment.end].startswith("The point about two loops")
+
+
 def test_jsonl_records_with_and_without_a_thread_heading():
     with_heading, no_heading = read_file(DATA / "records.jsonl", None)
     assert comments(with_heading.sections) == [("Mitch Lieberman", "2011-10-24T07:31:00"),
