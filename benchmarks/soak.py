@@ -223,6 +223,7 @@ def main() -> None:
     for kind, values in sorted(tally.latency.items()):
         figure(f"p50_{kind}_ms", percentile(values, 50) * 1000, "ms")
         figure(f"p95_{kind}_ms", percentile(values, 95) * 1000, "ms")
+        figure(f"max_{kind}_ms", max(values) * 1000, "ms")
     figure("errors", len(tally.errors))
     for line in tally.errors[:5]:
         print(f"error: {line}", file=sys.stderr)

@@ -356,6 +356,8 @@ def test_vector_search_racing_writes_never_fails(tmp_path):
     ("abstain_below = nan", "not a finite number"),
     ("abstain_below = inf", "not a finite number"),
     ("ingest_wait = nan", "not a finite number"),
+    ("write_wait = inf", "not a finite number"),
+    ("write_wait = -1", "must not be negative"),
     ("threads = 99999999999999", "is over 1024"),
     ("server_threads = 100000", "is over 1024"),
     ('store = ""', "store is empty"),
@@ -392,6 +394,76 @@ def test_token_in_a_readable_config_warns(tmp_path, capsys):
     config.chmod(0o600)
     load_settings(str(config), environ={})
     assert "warning" not in capsys.readouterr().err
+
+
+# --- the soak: no request queues unbounded behind a write ----------------------------------
+def ask(url: str, method: str, path: str, body: dict | None = None, seconds: float = 20):
+    """One request with a client timeout: a request that waits longer fails the test (the
+    server's wait is bounded by its own setting, far under this)."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    from webapp_support import TOKEN
+
+    where = urlsplit(url)
+    conn = http.client.HTTPConnection(where.hostname, where.port, timeout=seconds)
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    try:
+        conn.request(method, path, body=json.dumps(body).encode() if body else None,
+                     headers=headers)
+        reply = conn.getresponse()
+        return reply.status, dict(reply.getheaders()), json.loads(reply.read() or b"null")
+    finally:
+        conn.close()
+
+
+def test_a_write_behind_a_stuck_write_is_503_with_retry_after(demo_store_dir, tmp_path,
+                                                              embedder):
+    """A write held up (as behind one waiting out a stopped Neo4j's retries) lets the next
+    write wait `write_wait` seconds, then answers 503 with Retry-After; reads go on; once the
+    write ahead is done, writes succeed. The soak saw ingests queue past a 60 s timeout."""
+    import shutil
+
+    from citegraph.runtime import Runtime
+    from citegraph.settings import Settings
+    from citegraph.webapp import create_app
+    from citegraph.webapp.server import BackgroundServer
+    from webapp_support import TOKEN
+
+    shutil.copytree(demo_store_dir, tmp_path / "store")
+    runtime = Runtime(Settings(store=str(tmp_path / "store"), token=TOKEN, write_wait=0.5))
+    runtime.embedder = embedder
+    app = create_app(runtime=runtime)
+    article = {"id": "soak/one", "title": "One", "text": "A customer wrote to the CCO."}
+    writes = [("POST", "/api/articles", article), ("DELETE", "/api/articles/soak%2Fone", None),
+              ("POST", "/api/ingest", {"urls": ["http://127.0.0.1:9/x"]})]
+    with BackgroundServer(app) as running:
+        stuck = app.extensions["citegraph.write_lock"]
+        stuck.acquire()  # the write ahead, not finishing
+        try:
+            for method, path, body in writes:
+                status, headers, reply = ask(running.url, method, path, body)
+                assert status == 503 and "busy" in reply["error"], (method, path, reply)
+                assert int(headers["Retry-After"]) > 0
+            status, _headers, reply = ask(running.url, "GET", "/api/search?q=customer")
+            assert status == 200 and reply["results"]
+        finally:
+            stuck.release()
+        assert ask(running.url, *writes[0])[0] == 201
+        assert ask(running.url, *writes[1])[0] == 200
+
+
+def test_every_api_route_documents_its_503(server):  # noqa: F811
+    """A 503 (store unavailable, or a write not let in within `write_wait`) is a documented
+    answer of every route, with its Retry-After: the fuzz accepts it, clients expect it."""
+    from webapp_support import http
+
+    spec = http(server.url, "GET", "/api/openapi.json").json()
+    operations = [(path, op) for path, item in spec["paths"].items()
+                  for method, op in item.items() if method in ("get", "post", "delete")]
+    assert len(operations) > 8
+    for path, op in operations:
+        assert "Retry-After" in op["responses"]["503"]["headers"], path
 
 
 # --- minors: one line, the documented exit code ---------------------------------------------

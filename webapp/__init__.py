@@ -51,7 +51,7 @@ def create_app(settings: Optional[Settings] = None, runtime: Optional[Runtime] =
         rt.store.stats()
         rt.store.load_indexes()
         rt.embedder.encode_query("warm up")
-    app.spec_processor(_bodies_required)
+    app.spec_processor(_document_spec)
     security.init_app(app)
     errors.init_app(app)
     app.register_blueprint(api.bp)
@@ -60,15 +60,30 @@ def create_app(settings: Optional[Settings] = None, runtime: Optional[Runtime] =
     return app
 
 
-def _bodies_required(spec: dict | str) -> dict | str:
-    """apiflask leaves request bodies optional in the document; every body this API takes is
-    required (a POST without one is answered 400), so the document says so."""
+def _document_spec(spec: dict | str) -> dict | str:
+    """What apiflask's document leaves out. Request bodies: it leaves them optional; every
+    body this API takes is required (a POST without one is answered 400). The 503 any route
+    may answer (webapp/errors.py: a store unreachable, damaged or full; a write that could
+    not have its turn within `write_wait`, webapp/api.py), with its Retry-After."""
     if isinstance(spec, str):  # the document as JSON text: not a form this changes
         return spec
     for operations in spec.get("paths", {}).values():
-        for operation in operations.values():
-            if isinstance(operation, dict) and "requestBody" in operation:
+        for method, operation in operations.items():
+            if not isinstance(operation, dict):
+                continue
+            if "requestBody" in operation:
                 operation["requestBody"]["required"] = True
+            busy = (" or busy: another write held the store for `write_wait` seconds"
+                    if method in ("post", "put", "patch", "delete") else "")
+            operation.setdefault("responses", {}).setdefault("503", {
+                "description": f"The store is unavailable (unreachable, damaged, disk full, "
+                               f"read-only){busy}: try again after `Retry-After` seconds "
+                               f"(sent when trying again may help).",
+                "headers": {"Retry-After": {"description": "Seconds to wait before trying "
+                                                           "again.",
+                                            "schema": {"type": "integer", "minimum": 0}}},
+                "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Error"}}}})
     return spec
 
 
