@@ -541,3 +541,20 @@ def test_refused_import_is_one_line_without_parser_warnings(tmp_path):
     done = subprocess.run([sys.executable, "-m", "citegraph", "import", str(bad), "--store",
                            str(tmp_path / "store")], capture_output=True, text=True, timeout=300)
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+def test_the_server_embeds_the_concept_vectors_at_start(demo_store_dir, tmp_path, embedder):
+    """The linker's concept vectors (1.5 s of model work on a loaded machine) are made when
+    the server starts, not in the first write's or suggestion's request: the API fuzz holds
+    every request under a second."""
+    import shutil
+
+    from citegraph.runtime import Runtime
+    from citegraph.settings import Settings
+    from citegraph.webapp import create_app
+
+    shutil.copytree(demo_store_dir, tmp_path / "store")
+    runtime = Runtime(Settings(store=str(tmp_path / "store")))
+    runtime.embedder = embedder
+    create_app(runtime=runtime)
+    assert "concept_vectors" in vars(runtime.linker)
