@@ -558,3 +558,43 @@ def test_the_server_embeds_the_concept_vectors_at_start(demo_store_dir, tmp_path
     runtime.embedder = embedder
     create_app(runtime=runtime)
     assert "concept_vectors" in vars(runtime.linker)
+
+
+@pytest.mark.neo4j
+def test_a_search_behind_a_stuck_keyword_sync_fails_in_bounded_time(neo4j_uri, monkeypatch):
+    """On Neo4j a search brings the in-memory keyword index up to the graph under a lock;
+    while Neo4j is down the search holding it waits out the driver's retries for each read,
+    and searches queued behind it timed out in the soak. A search now waits SYNC_WAIT_S at
+    most, then fails with a StoreError (the API's 503 with Retry-After)."""
+    import threading
+
+    from citegraph.graph.base import StoreError
+    from citegraph.graph.neo4j import retrieval
+    from conftest import open_neo4j
+
+    monkeypatch.setattr(retrieval, "SYNC_WAIT_S", 0.5)
+    store = open_neo4j(neo4j_uri)
+    store.clear()
+    outcome: list = []
+
+    def search():
+        try:
+            outcome.append(store.keyword_search("customer journey", 5))
+        except StoreError as exc:
+            outcome.append(exc)
+
+    try:
+        store._keyword_state = None  # the index behind the graph: this search must sync
+        store._keyword_lock.acquire()  # another search's sync, not finishing
+        try:
+            waiting = threading.Thread(target=search, daemon=True)
+            waiting.start()
+            waiting.join(timeout=20)
+            assert outcome, "the search waited on the keyword lock without end"
+            assert isinstance(outcome[0], StoreError) and "busy" in str(outcome[0])
+        finally:
+            store._keyword_lock.release()
+        assert store.keyword_search("customer journey", 5) == []  # the lock free: it syncs
+    finally:
+        store.clear()
+        store.close()
