@@ -120,6 +120,19 @@ def client(n: int, port: int, stop: float, queries: list[str], texts: list[dict]
     conn.close()
 
 
+def drain(stream, lines: list[str]) -> None:
+    """The server's stderr, read as it comes: a pipe left unread fills (64 KB of the driver's
+    retry warnings while Neo4j is down) and then blocks every server thread that logs."""
+    for raw in iter(stream.readline, b""):
+        lines.append(raw.decode("utf-8", "replace").rstrip())
+
+
+def tracebacks(lines: list[str], most: int = 3) -> list[str]:
+    """The log lines of the server's unexpected errors (a 500), with what follows them."""
+    found = [i for i, line in enumerate(lines) if "unexpected error" in line][:most]
+    return [line for i in found for line in lines[i:i + 30]]
+
+
 def ingest_seed(store: str, records: list[dict], env: dict) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "seed.jsonl"
@@ -193,7 +206,10 @@ def main() -> None:
         tally, live, gone, uncertain = Tally(), {}, set(), set()
         allowed_503 = threading.Event()
         down_up: list[float] = []
+        server_log: list[str] = []
         with Server(spec, env={"CITEGRAPH_TOKEN": TOKEN}) as server:
+            threading.Thread(target=drain, args=(server.proc.stderr, server_log),
+                             daemon=True).start()
             stop = time.monotonic() + args.seconds
             tally.began = time.monotonic()
             workers = [threading.Thread(target=client, args=(
@@ -236,6 +252,8 @@ def main() -> None:
     figure("errors", len(tally.errors))
     for line in tally.errors[:40]:
         print(f"error: {line}", file=sys.stderr)
+    for line in tracebacks(server_log):
+        print(f"server: {line}", file=sys.stderr)
     if down_up:
         figure("unavailable_503", len(tally.unavailable))
         back = [t for t in tally.good if t > down_up[1]]
