@@ -128,9 +128,17 @@ def drain(stream, lines: list[str]) -> None:
 
 
 def tracebacks(lines: list[str], most: int = 3) -> list[str]:
-    """The log lines of the server's unexpected errors (a 500), with what follows them."""
-    found = [i for i, line in enumerate(lines) if "unexpected error" in line][:most]
-    return [line for i in found for line in lines[i:i + 30]]
+    """The server's unexpected errors (a 500): the log line and its traceback, to the line
+    that names the exception."""
+    out: list[str] = []
+    for i in [i for i, line in enumerate(lines) if "unexpected error" in line][:most]:
+        out.append(lines[i])
+        for line in lines[i + 1:i + 200]:
+            out.append(line)
+            if line and not line.startswith((" ", "Traceback", "During handling",
+                                             "The above exception")):
+                break
+    return out
 
 
 def ingest_seed(store: str, records: list[dict], env: dict) -> None:

@@ -75,8 +75,11 @@ class Neo4jRetrieval(Neo4jSession):
         found = self._keywords.search(query_terms(query), k)
         if found is None:
             return self.fulltext_search(query, k)
-        return [Hit(self._keyword_ids[int(key)], float(score))
-                for key, score in zip(found[0].tolist(), found[1].tolist())]
+        # a passage another thread's sync removed since the index answered is dropped (its
+        # id is gone with it), as the embedded store drops a row deleted since
+        ids = self._keyword_ids
+        return [Hit(ids[key], float(score))
+                for key, score in zip(found[0].tolist(), found[1].tolist()) if key in ids]
 
     def fulltext_search(self, query: str, k: int) -> list[Hit]:
         """Neo4j's own full-text index (Lucene BM25, English analyser)."""
