@@ -131,7 +131,7 @@ def tracebacks(lines: list[str], most: int = 3) -> list[str]:
     """The server's unexpected errors (a 500): the log line and its traceback, to the line
     that names the exception."""
     out: list[str] = []
-    for i in [i for i, line in enumerate(lines) if "unexpected error" in line][:most]:
+    for i in [i for i, line in enumerate(lines) if "unexpected error on " in line][:most]:
         out.append(lines[i])
         for line in lines[i + 1:i + 200]:
             out.append(line)
