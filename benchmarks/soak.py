@@ -42,9 +42,11 @@ class Tally:
         self.latency: dict[str, list[float]] = {}
         self.errors: list[str] = []
         self.unavailable: list[float] = []  # times of 503s
+        self.began = time.monotonic()
         self.good: list[float] = []  # times of 2xx answers
 
     def add(self, kind: str, status, seconds: float, ok: bool, detail: str = "") -> None:
+        sent = time.monotonic() - seconds - self.began
         with self.lock:
             self.status[(kind, status)] = self.status.get((kind, status), 0) + 1
             self.latency.setdefault(kind, []).append(seconds)
@@ -54,7 +56,8 @@ class Tally:
             elif ok:
                 self.good.append(now)
             else:
-                self.errors.append(f"{kind} {status} {detail[:200]}")
+                self.errors.append(f"{kind} {status} sent at {sent:.0f} s, took {seconds:.1f} s:"
+                                   f" {detail[:200]}")
 
 
 def client(n: int, port: int, stop: float, queries: list[str], texts: list[dict],
@@ -115,6 +118,27 @@ def client(n: int, port: int, stop: float, queries: list[str], texts: list[dict]
             ok = True  # 404: never stored (its ingest failed with a 503 mid-restart)
         tally.add(kind, status, seconds, ok, text.decode(errors="replace"))
     conn.close()
+
+
+def drain(stream, lines: list[str]) -> None:
+    """The server's stderr, read as it comes: a pipe left unread fills (64 KB of the driver's
+    retry warnings while Neo4j is down) and then blocks every server thread that logs."""
+    for raw in iter(stream.readline, b""):
+        lines.append(raw.decode("utf-8", "replace").rstrip())
+
+
+def tracebacks(lines: list[str], most: int = 3) -> list[str]:
+    """The server's unexpected errors (a 500): the log line and its traceback, to the line
+    that names the exception."""
+    out: list[str] = []
+    for i in [i for i, line in enumerate(lines) if "unexpected error on " in line][:most]:
+        out.append(lines[i])
+        for line in lines[i + 1:i + 200]:
+            out.append(line)
+            if line and not line.startswith((" ", "Traceback", "During handling",
+                                             "The above exception")):
+                break
+    return out
 
 
 def ingest_seed(store: str, records: list[dict], env: dict) -> None:
@@ -190,8 +214,12 @@ def main() -> None:
         tally, live, gone, uncertain = Tally(), {}, set(), set()
         allowed_503 = threading.Event()
         down_up: list[float] = []
+        server_log: list[str] = []
         with Server(spec, env={"CITEGRAPH_TOKEN": TOKEN}) as server:
+            threading.Thread(target=drain, args=(server.proc.stderr, server_log),
+                             daemon=True).start()
             stop = time.monotonic() + args.seconds
+            tally.began = time.monotonic()
             workers = [threading.Thread(target=client, args=(
                 n, server.port, stop, queries, records[SEED_ARTICLES:], tally, live, gone,
                 uncertain, allowed_503)) for n in range(args.clients)]
@@ -202,9 +230,14 @@ def main() -> None:
                 allowed_503.set()
                 down_up.append(time.monotonic())
                 neo4j_launcher("stop", neo4j_env)
+                stopped = time.monotonic()
                 time.sleep(max(0.0, args.seconds / 6))
+                starting = time.monotonic()
                 neo4j_launcher("start", neo4j_env)
                 down_up.append(time.monotonic())
+                print(f"neo4j: stop at {down_up[0] - tally.began:.0f} s, stopped at "
+                      f"{stopped - tally.began:.0f} s, start at {starting - tally.began:.0f} s, "
+                      f"up at {down_up[1] - tally.began:.0f} s", file=sys.stderr, flush=True)
             for w in workers:
                 w.join()
             rss = server.peak_rss_mib()
@@ -223,9 +256,12 @@ def main() -> None:
     for kind, values in sorted(tally.latency.items()):
         figure(f"p50_{kind}_ms", percentile(values, 50) * 1000, "ms")
         figure(f"p95_{kind}_ms", percentile(values, 95) * 1000, "ms")
+        figure(f"max_{kind}_ms", max(values) * 1000, "ms")
     figure("errors", len(tally.errors))
-    for line in tally.errors[:5]:
+    for line in tally.errors[:40]:
         print(f"error: {line}", file=sys.stderr)
+    for line in tracebacks(server_log):
+        print(f"server: {line}", file=sys.stderr)
     if down_up:
         figure("unavailable_503", len(tally.unavailable))
         back = [t for t in tally.good if t > down_up[1]]

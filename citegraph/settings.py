@@ -99,6 +99,11 @@ class Settings:
                           "Bearer token for writes over HTTP; empty: writes are refused.")
     server_threads: int = _setting(4, "CITEGRAPH_SERVER_THREADS",
                                    "Worker threads of the web server.", int)
+    write_wait: float = _setting(20.0, "CITEGRAPH_WRITE_WAIT",
+                                 "Seconds a write over HTTP waits for the write before it "
+                                 "(the server writes one at a time); then it is answered "
+                                 "`503` with `Retry-After`, so that no request waits "
+                                 "unbounded behind a slow or failing store.", float)
     neo4j_user: str = _setting("neo4j", "NEO4J_USER", "Neo4j user name.")
     neo4j_password: Optional[str] = _setting(None, "NEO4J_PASSWORD",
                                              "Neo4j password; unset: no authentication.")
@@ -166,11 +171,13 @@ def _checked(values: Mapping[str, Any], where: str) -> dict:
     for name in ("threads", "server_threads"):
         if out.get(name) is not None and out[name] > MAX_THREADS:
             raise SettingsError(f"{where}: {name} = {out[name]} is over {MAX_THREADS}")
-    for name in ("abstain_below", "ingest_wait"):
+    for name in ("abstain_below", "ingest_wait", "write_wait"):
         value = out.get(name)
-        if value is not None and (math.isnan(value) or (name == "abstain_below"
+        if value is not None and (math.isnan(value) or (name != "ingest_wait"
                                                         and math.isinf(value))):
             raise SettingsError(f"{where}: {name} = {value!r} is not a finite number")
+    if out.get("write_wait") is not None and out["write_wait"] < 0:
+        raise SettingsError(f"{where}: write_wait = {out['write_wait']} must not be negative")
     if out.get("ingest_wait") is not None:
         out["ingest_wait"] = max(0.0, out["ingest_wait"])
     if out.get("server_threads") == 0:

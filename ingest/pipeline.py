@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Optional, Protocol
 
-from citegraph.graph.base import GraphStore
+from citegraph.graph.base import GraphStore, StoreError
 from citegraph.graph.models import Article, Mention, Passage
 from citegraph.ingest.readers import (ArticleDraft, ReadError, UnsupportedType, check_id,
                                       discover, has_surrogate, limit_title, read_file)
@@ -144,9 +144,32 @@ class Pipeline:
                 i += 1
             linked.append(self.linker.link(item.passages) if self.linker else [])
         # one call for the batch: a backend may write it in fewer transactions (Neo4j)
-        self.store.upsert_articles([(item.article, item.passages, mentions)
-                                    for item, mentions in zip(pending, linked)])
-        for item, mentions in zip(pending, linked):
+        try:
+            self.store.upsert_articles([(item.article, item.passages, mentions)
+                                        for item, mentions in zip(pending, linked)])
+        except StoreError:
+            # the store failed part-way (a full disk): the articles before the failing one
+            # are stored whole (upsert_articles writes in order, each whole or not at all),
+            # and the report must count them
+            done = self._stored_whole(pending)
+            pending_linked = [(i, m) for i, m in zip(pending, linked) if i.article.id in done]
+            self._count(pending_linked, report)
+            raise
+        self._count(list(zip(pending, linked)), report)
+
+    def _stored_whole(self, pending: list[_Pending]) -> set[str]:
+        """Which of `pending` the store now holds in this version (its content hash)."""
+        try:
+            heads = self.store.article_titles([item.article.id for item in pending])
+        except StoreError:  # nor can it be read (a Neo4j gone): count none of them
+            return set()
+        return {item.article.id for item in pending
+                if (head := heads.get(item.article.id)) is not None
+                and head.content_hash == item.article.content_hash}
+
+    @staticmethod
+    def _count(written: list[tuple[_Pending, list]], report: IngestReport) -> None:
+        for item, mentions in written:
             setattr(report, item.status, getattr(report, item.status) + 1)
             report.passages += len(item.passages)
             report.mentions += len(mentions)
@@ -223,17 +246,20 @@ class Pipeline:
 
     def ingest_paths(self, paths: list[str], progress: Callable | None = None, *,
                      replace: bool = False, id_prefix: str = "",
-                     follow_symlinks: bool = False) -> IngestReport:
+                     follow_symlinks: bool = False,
+                     report: Optional[IngestReport] = None) -> IngestReport:
         """One bulk ingest at a time per store (see ingest/lock.py). A file whose id holds an
         article from another source is refused unless `replace`; `id_prefix` goes before
         every id read (`teamB/`); symlinks out of a named folder are followed only when
-        `follow_symlinks`."""
+        `follow_symlinks`. Counts go into `report` (a new one unless given): when the store
+        fails part-way (StoreError), it holds what was stored before."""
         prefix = normalise_prefix(id_prefix)
         # co-occurrence counts are updated in each article's own transaction, so an ingest
         # killed earlier (the lock's `interrupted`) left them equal to its committed mentions:
         # nothing to redo here
         with self.store.ingest_lock(self.ingest_wait):
-            return self._ingest_paths(paths, progress, replace, prefix, follow_symlinks)
+            return self._ingest_paths(paths, progress, replace, prefix, follow_symlinks,
+                                      report if report is not None else IngestReport())
 
     def folder_label(self, folder: Path) -> str:
         """The name `source` gives a folder: its own name, unless another folder of that name
@@ -258,8 +284,9 @@ class Pipeline:
 
     def _ingest_paths(self, paths: list[str], progress: Callable | None,
                       replace: bool = False, id_prefix: str = "",
-                      follow_symlinks: bool = False) -> IngestReport:
-        report = IngestReport()
+                      follow_symlinks: bool = False,
+                      report: Optional[IngestReport] = None) -> IngestReport:
+        report = report if report is not None else IngestReport()
         seen: dict[str, str] = {}
         files = list(discover(paths, follow_symlinks=follow_symlinks))
         iterator = progress(files) if progress else files

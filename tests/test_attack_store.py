@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import threading
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -348,10 +349,13 @@ def _article_whole(store, article) -> bool:
 
 
 @needs_mount_namespace
+@pytest.mark.parametrize("form", ["files", "records"])
 def test_full_disk_during_ingest_is_one_line_and_leaves_the_store_consistent(small_store,
-                                                                              tmp_path):
-    """The ingest fills a 6 MB file system part-way through a batch of large articles: one
-    line naming the store and the full disk, no traceback; what is stored is whole (every
+                                                                              tmp_path, form):
+    """The ingest fills a 6 MB file system part-way through a batch of large articles (one
+    a file, or 40 smaller ones in one JSONL file, several to an embedding batch, so that the
+    disk fills in the middle of one): one line naming the store and the full disk and how
+    many articles were stored whole before it, no traceback; what is stored is whole (every
     article with all its passages), co-occurrence counts equal a recount from the mentions
     (not emptied), and SQLite finds the file intact."""
     import shutil
@@ -363,9 +367,15 @@ def test_full_disk_during_ingest_is_one_line_and_leaves_the_store_consistent(sma
     docs = tmp_path / "docs"
     paragraph = ("The chief customer officer maps the customer journey while the contact "
                  "center measures the net promoter score of every call. ")
-    for i in range(12):
-        write(docs / f"big-{i:02d}.txt", f"Big article {i}\n\n"
-              + "\n\n".join(f"Part {j} of article {i}. " + paragraph * 4 for j in range(300)))
+    if form == "files":
+        for i in range(12):
+            write(docs / f"big-{i:02d}.txt", f"Big article {i}\n\n" + "\n\n".join(
+                f"Part {j} of article {i}. " + paragraph * 4 for j in range(300)))
+    else:
+        write(docs / "records.jsonl", "".join(json.dumps({
+            "_id": f"record-{i:02d}", "title": f"Record {i}", "text": "\n\n".join(
+                f"Part {j} of record {i}. " + paragraph * 4 for j in range(40))}) + "\n"
+            for i in range(40)))
     mount = tmp_path / "small-disk"
     mount.mkdir()
     done = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", FULL_DISK,
@@ -377,15 +387,22 @@ def test_full_disk_during_ingest_is_one_line_and_leaves_the_store_consistent(sma
     err = (tmp_path / "err").read_text()
     lines = [ln for ln in err.splitlines() if ln.startswith("citegraph: ")]
     assert "Traceback" not in err, err
-    assert code != 0 and len(lines) == 1, err
+    assert code == 2 and len(lines) == 1, err  # 2: the store failed (README, exit codes)
     assert f"store {mount / 'store'}: disk full" in lines[0], lines
+    # the line says how many articles got in (whole) before the disk filled
+    said = re.search(r"ingest stopped: (\d+) articles? stored whole before it, the rest not "
+                     r"stored", lines[0])
+    assert said, lines
 
     after = tmp_path / "store-after"
     with SQLiteStore(after) as s:
         assert s._conn().execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         articles = list(s.iter_articles())
         assert {"a0.txt", "a1.txt", "a2.txt"} <= {a.id for a in articles}
-        assert len(articles) < 3 + 12, "the disk never filled: the test proves nothing"
+        ingested = [a for a in articles if a.id not in {"a0.txt", "a1.txt", "a2.txt"}]
+        assert len(ingested) < (12 if form == "files" else 40), \
+            "the disk never filled: the test proves nothing"
+        assert int(said.group(1)) == len(ingested)
         broken = [a.id for a in articles if not _article_whole(s, a)]
         assert not broken, f"articles stored in part: {broken}"
         counts = s.cooccurrence_counts()

@@ -16,8 +16,9 @@ from citegraph.settings import Settings
 MAX_REQUEST_BYTES = 8 * 1024 * 1024  # an article of 2M characters fits; larger bodies get 413
 
 DEFAULTS = {
-    "PRELOAD": True,          # load store, its indexes and the model at start, not on the
-                              # first request (an HNSW graph may take a minute to build)
+    "PRELOAD": True,          # load store, its indexes, the model and the linker's concept
+                              # vectors at start, not on the first request (an HNSW graph
+                              # may take a minute to build)
     "MAX_CONTENT_LENGTH": MAX_REQUEST_BYTES,
     "VALIDATION_ERROR_STATUS_CODE": 400,
     "JSON_SORT_KEYS": False,
@@ -51,7 +52,10 @@ def create_app(settings: Optional[Settings] = None, runtime: Optional[Runtime] =
         rt.store.stats()
         rt.store.load_indexes()
         rt.embedder.encode_query("warm up")
-    app.spec_processor(_bodies_required)
+        # the concept vectors the linker compares passages with (1.5 s on a loaded 2-core
+        # machine): embedded here, not in the first write's or suggestion's request
+        rt.linker.concept_vectors
+    app.spec_processor(_document_spec)
     security.init_app(app)
     errors.init_app(app)
     app.register_blueprint(api.bp)
@@ -60,15 +64,30 @@ def create_app(settings: Optional[Settings] = None, runtime: Optional[Runtime] =
     return app
 
 
-def _bodies_required(spec: dict | str) -> dict | str:
-    """apiflask leaves request bodies optional in the document; every body this API takes is
-    required (a POST without one is answered 400), so the document says so."""
+def _document_spec(spec: dict | str) -> dict | str:
+    """What apiflask's document leaves out. Request bodies: it leaves them optional; every
+    body this API takes is required (a POST without one is answered 400). The 503 any route
+    may answer (webapp/errors.py: a store unreachable, damaged or full; a write that could
+    not have its turn within `write_wait`, webapp/api.py), with its Retry-After."""
     if isinstance(spec, str):  # the document as JSON text: not a form this changes
         return spec
     for operations in spec.get("paths", {}).values():
-        for operation in operations.values():
-            if isinstance(operation, dict) and "requestBody" in operation:
+        for method, operation in operations.items():
+            if not isinstance(operation, dict):
+                continue
+            if "requestBody" in operation:
                 operation["requestBody"]["required"] = True
+            busy = (" or busy: another write held the store for `write_wait` seconds"
+                    if method in ("post", "put", "patch", "delete") else "")
+            operation.setdefault("responses", {}).setdefault("503", {
+                "description": f"The store is unavailable (unreachable, damaged, disk full, "
+                               f"read-only){busy}: try again after `Retry-After` seconds "
+                               f"(sent when trying again may help).",
+                "headers": {"Retry-After": {"description": "Seconds to wait before trying "
+                                                           "again.",
+                                            "schema": {"type": "integer", "minimum": 0}}},
+                "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Error"}}}})
     return spec
 
 

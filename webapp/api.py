@@ -2,6 +2,8 @@
 the result JSON of DESIGN.md."""
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from functools import wraps
 
 from apiflask import APIBlueprint, abort
@@ -15,6 +17,7 @@ from citegraph.graph.neighbourhood import concept_card, concept_ids, neighbourho
 from citegraph.ontology.lookup import resolve as resolve_concept
 from citegraph.search.filters import FilterError
 from citegraph.webapp import export, schemas
+from citegraph.webapp.errors import RETRY_AFTER_SECONDS
 from citegraph.webapp.schemas import json_response
 from citegraph.ingest.limits import MAX_JSON_DEPTH, too_deep
 from citegraph.webapp.security import token_required
@@ -47,6 +50,23 @@ def runtime():
 
 def store() -> GraphStore:
     return runtime().store
+
+
+@contextmanager
+def one_write():
+    """The server's writes go one at a time; a write that cannot have its turn within the
+    `write_wait` setting is answered 503 with Retry-After instead of queueing on: behind a
+    store that fails slowly (a stopped Neo4j: each write waits out the driver's retries)
+    a queue of writes would outlast any client's patience."""
+    wait = min(runtime().settings.write_wait, threading.TIMEOUT_MAX)
+    lock = current_app.extensions["citegraph.write_lock"]
+    if not lock.acquire(timeout=wait):
+        abort(503, f"busy: another write held the store for {wait:g} s; try again",
+              headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def concept_or_404(concept_id: str):
@@ -173,7 +193,7 @@ def add_article(json_data):
     """Ingest one article; re-posting an unchanged article is a no-op."""
     article_id = json_data["id"].strip()
     rt = runtime()
-    with current_app.extensions["citegraph.write_lock"]:
+    with one_write():
         rt.sync_scheme()  # a write links passages: the store must hold the server's scheme
         report = rt.pipeline().ingest_text(
             article_id, json_data["title"], json_data["text"], url=json_data["url"].strip(),
@@ -206,7 +226,7 @@ def ingest_urls(json_data):
 
     rt = runtime()
     report = IngestReport()
-    with current_app.extensions["citegraph.write_lock"]:
+    with one_write():
         rt.sync_scheme()  # a write links passages: the store must hold the server's scheme
         web = WebIngest(rt.pipeline(), Fetcher(FetchLimits.from_settings(rt.settings)),
                         json_data["limit"])
@@ -223,7 +243,7 @@ def ingest_urls(json_data):
 def delete_article(article_id):
     """Delete an article with its passages and mentions."""
     s = store()
-    with current_app.extensions["citegraph.write_lock"]:
+    with one_write():
         if not s.delete_article(article_id):
             abort(404, f"article {article_id!r}: not found")
     return {"id": article_id, "status": "deleted", "passages": 0}

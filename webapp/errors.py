@@ -9,6 +9,9 @@ from werkzeug.exceptions import HTTPException
 from citegraph.graph.base import StoreError, StoreFileError
 
 JSON_PREFIXES = ("/api/", "/healthz")
+# what a 503 of a store that may come back (a Neo4j restarting, a write ahead) or of a busy
+# server asks a client to wait before it tries again
+RETRY_AFTER_SECONDS = 5
 UNNAMED = {"json", "query", "form", "path", "_schema"}
 
 
@@ -81,11 +84,14 @@ def init_app(app) -> None:
         # the reason names the store's path or URI: for the log, not for the caller
         app.logger.error("store: %s", error)
         message = "store unavailable"
+        headers = {}
         if isinstance(error, StoreFileError):  # damaged, disk full, read-only: say which
             message += f": {error.kind}"
+        else:  # unreachable (a Neo4j stopped or restarting): worth trying again soon
+            headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         if wants_json():
-            return _json_error(503, message)
-        return _page_error(503, message)
+            return _json_error(503, message, headers=headers)
+        return _page_error(503, message, headers)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

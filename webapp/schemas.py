@@ -79,7 +79,11 @@ class ExportQuery(Schema):
 
 # the id rules of ingest as a pattern (ingest/ids.py ID_PATTERN), so that the OpenAPI
 # document states them
-NOT_BLANK = r"^\s*\S"
+# Not blank: a character that is not white space, as Python reads it. Spelled out, not `\s`:
+# in a JSON Schema pattern (ECMA-262) `\s` leaves out \x1c-\x1f and \x85, which Python's
+# counts, and takes in \ufeff, which Python's leaves out; the fuzz sent "\f\x1c" as valid.
+_BLANK = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK = rf"^[{_BLANK}]*[^{_BLANK}]"
 
 
 class SuggestIn(Schema):

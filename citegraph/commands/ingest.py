@@ -43,6 +43,7 @@ def ingest(paths, store, as_json, ontology, replace, id_prefix, follow_symlinks,
     from citegraph.ingest.pipeline import IngestReport, normalise_prefix
     from citegraph.ingest.web import DEFAULT_LIMIT, WebIngest, is_url
     from citegraph.ingest.readers import ReadError
+    from citegraph.graph.base import StoreError
 
     try:
         id_prefix = normalise_prefix(id_prefix)
@@ -57,18 +58,21 @@ def ingest(paths, store, as_json, ontology, replace, id_prefix, follow_symlinks,
         files = [p for p in paths if not is_url(p)]
         urls = [p for p in paths if is_url(p)]
         pipeline = runtime.pipeline()
-        report = pipeline.ingest_paths(
-            files, progress=progress("ingest", "file"),
-            replace=replace, id_prefix=id_prefix, follow_symlinks=follow_symlinks) \
-            if files else IngestReport()
-        if urls:
-            limits = FetchLimits.from_settings(runtime.settings.but(fetch_delay=delay),
-                                               allow_private)
-            WebIngest(pipeline, Fetcher(limits), limit or DEFAULT_LIMIT).ingest(urls, report)
-    for where, reason in report.failed:
-        click.echo(f"citegraph: {shown(where)}: {shown(reason)}", err=True)
-    for where, reason in report.skipped:
-        click.echo(f"citegraph: {shown(where)}: skipped: {shown(reason)}", err=True)
+        report = IngestReport()
+        try:
+            if files:
+                pipeline.ingest_paths(files, progress=progress("ingest", "file"),
+                                      replace=replace, id_prefix=id_prefix,
+                                      follow_symlinks=follow_symlinks, report=report)
+            if urls:
+                limits = FetchLimits.from_settings(runtime.settings.but(fetch_delay=delay),
+                                                   allow_private)
+                WebIngest(pipeline, Fetcher(limits), limit or DEFAULT_LIMIT).ingest(urls,
+                                                                                     report)
+        except StoreError as exc:  # a full disk, a Neo4j gone: say what got in before it
+            name_failures(report)
+            fail(f"{exc}; ingest stopped: {stored_before_stop(report)}")
+    name_failures(report)
     summary = report.as_dict()
     if as_json:
         click.echo(json.dumps(summary))
@@ -84,6 +88,22 @@ def ingest(paths, store, as_json, ontology, replace, id_prefix, follow_symlinks,
                        err=True)
         sys.exit(EXIT_PARTIAL if report.failed else EXIT_USAGE)
     sys.exit(EXIT_PARTIAL if report.failed else 0)
+
+
+def name_failures(report) -> None:
+    for where, reason in report.failed:
+        click.echo(f"citegraph: {shown(where)}: {shown(reason)}", err=True)
+    for where, reason in report.skipped:
+        click.echo(f"citegraph: {shown(where)}: skipped: {shown(reason)}", err=True)
+
+
+def stored_before_stop(report) -> str:
+    """What an ingest the store stopped part-way had done: each article is stored whole or
+    not at all, so the ones counted are whole and every other one is not stored."""
+    stored = report.new + report.changed
+    unchanged = f" ({report.unchanged} already stored unchanged)" if report.unchanged else ""
+    return (f"{stored} article{'' if stored == 1 else 's'} stored whole before it{unchanged},"
+            " the rest not stored")
 
 
 @click.command()

@@ -11,14 +11,19 @@ import numpy as np
 
 from citegraph.graph import cypher
 from citegraph.graph.analysis import MAX_QUERY_TERMS, analysed_text, query_terms
+from citegraph.graph.base import StoreError
 from citegraph.graph.keyword import PostingsIndex
 from citegraph.graph.models import Hit
 from citegraph.graph.neo4j.records import floats
-from citegraph.graph.neo4j.session import Neo4jSession
+from citegraph.graph.neo4j.session import RETRY_SECONDS, Neo4jSession
 
 VECTOR_CANDIDATES = 100  # the vector index is always asked for at least this many
 SYNC_PAGE = 5000  # passages read a page at a time into the keyword index
 OBSERVED_FRESH_S = 1.0  # a sync state read with a vector search serves the search's keywords
+# A search waits this long for another's keyword sync, then fails (503): while Neo4j is down
+# the syncing search waits out the driver's retries for each read, and searches queued behind
+# it, each then doing the same, waited past a client's 60 s timeout (benchmarks/soak.py)
+SYNC_WAIT_S = RETRY_SECONDS
 
 # Lucene's query syntax characters, escaped so that a user's words stay words
 _LUCENE_SPECIAL = set('\\+-!():^[]"{}~*?|&/')
@@ -70,8 +75,11 @@ class Neo4jRetrieval(Neo4jSession):
         found = self._keywords.search(query_terms(query), k)
         if found is None:
             return self.fulltext_search(query, k)
-        return [Hit(self._keyword_ids[int(key)], float(score))
-                for key, score in zip(found[0].tolist(), found[1].tolist())]
+        # a passage another thread's sync removed since the index answered is dropped (its
+        # id is gone with it), as the embedded store drops a row deleted since
+        ids = self._keyword_ids
+        return [Hit(ids[key], float(score))
+                for key, score in zip(found[0].tolist(), found[1].tolist()) if key in ids]
 
     def fulltext_search(self, query: str, k: int) -> list[Hit]:
         """Neo4j's own full-text index (Lucene BM25, English analyser)."""
@@ -103,7 +111,10 @@ class Neo4jRetrieval(Neo4jSession):
             key = (int(state["next"]), int(state["passages"]))
         if key == self._keyword_state:
             return
-        with self._keyword_lock:
+        if not self._keyword_lock.acquire(timeout=SYNC_WAIT_S):
+            raise StoreError(f"Neo4j at {self.uri}: the keyword index was busy for "
+                             f"{SYNC_WAIT_S:g} s")
+        try:
             if key == self._keyword_state:
                 return
             present = np.asarray(self._read(cypher.passage_seqs())[0]["seqs"], dtype=np.int64)
@@ -119,3 +130,5 @@ class Neo4jRetrieval(Neo4jSession):
                 self._keyword_ids.update((int(r["seq"]), r["id"]) for r in rows)
                 self._keyword_last = int(keys[-1])
             self._keyword_state = key
+        finally:
+            self._keyword_lock.release()
