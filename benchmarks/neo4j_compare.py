@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -52,17 +53,43 @@ def load_average() -> None:
     figure("load_1m", os.getloadavg()[0])
 
 
-def ingest_pair(uri: str, corpus: Path, rounds: int, work: Path) -> None:
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def process_cpu(pid: int | None) -> float:
+    """CPU seconds of a running process (the local Neo4j JVM), 0 without one."""
+    if not pid:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def ingest_pair(uri: str, corpus: Path, rounds: int, work: Path,
+                server_pid: int | None = None) -> None:
+    """Whole `citegraph ingest` processes, Neo4j then embedded each round: wall seconds, and
+    the CPU seconds of the process (plus the Neo4j server's, given its pid), which the
+    machine's other load disturbs less than the wall time."""
     neo, emb = [], []
     for r in range(rounds):
         clear(uri)
+        cpu, server = children_cpu(), process_cpu(server_pid)
         neo.append(run_timed([CITEGRAPH, "ingest", str(corpus), "--store", uri])[0])
+        neo_cpu, server = children_cpu() - cpu, process_cpu(server_pid) - server
         figure(f"ingest_neo4j_round{r}_s", neo[-1], "s")
+        figure(f"ingest_neo4j_round{r}_cpu_s", neo_cpu, "s")
+        if server_pid:
+            figure(f"ingest_neo4j_round{r}_server_cpu_s", server, "s")
         load_average()
         target = work / f"embedded-{r}"
         shutil.rmtree(target, ignore_errors=True)
+        cpu = children_cpu()
         emb.append(run_timed([CITEGRAPH, "ingest", str(corpus), "--store", str(target)])[0])
+        emb_cpu = children_cpu() - cpu
         figure(f"ingest_embedded_round{r}_s", emb[-1], "s")
+        figure(f"ingest_embedded_round{r}_cpu_s", emb_cpu, "s")
+        figure(f"ingest_round{r}_cpu_neo4j_over_embedded", (neo_cpu + server) / emb_cpu)
         load_average()
     with neo4j_store(uri) as store:
         passages = store.stats()["passages"]
@@ -136,6 +163,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--queries", type=int, default=100)
     ap.add_argument("--search-only", action="store_true")
+    ap.add_argument("--neo4j-pid", type=int,
+                    help="the local Neo4j server's pid: its CPU seconds during the ingest")
     ap.add_argument("--recall-samples", type=int, default=200,
                     help="stored vectors asked for the index's recall@10 (0: not measured;"
                          " it reads every vector over Bolt)")
@@ -161,7 +190,7 @@ def main() -> None:
                 figure("corpus_articles", args.articles)
             else:
                 figure("corpus_passages", build_corpus(args.size, corpus))
-            ingest_pair(args.neo4j, corpus, args.rounds, work)
+            ingest_pair(args.neo4j, corpus, args.rounds, work, args.neo4j_pid)
             embedded = str(work / f"embedded-{args.rounds - 1}")
         search_pair(args.neo4j, embedded, scifact_queries()[:args.queries])
         if args.recall_samples:

@@ -8,10 +8,11 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable, Optional, Protocol
+from typing import Callable, Iterable, Iterator, Optional, Protocol
 
 from citegraph.graph.base import GraphStore, StoreError
 from citegraph.graph.models import Article, Mention, Passage
+from citegraph.ingest.ids import id_problem
 from citegraph.ingest.readers import (ArticleDraft, ReadError, UnsupportedType, check_id,
                                       discover, has_surrogate, limit_title, read_file)
 from citegraph.text.cleaning import clean_text_marked
@@ -19,6 +20,9 @@ from citegraph.text.comments import find_sections
 from citegraph.text.splitter import SPLIT_REVISION, Splitter
 
 EMBED_BATCH = 256  # passages embedded together, across article boundaries
+# drafts read in full (a file's) whose stored heads (hash, source) are read in one store read:
+# on Neo4j each read is a round trip, one an article was a tenth of a bulk ingest's store time
+HEAD_BATCH = 256
 # store settings keeping which folder holds which `source` label (Pipeline.folder_label)
 FOLDER_LABEL = "ingest.folder-label:"  # + digest of the folder's real path -> label
 FOLDER_ORIGIN = "ingest.folder-origin:"  # + label -> digest
@@ -93,16 +97,17 @@ class Pipeline:
         self.ingest_wait = ingest_wait  # seconds to wait for another bulk ingest; None: no limit
 
     # --- building blocks -------------------------------------------------------------
-    def prepare(self, draft: ArticleDraft, report: IngestReport,
-                replace: bool = True) -> Optional[_Pending]:
+    def prepare(self, draft: ArticleDraft, report: IngestReport, replace: bool = True,
+                heads: Optional[dict[str, Optional[Article]]] = None) -> Optional[_Pending]:
         """The article's passages, or None when it is stored unchanged. Unless `replace`,
-        an id that holds an article from another source is refused (ReadError)."""
+        an id that holds an article from another source is refused (ReadError). `heads`:
+        stored heads already read (an id there with None: not stored); else it is read."""
         for name in ("title", "url", "text", "source", "author", "published"):
             if has_surrogate(getattr(draft, name)):
                 raise ReadError(f"{name} holds a lone surrogate (not valid Unicode)")
         draft.title = limit_title(draft.title) or draft.id
         digest = content_hash(draft)
-        head = self.store.article_titles([draft.id]).get(draft.id)
+        head = _stored_heads(self.store, [draft.id], heads)[draft.id]
         if head is not None and not replace and not same_source(head.source, draft.source):
             raise ReadError(
                 f"article id {draft.id!r} already holds {head.source or 'another article'}"
@@ -175,7 +180,8 @@ class Pipeline:
             report.mentions += len(mentions)
             report.article_ids.append(item.article.id)
 
-    def resolve_legacy_id(self, draft: ArticleDraft) -> None:
+    def resolve_legacy_id(self, draft: ArticleDraft,
+                          heads: Optional[dict[str, Optional[Article]]] = None) -> None:
         """Keep the id an earlier version gave this file. Ids once dropped the extension
         (`notes` for `notes.txt`); when the new id is not stored but the old one is, and the
         stored article's `source` names this same file, the draft takes the old id, so that
@@ -185,8 +191,8 @@ class Pipeline:
         legacy = draft.legacy_id
         if not legacy or legacy == draft.id or not draft.source:
             return
-        heads = self.store.article_titles([draft.id, legacy])
-        if draft.id in heads or legacy not in heads:
+        heads = _stored_heads(self.store, [draft.id, legacy], heads)
+        if heads[draft.id] is not None or heads[legacy] is None:
             return
         stored = heads[legacy].source or ""
         if stored and same_source(stored, draft.source):
@@ -202,31 +208,40 @@ class Pipeline:
         seen = {} if seen is None else seen
         pending: list[_Pending] = []
         size = 0
-        for draft in drafts:
-            place = where or draft.source or draft.id
-            try:
-                if id_prefix:
-                    draft.id = id_prefix + draft.id
-                    if draft.legacy_id:
-                        draft.legacy_id = id_prefix + draft.legacy_id
-                check_id(draft.id)
-                self.resolve_legacy_id(draft)
-                origin = draft.source or place
-                if draft.id in seen:
-                    raise ReadError(f"duplicate article id {draft.id!r} in this batch"
-                                    f" (already read from {seen[draft.id]})")
-                seen[draft.id] = origin
-                item = self.prepare(draft, report, replace=replace)
-            except ReadError as exc:
-                report.failed.append((place, str(exc)))
-                continue
-            if item is None:
-                continue
-            pending.append(item)
-            size += len(item.passages)
-            if size >= EMBED_BATCH:
-                self.flush(pending, report)
-                pending, size = [], 0
+        for window in _windows(drafts):
+            # the stored heads of the window's ids (and old ids) in one read, kept in step
+            # with this ingest's own writes below; a draft read one at a time (a web page)
+            # reads its own as it comes, as before
+            wanted = [i for d in window for i in (id_prefix + d.id, id_prefix + d.legacy_id)
+                      if i != id_prefix and id_problem(i) is None]  # bad ids: refused below
+            found = self.store.article_titles(wanted)
+            heads = {i: found.get(i) for i in wanted}
+            for draft in window:
+                place = where or draft.source or draft.id
+                try:
+                    if id_prefix:
+                        draft.id = id_prefix + draft.id
+                        if draft.legacy_id:
+                            draft.legacy_id = id_prefix + draft.legacy_id
+                    check_id(draft.id)
+                    self.resolve_legacy_id(draft, heads)
+                    origin = draft.source or place
+                    if draft.id in seen:
+                        raise ReadError(f"duplicate article id {draft.id!r} in this batch"
+                                        f" (already read from {seen[draft.id]})")
+                    seen[draft.id] = origin
+                    item = self.prepare(draft, report, replace=replace, heads=heads)
+                except ReadError as exc:
+                    report.failed.append((place, str(exc)))
+                    continue
+                if item is None:
+                    continue
+                pending.append(item)
+                size += len(item.passages)
+                if size >= EMBED_BATCH:
+                    self.flush(pending, report)
+                    heads.update((done.article.id, done.article) for done in pending)
+                    pending, size = [], 0
         if pending:
             self.flush(pending, report)
 
@@ -308,6 +323,27 @@ class Pipeline:
             self.ingest_drafts(drafts, report, seen, where=name, replace=replace,
                                id_prefix=id_prefix)
         return report
+
+
+def _windows(drafts: Iterable[ArticleDraft]) -> Iterator[list[ArticleDraft]]:
+    """Drafts in windows of HEAD_BATCH when they are all read already (a list), else one at a
+    time (a generator fetching web pages: nothing is fetched ahead)."""
+    if isinstance(drafts, (list, tuple)):
+        for start in range(0, len(drafts), HEAD_BATCH):
+            yield list(drafts[start:start + HEAD_BATCH])
+    else:
+        for draft in drafts:
+            yield [draft]
+
+
+def _stored_heads(store: GraphStore, ids: list[str],
+                  heads: Optional[dict[str, Optional[Article]]]) -> dict[str, Optional[Article]]:
+    """The stored head of each id (None: not stored): from `heads` where it was read, else
+    from the store."""
+    if heads is not None and all(i in heads for i in ids):
+        return heads
+    found = store.article_titles(ids)
+    return {i: found.get(i) for i in ids}
 
 
 def sections_fit(sections, length: int) -> bool:

@@ -151,3 +151,17 @@ def test_compose_runs_the_neo4j_version_the_local_launcher_runs(compose):
     pom = (REPO / "scripts" / "neo4j" / "pom.xml").read_text()
     version = re.search(r"<neo4j.version>(\d+\.\d+)\.\d+</neo4j.version>", pom).group(1)
     assert compose["services"]["neo4j"]["image"] == f"neo4j:{version}-community"
+
+
+def test_compose_merges_vector_segments_as_the_local_launcher_does(compose):
+    """The launcher's Lucene merge settings (setConfig(LuceneSettings.x, value)) reach the
+    image as NEO4J_ variables (`.` -> `_`, `_` -> `__`) with the same values."""
+    launcher = next((REPO / "scripts" / "neo4j" / "src").rglob("Launcher.java")).read_text()
+    settings = dict(re.findall(r"LuceneSettings\.(\w+),\s*([\d.]+)\)", launcher))
+    assert set(settings) == {"vector_standard_merge_factor", "lucene_max_merge"}
+    names = {"vector_standard_merge_factor": "internal.dbms.index.vector.standard_merge_factor",
+             "lucene_max_merge": "internal.dbms.index.lucene.max_merge"}
+    environment = compose["services"]["neo4j"]["environment"]
+    for field, value in settings.items():
+        variable = "NEO4J_" + names[field].replace("_", "__").replace(".", "_")
+        assert float(environment[variable]) == float(value), variable
