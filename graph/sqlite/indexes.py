@@ -26,7 +26,7 @@ PASSAGE_ID_CACHE = 200_000  # rowid -> id pairs kept (some 30 MB at most)
 
 class SQLiteIndexes(SQLiteConnection, VectorSearch, KeywordSearch):
     def _open_indexes(self, ann_threshold: Optional[int], index_threads: int,
-                      ann_precision: str = "f16") -> None:
+                      ann_precision: str = "i8") -> None:
         self._index_lock = threading.Lock()
         # exact below a size threshold, HNSW above it once its recall is measured; an int8
         # graph's candidates are rescored with their float32 vectors read from the file

@@ -27,7 +27,7 @@ class SQLiteStore(SQLiteArticles, SQLiteConcepts, SQLiteCoOccurrence, SQLiteInde
                   GraphStore):
     def __init__(self, directory: str | os.PathLike, readonly: bool = False,
                  ann_threshold: Optional[int] = None, index_threads: int = 0,
-                 ann_precision: str = "f16"):
+                 ann_precision: str = "i8"):
         """`ann_threshold`: vectors above which HNSW may replace exact search (None: the
         index's default; 0: always exact); `index_threads`: usearch's threads (0: all);
         `ann_precision`: the HNSW graph's vectors, `f16` or `i8` (graph/vectors/hnsw.py)."""
