@@ -97,11 +97,17 @@ class SQLiteIndexes(SQLiteConnection, VectorSearch, KeywordSearch):
         """The float32 vectors of the given rowids, in their order; rowids no longer stored
         are left out."""
         found: dict[int, bytes] = {}
+        ids: dict[int, str] = {}
         wanted = [int(r) for r in rowids]
         for i in range(0, len(wanted), LOOKUP_CHUNK):
             part = wanted[i:i + LOOKUP_CHUNK]
-            found.update(self._conn().execute(
-                f"SELECT rowid, embedding FROM passages WHERE rowid IN ({marks(part)})", part))
+            for rowid, passage_id, embedding in self._conn().execute(
+                    f"SELECT rowid, id, embedding FROM passages WHERE rowid IN ({marks(part)})",
+                    part):
+                found[rowid], ids[rowid] = embedding, passage_id
+        # the rows are read anyway: their passage ids spare _hits a second lookup of them
+        if len(self._passage_ids) + len(ids) <= PASSAGE_ID_CACHE:
+            self._passage_ids.update(ids)
         keys = np.array([r for r in wanted if r in found], dtype=np.int64)
         matrix = np.frombuffer(b"".join(found[r] for r in keys.tolist()), dtype=np.float32)
         return keys, matrix.reshape(len(keys), DIM)
