@@ -7,6 +7,7 @@ SciFact has only its train split here; its weights were tuned on the tuning half
 `search.evaluation.tuning_halves`, so the held-out half is printed as well.
 
     python benchmarks/quality.py [--cache DIR] [--sets scifact,stackfaq] [--ann-threshold 1]
+                                 [--ann-precision f16]
 
 With --cache, each set's store is kept in DIR/<set> and re-used (a second run only checks
 content hashes); without it the sets are ingested into a temporary folder."""
@@ -39,9 +40,10 @@ BENCH_MODES = MODES + ("hybrid-rrf",)  # the previous fusion, for comparison
 
 
 def run_set(name: str, split: str, store_dir: Path, embedder,
-            ann_threshold: Optional[int] = None) -> None:
+            ann_threshold: Optional[int] = None, ann_precision: str = "i8") -> None:
     beir = load_beir(EVAL / name, split)
-    with SQLiteStore(store_dir, ann_threshold=ann_threshold) as store:
+    with SQLiteStore(store_dir, ann_threshold=ann_threshold,
+                     ann_precision=ann_precision) as store:
         report = ingest_corpus(Pipeline(store, embedder), beir)
         if report.failed:
             print(f"# {name}: {len(report.failed)} corpus records failed", file=sys.stderr)
@@ -73,6 +75,8 @@ def main() -> None:
     parser.add_argument("--ann-threshold", type=int, default=None,
                         help="vectors above which the store tries HNSW (1: HNSW at any size;"
                              " default: the store's own)")
+    parser.add_argument("--ann-precision", default="i8", choices=("i8", "f16"),
+                        help="the HNSW index's vectors (i8: rescored with float32)")
     args = parser.parse_args()
     names = [s.strip() for s in args.sets.split(",") if s.strip()]
     unknown = [s for s in names if s not in SETS]
@@ -83,7 +87,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="citegraph-quality-") as tmp:
         root = args.cache or Path(tmp)
         for name in names:
-            run_set(name, SETS[name], root / name, embedder, args.ann_threshold)
+            run_set(name, SETS[name], root / name, embedder, args.ann_threshold,
+                    args.ann_precision)
 
 
 if __name__ == "__main__":

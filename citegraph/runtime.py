@@ -37,7 +37,8 @@ class Runtime:
         """Any store (migrate has two) with the settings' backend options."""
         s = self.settings
         return open_store(spec, readonly=readonly, options=StoreOptions(
-            ann_threshold=s.ann_threshold, index_threads=s.threads, neo4j_user=s.neo4j_user,
+            ann_threshold=s.ann_threshold, index_threads=s.threads,
+            ann_precision=s.ann_precision, neo4j_user=s.neo4j_user,
             neo4j_password=s.neo4j_password, neo4j_database=s.neo4j_database))
 
     @cached_property

@@ -24,6 +24,7 @@ CONFIG_ENV = "CITEGRAPH_CONFIG"
 DEFAULT_STORE = "./citegraph-data"
 PRECISIONS = ("auto", "fp32", "bf16")
 BACKENDS = ("auto", "torch", "openvino")
+ANN_PRECISIONS = ("i8", "f16")  # graph/vectors/hnsw.py PRECISIONS
 MAX_THREADS = 1024  # threads and server_threads: more is a typo, and would crash the start
 _URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 _NEO4J_SCHEME = re.compile(r"(?:bolt|neo4j)(?:\+s|\+ssc)?")  # graph/uri.py's NEO4J_SCHEMES
@@ -60,6 +61,12 @@ class Settings:
                                   "Vectors above which an HNSW index may replace exact "
                                   "search (only at measured recall@10 >= 0.95); 0: always "
                                   "exact.", int)
+    ann_precision: str = _setting("i8", "CITEGRAPH_ANN_PRECISION",
+                                  "Vectors in the HNSW index: `i8` (int8, half of float16; "
+                                  "each search's top candidates rescored with their stored "
+                                  "float32 vectors; SciFact nDCG@10 as exact) or `f16` "
+                                  "(float16, no rescoring). A change rebuilds the cached "
+                                  "index once.")
     abstain_below: float = _setting(0.5, "CITEGRAPH_ABSTAIN_BELOW",
                                     "Answer confidence (the best sentence's dense plus "
                                     "lexical match to the question) under which an answer "
@@ -154,7 +161,8 @@ def _checked(values: Mapping[str, Any], where: str) -> dict:
                                 f"(known: {', '.join(kinds)})")
         where_name = f"{where} {_env_name(name)}" if where == "environment" else where
         out[name] = _convert(name, kinds[name], value, where_name)
-    for name, choices in (("precision", PRECISIONS), ("backend", BACKENDS)):
+    for name, choices in (("precision", PRECISIONS), ("backend", BACKENDS),
+                          ("ann_precision", ANN_PRECISIONS)):
         value = out.get(name)
         if value is None:
             continue

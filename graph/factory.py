@@ -15,6 +15,7 @@ class StoreOptions:
     """What a backend needs beyond the spec; the entry points fill it from Settings."""
     ann_threshold: Optional[int] = None  # embedded: None keeps the index's default
     index_threads: int = 0
+    ann_precision: str = "i8"  # embedded: the HNSW graph's vectors (settings.ann_precision)
     neo4j_user: str = "neo4j"
     neo4j_password: Optional[str] = None
     neo4j_database: Optional[str] = None
@@ -30,7 +31,8 @@ def open_store(spec: str, readonly: bool = False,
     from citegraph.graph.sqlite.store import SQLiteStore
 
     return SQLiteStore(spec, readonly=readonly, ann_threshold=options.ann_threshold,
-                       index_threads=options.index_threads)
+                       index_threads=options.index_threads,
+                       ann_precision=options.ann_precision)
 
 
 def store_exists(spec: str) -> bool:

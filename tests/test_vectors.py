@@ -208,3 +208,100 @@ def test_a_server_builds_its_indexes_before_it_answers(demo_store_dir, tmp_path,
     assert (copy / "vectors.usearch").exists()  # no request has been made
     assert runtime.store.vector_index_info()["kind"] == "hnsw"
     runtime.close()
+
+
+def generated_store(directory, vectors: np.ndarray, per_article: int = 8):
+    """A store of the given passage vectors (bodies of a few words, no model), written as
+    the ingest writes it: a batch of whole articles."""
+    from citegraph.graph.models import Article, Passage
+    from citegraph.graph.sqlite_store import SQLiteStore
+
+    batch = []
+    with SQLiteStore(directory, ann_threshold=0) as store:
+        for start in range(0, len(vectors), per_article):
+            aid = f"gen-{start // per_article}"
+            passages, text = [], ""
+            for i, vector in enumerate(vectors[start:start + per_article]):
+                body = f"passage {start + i} of {aid}"
+                passages.append(Passage(Passage.make_id(aid, i), aid, i, body, len(text),
+                                        len(text) + len(body), embedding=vector))
+                text += body + "\n\n"
+            batch.append((Article(aid, f"title {aid}", text, "generated", "", aid, ""),
+                          passages, []))
+        store.upsert_articles(batch)
+
+
+def test_int8_index_rescored_gives_the_exact_top10_on_a_generated_store(tmp_path):
+    """An int8 graph ranks coarsely; rescoring its candidates with the stored float32
+    vectors gives exact search's top-10 and exact scores. Without rescoring (no vectors to
+    read) the same graph's top-10 differ from exact for many queries."""
+    from citegraph.graph.sqlite_store import SQLiteStore
+
+    vectors = clustered(3000, seed=3)
+    generated_store(tmp_path / "store", vectors)
+    rng = np.random.default_rng(4)  # queries near stored passages, as a real query is
+    queries = unit(vectors[rng.choice(3000, 100, replace=False)]
+                   + 0.05 * rng.standard_normal((100, DIM)))
+    with SQLiteStore(tmp_path / "store", ann_threshold=0) as store:
+        truth = [store.vector_search(q, 10) for q in queries]
+    with SQLiteStore(tmp_path / "store", ann_threshold=1000, ann_precision="i8") as store:
+        info = store.vector_index_info()
+        assert info["kind"] == "hnsw" and info["precision"] == "i8" and info["rescored"]
+        rescored = [store.vector_search(q, 10) for q in queries]
+        store._index._active.exact_vectors = None  # the same graph, rescoring switched off
+        assert not store.vector_index_info()["rescored"]
+        raw = [store.vector_search(q, 10) for q in queries]
+
+    def agreeing(results) -> int:
+        return sum([h.passage_id for h in got] == [h.passage_id for h in want]
+                   for got, want in zip(results, truth))
+
+    assert agreeing(rescored) >= 95, agreeing(rescored)  # 99 seen; 0 without rescoring
+    for got, want in zip(rescored, truth):  # exact float32 scores, not int8 approximations
+        common = {h.passage_id: h.score for h in want}
+        assert all(abs(h.score - common[h.passage_id]) < 1e-5
+                   for h in got if h.passage_id in common)
+    assert agreeing(raw) < 60, agreeing(raw)
+
+
+def test_a_store_past_the_threshold_is_built_into_hnsw_chunk_by_chunk(tmp_path, monkeypatch):
+    """A store first opened past the threshold goes straight into HNSW from chunks of its
+    vectors (no exact matrix of them all), with recall measured against exact top-k over
+    the same chunks; the cached graph then serves the next start."""
+    import citegraph.graph.sqlite.indexes as indexes
+    from citegraph.graph.sqlite_store import SQLiteStore
+    from citegraph.graph.vectors.exact import ExactIndex
+
+    vectors = clustered(2400, seed=5)
+    generated_store(tmp_path / "store", vectors)
+    monkeypatch.setattr(indexes, "SYNC_CHUNK", 500)  # several chunks
+    filled = []
+    monkeypatch.setattr(ExactIndex, "add", lambda self, keys, matrix: filled.append(len(keys)))
+    with SQLiteStore(tmp_path / "store", ann_threshold=1000, ann_precision="i8") as store:
+        info = store.vector_index_info()
+        assert info["kind"] == "hnsw" and info["vectors"] == 2400
+        assert info["recall_at_10"] >= 0.95
+        hits = store.vector_search(vectors[7], 10)
+    assert filled == []  # no vector went through an exact index on the way
+    assert hits[0].passage_id == "gen-0#7"
+    assert (tmp_path / "store" / "vectors.usearch").exists()
+    with SQLiteStore(tmp_path / "store", ann_threshold=1000, ann_precision="i8") as store:
+        assert store.vector_index_info()["recall_at_10"] == info["recall_at_10"]
+    with SQLiteStore(tmp_path / "store", ann_threshold=1000, ann_precision="f16") as store:
+        info = store.vector_index_info()  # another precision: the cache is rebuilt
+        assert info["kind"] == "hnsw" and info["precision"] == "f16"
+
+
+def test_streamed_top_k_is_exact_top_k():
+    from citegraph.graph.vectors.adaptive import streamed_top_k
+
+    vectors = clustered(1000, seed=6)
+    keys = np.arange(5, 1005, dtype=np.int64)
+    queries = clustered(20, seed=7)
+    seen = []
+    got = streamed_top_k(queries, ((keys[i:i + 128], vectors[i:i + 128])
+                                   for i in range(0, 1000, 128)), 11,
+                         lambda k, m: seen.append(len(k)))
+    assert sum(seen) == 1000
+    for query, found in zip(queries, got):
+        assert found.tolist() == brute_force(keys, vectors, query, 11)[0].tolist()

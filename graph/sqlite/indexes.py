@@ -4,7 +4,7 @@ committed state before a search (another process may have written since)."""
 from __future__ import annotations
 
 import threading
-from typing import Optional
+from typing import Iterator, Optional
 
 import numpy as np
 
@@ -16,19 +16,24 @@ from citegraph.graph.sqlite.articles import vector
 from citegraph.graph.sqlite.connection import SQLiteConnection
 from citegraph.graph.sqlite.counts import marks
 from citegraph.graph.vectors import AdaptiveIndex
+from citegraph.graph.vectors.adaptive import RECALL_QUERIES
 
 TITLE_WEIGHT = 2.0  # BM25 weight of the article title column against the passage body
 SYNC_CHUNK = 20_000  # embedding rows read per step when loading the vector index
+LOOKUP_CHUNK = 500  # rowids an IN (...) lookup names, well under SQLite's variable limit
 PASSAGE_ID_CACHE = 200_000  # rowid -> id pairs kept (some 30 MB at most)
 
 
 class SQLiteIndexes(SQLiteConnection, VectorSearch, KeywordSearch):
-    def _open_indexes(self, ann_threshold: Optional[int], index_threads: int) -> None:
+    def _open_indexes(self, ann_threshold: Optional[int], index_threads: int,
+                      ann_precision: str = "i8") -> None:
         self._index_lock = threading.Lock()
-        # exact below a size threshold, HNSW above it once its recall is measured
+        # exact below a size threshold, HNSW above it once its recall is measured; an int8
+        # graph's candidates are rescored with their float32 vectors read from the file
         self._index = AdaptiveIndex(DIM, threshold=ann_threshold,
                                     cache=self.directory / "vectors.usearch",
-                                    threads=index_threads)
+                                    threads=index_threads, precision=ann_precision,
+                                    exact_vectors=self._stored_vectors)
         self._index_version: Optional[str] = None
         # the passage ids of index rows, looked up once: two SQL lookups of 100 rowids cost
         # a tenth of a search at 10k passages
@@ -53,14 +58,14 @@ class SQLiteIndexes(SQLiteConnection, VectorSearch, KeywordSearch):
                                   dtype=np.int64)
             gone = np.setdiff1d(self._index.keys(), present, assume_unique=True)
             self._index.remove(gone)
+            newer = present[present > self._index_last_rowid]
+            if self._index.wants_build(len(newer)):  # straight into HNSW, chunk by chunk
+                self._index.build(lambda: self._vector_chunks(0), self._samples(present))
+                self._index_last_rowid = int(newer.max())
             self._keywords.remove(np.setdiff1d(self._keywords.keys(), present,
                                                assume_unique=True))
-            rows = c.execute("SELECT rowid, embedding FROM passages WHERE rowid > ?"
-                             " ORDER BY rowid", (self._index_last_rowid,))
-            while chunk := rows.fetchmany(SYNC_CHUNK):  # bounded memory on large stores
-                keys = np.array([r[0] for r in chunk], dtype=np.int64)
-                matrix = np.frombuffer(b"".join(r[1] for r in chunk), dtype=np.float32)
-                self._index.add(keys, matrix.reshape(len(chunk), DIM))
+            for keys, matrix in self._vector_chunks(self._index_last_rowid):
+                self._index.add(keys, matrix)
                 self._index_last_rowid = int(keys[-1])
             self._index.commit()
             rows = c.execute("SELECT rowid, title, body FROM passage_fts WHERE rowid > ?"
@@ -70,6 +75,42 @@ class SQLiteIndexes(SQLiteConnection, VectorSearch, KeywordSearch):
                                    ([r[1] for r in chunk], [r[2] for r in chunk]))
                 self._keywords_last_rowid = int(chunk[-1][0])
             self._index_version = version
+
+    def _vector_chunks(self, after: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Stored vectors with rowids above `after`, SYNC_CHUNK rows a step (bounded memory
+        on large stores)."""
+        rows = self._conn().execute("SELECT rowid, embedding FROM passages WHERE rowid > ?"
+                                    " ORDER BY rowid", (after,))
+        while chunk := rows.fetchmany(SYNC_CHUNK):
+            keys = np.array([r[0] for r in chunk], dtype=np.int64)
+            matrix = np.frombuffer(b"".join(r[1] for r in chunk), dtype=np.float32)
+            yield keys, matrix.reshape(len(chunk), DIM)
+
+    def _samples(self, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Sample stored vectors, the queries of an index build's recall check."""
+        rng = np.random.default_rng(0)
+        keys = np.sort(rng.choice(present, size=min(RECALL_QUERIES, len(present)),
+                                  replace=False))
+        return self._stored_vectors(keys)
+
+    def _stored_vectors(self, rowids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The float32 vectors of the given rowids, in their order; rowids no longer stored
+        are left out."""
+        found: dict[int, bytes] = {}
+        ids: dict[int, str] = {}
+        wanted = [int(r) for r in rowids]
+        for i in range(0, len(wanted), LOOKUP_CHUNK):
+            part = wanted[i:i + LOOKUP_CHUNK]
+            for rowid, passage_id, embedding in self._conn().execute(
+                    f"SELECT rowid, id, embedding FROM passages WHERE rowid IN ({marks(part)})",
+                    part):
+                found[rowid], ids[rowid] = embedding, passage_id
+        # the rows are read anyway: their passage ids spare _hits a second lookup of them
+        if len(self._passage_ids) + len(ids) <= PASSAGE_ID_CACHE:
+            self._passage_ids.update(ids)
+        keys = np.array([r for r in wanted if r in found], dtype=np.int64)
+        matrix = np.frombuffer(b"".join(found[r] for r in keys.tolist()), dtype=np.float32)
+        return keys, matrix.reshape(len(keys), DIM)
 
     def _stored_vector(self, rowid: int) -> Optional[np.ndarray]:
         row = self._conn().execute("SELECT embedding FROM passages WHERE rowid=?",

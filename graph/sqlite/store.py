@@ -26,11 +26,13 @@ from citegraph.graph.sqlite.indexes import SQLiteIndexes
 class SQLiteStore(SQLiteArticles, SQLiteConcepts, SQLiteCoOccurrence, SQLiteIndexes,
                   GraphStore):
     def __init__(self, directory: str | os.PathLike, readonly: bool = False,
-                 ann_threshold: Optional[int] = None, index_threads: int = 0):
+                 ann_threshold: Optional[int] = None, index_threads: int = 0,
+                 ann_precision: str = "i8"):
         """`ann_threshold`: vectors above which HNSW may replace exact search (None: the
-        index's default; 0: always exact); `index_threads`: usearch's threads (0: all)."""
+        index's default; 0: always exact); `index_threads`: usearch's threads (0: all);
+        `ann_precision`: the HNSW graph's vectors, `f16` or `i8` (graph/vectors/hnsw.py)."""
         self._open(directory, readonly)
-        self._open_indexes(ann_threshold, index_threads)
+        self._open_indexes(ann_threshold, index_threads, ann_precision)
         self._create_schema()
 
     def stats(self) -> dict[str, int]:
