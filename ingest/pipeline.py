@@ -23,6 +23,7 @@ EMBED_BATCH = 256  # passages embedded together, across article boundaries
 # drafts read in full (a file's) whose stored heads (hash, source) are read in one store read:
 # on Neo4j each read is a round trip, one an article was a tenth of a bulk ingest's store time
 HEAD_BATCH = 256
+WINDOW_CHARS = 4_000_000  # the most text read ahead of the ingest's writes
 # store settings keeping which folder holds which `source` label (Pipeline.folder_label)
 FOLDER_LABEL = "ingest.folder-label:"  # + digest of the folder's real path -> label
 FOLDER_ORIGIN = "ingest.folder-origin:"  # + label -> digest
@@ -192,9 +193,10 @@ class Pipeline:
         if not legacy or legacy == draft.id or not draft.source:
             return
         heads = _stored_heads(self.store, [draft.id, legacy], heads)
-        if heads[draft.id] is not None or heads[legacy] is None:
+        old = heads[legacy]
+        if heads[draft.id] is not None or old is None:
             return
-        stored = heads[legacy].source or ""
+        stored = old.source or ""
         if stored and same_source(stored, draft.source):
             draft.id = legacy
 
@@ -205,18 +207,27 @@ class Pipeline:
         """Drafts embedded in batches and stored one article per transaction. A draft that
         cannot be stored (a bad id, a duplicate in this batch, an id held by another source
         when not `replace`) is reported in `report.failed` and the others go on."""
+        self._ingest_windows(([(where, d) for d in window] for window in _windows(drafts)),
+                             report, seen, replace, id_prefix)
+
+    def _ingest_windows(self, windows: Iterable[list[tuple[str, ArticleDraft]]],
+                        report: IngestReport, seen: Optional[dict[str, str]],
+                        replace: bool, id_prefix: str) -> None:
+        """ingest_drafts over windows of (where, draft): one embedding batch may hold
+        several files' articles, each still stored in its own transaction."""
         seen = {} if seen is None else seen
         pending: list[_Pending] = []
         size = 0
-        for window in _windows(drafts):
+        for window in windows:
             # the stored heads of the window's ids (and old ids) in one read, kept in step
             # with this ingest's own writes below; a draft read one at a time (a web page)
             # reads its own as it comes, as before
-            wanted = [i for d in window for i in (id_prefix + d.id, id_prefix + d.legacy_id)
+            wanted = [i for _w, d in window
+                      for i in (id_prefix + d.id, id_prefix + d.legacy_id)
                       if i != id_prefix and id_problem(i) is None]  # bad ids: refused below
             found = self.store.article_titles(wanted)
             heads = {i: found.get(i) for i in wanted}
-            for draft in window:
+            for where, draft in window:
                 place = where or draft.source or draft.id
                 try:
                     if id_prefix:
@@ -302,26 +313,28 @@ class Pipeline:
                       follow_symlinks: bool = False,
                       report: Optional[IngestReport] = None) -> IngestReport:
         report = report if report is not None else IngestReport()
-        seen: dict[str, str] = {}
         files = list(discover(paths, follow_symlinks=follow_symlinks))
         iterator = progress(files) if progress else files
         labels: dict[Path, str] = {}
-        for path, root in iterator:
-            name = str(path)
-            try:
-                folder = root if root is not None else path.parent
-                if folder not in labels:
-                    labels[folder] = self.folder_label(folder)
-                drafts = read_file(path, root, on_record_error=lambda w, r: report.failed.append((w, r)),
-                                   folder=labels[folder])
-            except UnsupportedType as exc:
-                report.skipped.append((name, str(exc)))
-                continue
-            except ReadError as exc:
-                report.failed.append((name, str(exc)))
-                continue
-            self.ingest_drafts(drafts, report, seen, where=name, replace=replace,
-                               id_prefix=id_prefix)
+
+        def read() -> Iterator[tuple[str, list[ArticleDraft]]]:
+            for path, root in iterator:
+                name = str(path)
+                try:
+                    folder = root if root is not None else path.parent
+                    if folder not in labels:
+                        labels[folder] = self.folder_label(folder)
+                    yield name, read_file(
+                        path, root, on_record_error=lambda w, r: report.failed.append((w, r)),
+                        folder=labels[folder])
+                except UnsupportedType as exc:
+                    report.skipped.append((name, str(exc)))
+                except ReadError as exc:
+                    report.failed.append((name, str(exc)))
+
+        # files are read a window ahead, so that a folder of small files is embedded in
+        # batches of EMBED_BATCH passages as one large file is, not a file at a time
+        self._ingest_windows(_file_windows(read()), report, {}, replace, id_prefix)
         return report
 
 
@@ -334,6 +347,23 @@ def _windows(drafts: Iterable[ArticleDraft]) -> Iterator[list[ArticleDraft]]:
     else:
         for draft in drafts:
             yield [draft]
+
+
+def _file_windows(files: Iterable[tuple[str, list[ArticleDraft]]]
+                  ) -> Iterator[list[tuple[str, ArticleDraft]]]:
+    """(where, draft) in windows of HEAD_BATCH drafts across files, or fewer once a window
+    holds WINDOW_CHARS of text (files are read no further ahead than that)."""
+    window: list[tuple[str, ArticleDraft]] = []
+    chars = 0
+    for where, drafts in files:
+        for draft in drafts:
+            window.append((where, draft))
+            chars += len(draft.text)
+            if len(window) >= HEAD_BATCH or chars >= WINDOW_CHARS:
+                yield window
+                window, chars = [], 0
+    if window:
+        yield window
 
 
 def _stored_heads(store: GraphStore, ids: list[str],

@@ -126,3 +126,30 @@ def test_an_old_id_written_earlier_in_the_window_is_seen(store, embedder, monkey
     assert report.new == 1 and len(report.failed) == 1
     assert "duplicate article id 'notes'" in report.failed[0][1]
     assert [a.id for a in store.iter_articles()] == ["notes"]
+
+
+def test_a_folder_of_small_files_is_embedded_in_batches_across_files(store, embedder,
+                                                                     monkeypatch, tmp_path):
+    """Each file's articles join one embedding batch with the next file's (a folder of
+    notes is embedded as one large file is, not a file at a time), each article still
+    stored whole in its own right; a bad file in the middle is named and the rest go in."""
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    for i in range(12):
+        (folder / f"note-{i:02d}.txt").write_text(f"Note {i}\n\nNote {i} is about topic {i}.",
+                                                  encoding="utf-8")
+    (folder / "note-05.jsonl").write_text('{"id": 1, "text": ', encoding="utf-8")  # broken
+    batches: list[int] = []
+    encode = embedder.encode_passages
+
+    def counted(texts, titles=None):
+        batches.append(len(texts))
+        return encode(texts, titles)
+
+    monkeypatch.setattr(embedder, "encode_passages", counted)
+    monkeypatch.setattr(pipeline_module, "EMBED_BATCH", 5)
+    report = Pipeline(store, embedder).ingest_paths([str(folder)])
+    assert report.new == 12 and report.failed
+    assert all("note-05.jsonl" in where for where, _why in report.failed)
+    assert batches == [5, 5, 2]  # twelve one-passage files: not twelve batches of one
+    assert all(store.article_passages(f"note-{i:02d}.txt") for i in range(12))
