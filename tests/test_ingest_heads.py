@@ -4,34 +4,10 @@ a round trip each), with the same outcome as reading them one by one. On the emb
 always, on a live Neo4j with `-m neo4j`."""
 from __future__ import annotations
 
-import os
-
-import pytest
-
 from citegraph.ingest import pipeline as pipeline_module
 from citegraph.ingest.pipeline import IngestReport, Pipeline
 from citegraph.ingest.readers import ArticleDraft
-
-
-@pytest.fixture(params=["sqlite", pytest.param("neo4j", marks=pytest.mark.neo4j)])
-def store(request, tmp_path):
-    if request.param == "sqlite":
-        from citegraph.graph.sqlite_store import SQLiteStore
-
-        s = SQLiteStore(tmp_path / "store")
-        yield s
-        s.close()
-        return
-    uri = os.environ.get("NEO4J_URI")
-    if not uri:
-        pytest.skip("NEO4J_URI is not set and no private Neo4j was started")
-    from conftest import open_neo4j
-
-    s = open_neo4j(uri)
-    s.clear()
-    yield s
-    s.clear()
-    s.close()
+from test_store_contract import store  # noqa: F401  (the contract suite's backends)
 
 
 class CountedHeads:
