@@ -68,6 +68,12 @@ def concepts_in_order(store: GraphStore, name: str = "by_label",
     return per_scheme(store, f"concepts:{name}", build)
 
 
+def concepts_by_iri(store: GraphStore) -> dict[str, Concept]:
+    """iri → concept, kept per scheme revision as `concepts_in_order` is."""
+    return per_scheme(store, "concepts:by_iri",
+                      lambda: {c.iri: c for c in concepts_in_order(store)})
+
+
 def page_with_mentions(store: GraphStore, rows: Sequence[T], offset: int, limit: int,
                        iri: Callable[[T], str]) -> list[tuple[T, int]]:
     """rows[offset:offset + limit], each with its concept's number of mentions now."""

@@ -7,13 +7,12 @@ README's pictures of the seed articles come from tools/screenshots/run.sh)."""
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
 from browser_support import SCREENSHOTS, chromium, watched_page
-from webapp_support import make_app, settled
+from webapp_support import scheme_server, settled
 
 CX = "https://citegraph.org/scheme/cx/"
 VENDOR = Path(__file__).resolve().parent.parent / "webapp" / "static" / "vendor"
@@ -25,15 +24,9 @@ if not (VENDOR / "cytoscape.min.js").exists():
 
 @pytest.fixture(scope="module")
 def server(demo_store_dir, tmp_path_factory, embedder):
-    from citegraph.webapp.server import BackgroundServer
-
     directory = tmp_path_factory.mktemp("explorer") / "store"
-    shutil.copytree(demo_store_dir, directory)
-    app = make_app(directory, embedder)
-    runtime = app.extensions["citegraph.runtime"]
-    runtime.sync_scheme()  # the shipped scheme, linked as `citegraph ingest` links it
-    assert runtime.store.stats()["mentions"] > 0
-    with BackgroundServer(app) as running:
+    with scheme_server(demo_store_dir, directory, embedder) as running:
+        assert running.runtime.store.stats()["mentions"] > 0
         yield running
 
 

@@ -67,12 +67,18 @@ def test_scheme_add_leaves_the_file_alone_when_the_store_is_missing(cli, tmp_pat
     assert scheme.read_text(encoding="utf-8") == text
 
 
-def test_ingest_still_makes_a_store_and_reads_then_work(cli, tmp_path):
+def one_note_store(cli, tmp_path):
+    """A store holding one ingested note, made the way a user makes it."""
     article = tmp_path / "note.txt"
     article.write_text("Churn review\n\nThe analytics team owns churn reporting.",
                        encoding="utf-8")
     store = tmp_path / "store"
     assert cli("ingest", article, "--store", store).exit_code == 0
+    return store
+
+
+def test_ingest_still_makes_a_store_and_reads_then_work(cli, tmp_path):
+    store = one_note_store(cli, tmp_path)
     stats = cli("stats", "--store", store, "--json")
     assert stats.exit_code == 0 and json.loads(stats.output)["articles"] == 1
 
@@ -162,11 +168,7 @@ def test_serve_on_a_busy_port_fails_before_it_says_serving(cli, demo_store_dir):
 
 # --- CLI details (item 8) ------------------------------------------------------------------
 def test_one_article_is_one_article(cli, tmp_path):
-    article = tmp_path / "note.txt"
-    article.write_text("Churn review\n\nThe analytics team owns churn reporting.",
-                       encoding="utf-8")
-    store = tmp_path / "store"
-    assert cli("ingest", article, "--store", store).exit_code == 0
+    store = one_note_store(cli, tmp_path)
     listing = cli("articles", "--store", store)
     assert "of 1 article (" in listing.output, listing.output
     from citegraph.graph.sqlite_store import SQLiteStore

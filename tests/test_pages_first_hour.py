@@ -2,14 +2,13 @@
 Playwright, as tests/test_explorer.py) at desktop and phone widths: the API docs page."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
 from browser_support import SCREENSHOTS, chromium, watched_page
-from webapp_support import make_app
+from webapp_support import scheme_server
 
 VENDOR = Path(__file__).resolve().parent.parent / "webapp" / "static" / "vendor"
 WIDTHS = [1400, 390]
@@ -21,14 +20,8 @@ if not (VENDOR / "swagger-ui-bundle.js").exists():
 
 @pytest.fixture(scope="module")
 def server(demo_store_dir, tmp_path_factory, embedder):
-    from citegraph.webapp.server import BackgroundServer
-
     directory = tmp_path_factory.mktemp("first-hour") / "store"
-    shutil.copytree(demo_store_dir, directory)
-    app = make_app(directory, embedder)
-    app.extensions["citegraph.runtime"].sync_scheme()
-    with BackgroundServer(app) as running:
-        running.runtime = app.extensions["citegraph.runtime"]
+    with scheme_server(demo_store_dir, directory, embedder) as running:
         yield running
 
 

@@ -97,6 +97,21 @@ def web_server(corpus_store_dir, directory, embedder):
         yield running
 
 
+@contextmanager
+def scheme_server(demo_store_dir, directory, embedder):
+    """A real server over a copy of the demo store with the shipped scheme linked, as
+    `citegraph ingest` links it; `running.runtime` is the app's runtime."""
+    from citegraph.webapp.server import BackgroundServer
+
+    shutil.copytree(demo_store_dir, directory)
+    app = make_app(directory, embedder)
+    runtime = app.extensions["citegraph.runtime"]
+    runtime.sync_scheme()
+    with BackgroundServer(app) as running:
+        running.runtime = runtime
+        yield running
+
+
 def make_app(store_dir, embedder, token: Optional[str] = TOKEN):
     from citegraph.runtime import Runtime
     from citegraph.settings import Settings

@@ -7,8 +7,8 @@ from flask import abort, current_app, g, make_response, render_template, request
 from marshmallow import ValidationError
 
 from citegraph.graph.cards import article_card
-from citegraph.graph.listing import (DEFAULT_LIMIT, article_listing, concepts_in_order,
-                                     page_with_mentions)
+from citegraph.graph.listing import (DEFAULT_LIMIT, article_listing, concepts_by_iri,
+                                     concepts_in_order, page_with_mentions)
 from citegraph.graph.models import split_passage_id
 from citegraph.graph.neighbourhood import concept_card, concept_ids
 from citegraph.ontology.language import labels_in, language_order
@@ -76,8 +76,9 @@ def landing():
     if request.endpoint != "pages.search_page" or "q" in request.args:
         return {}
     store = runtime().store
-    concepts = [(concept, count) for iri, count in store.most_mentioned(LANDING_CONCEPTS)
-                if (concept := store.get_concept(iri)) is not None]
+    known = concepts_by_iri(store)
+    concepts = [(known[iri], count) for iri, count in store.most_mentioned(LANDING_CONCEPTS)
+                if iri in known]
     return {"landing": {"stats": store.stats(), "concepts": concepts,
                         "latest": article_listing(store, LANDING_ARTICLES, 0, "date").as_dict()}}
 
