@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import os
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -76,6 +77,11 @@ def content_hash(draft: ArticleDraft) -> str:
     return h.hexdigest()
 
 
+class WriteBusy(Exception):
+    """A write turn (Pipeline.write_turn) not had in time: the batch it was for is not
+    stored, each of its articles reported as failed, and the ingest goes on."""
+
+
 @dataclass
 class _Pending:
     article: Article
@@ -96,6 +102,11 @@ class Pipeline:
         # (.735 -> .729): off by default. Passages are the same either way.
         self.title_context = title_context
         self.ingest_wait = ingest_wait  # seconds to wait for another bulk ingest; None: no limit
+        # Set by a caller whose reading is long (a crawl): each batch's store reads-then-
+        # writes (check, link, upsert) run inside one turn of it, so that other writers
+        # get theirs between batches; everything before (fetch, parse, split, embed) runs
+        # outside it. None: the caller holds the store for the whole ingest.
+        self.write_turn: Optional[Callable[[], AbstractContextManager]] = None
 
     # --- building blocks -------------------------------------------------------------
     def prepare(self, draft: ArticleDraft, report: IngestReport, replace: bool = True,
@@ -143,12 +154,24 @@ class Pipeline:
                   if self.title_context else None)
         vectors, sentences = self.embedder.encode_passages(texts, titles)
         i = 0
-        linked = []
         for item in pending:
             for p in item.passages:
                 p.embedding, p.sentences = vectors[i], sentences[i]
                 i += 1
-            linked.append(self.linker.link(item.passages) if self.linker else [])
+        if self.write_turn is None:
+            self._write(pending, report)
+            return
+        try:
+            with self.write_turn():
+                # what another writer did since prepare() read the heads (stored the same
+                # page, deleted or changed it) decides new/changed/unchanged now
+                self._write(self._still_to_write(pending, report), report)
+        except WriteBusy as exc:
+            for item in pending:
+                report.failed.append((item.article.id, f"not stored: {exc}"))
+
+    def _write(self, pending: list[_Pending], report: IngestReport) -> None:
+        linked = [self.linker.link(item.passages) if self.linker else [] for item in pending]
         # one call for the batch: a backend may write it in fewer transactions (Neo4j)
         try:
             self.store.upsert_articles([(item.article, item.passages, mentions)
@@ -162,6 +185,23 @@ class Pipeline:
             self._count(pending_linked, report)
             raise
         self._count(list(zip(pending, linked)), report)
+
+    def _still_to_write(self, pending: list[_Pending], report: IngestReport) -> list[_Pending]:
+        """`pending` as the store now stands: an article stored meanwhile in this same
+        version counts unchanged and is not written again; the others are new or changed
+        by what is stored now."""
+        heads = self.store.article_titles([item.article.id for item in pending])
+        out = []
+        for item in pending:
+            head = heads.get(item.article.id)
+            if head is not None and head.content_hash == item.article.content_hash and (
+                    head.source == item.article.source or not item.article.source):
+                report.unchanged += 1
+                report.article_ids.append(item.article.id)
+                continue
+            item.status = "new" if head is None else "changed"
+            out.append(item)
+        return out
 
     def _stored_whole(self, pending: list[_Pending]) -> set[str]:
         """Which of `pending` the store now holds in this version (its content hash)."""

@@ -16,12 +16,13 @@ validators are read again and compared by content hash, as files are.
 from __future__ import annotations
 
 import json
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from citegraph.ingest.fetch import Fetcher, FetchError, Response
-from citegraph.ingest.pipeline import IngestReport, Pipeline
+from citegraph.ingest.pipeline import IngestReport, Linker, Pipeline, WriteBusy
 from citegraph.ingest.readers import (MAX_ID_CHARS, ArticleDraft, ReadError, decode,
                                       has_surrogate, read_docx, read_html, read_pdf, read_txt)
 
@@ -158,13 +159,24 @@ def read_page(got: Response, article_id: str) -> list[ArticleDraft]:
 
 
 class WebIngest:
-    """URLs into the store through `pipeline`, counted in `report`."""
+    """URLs into the store through `pipeline`, counted in `report`.
 
-    def __init__(self, pipeline: Pipeline, fetcher: Fetcher, limit: int = DEFAULT_LIMIT):
+    A crawl is long (one host at a time, `fetch_delay` between requests), so it does not hold
+    the store while it reads: pages are fetched, parsed, split and embedded outside any lock,
+    and each batch's check-link-write takes the store's ingest lock (one bulk writer across
+    processes) inside the caller's `write_turn` (the web app's write lock) for that batch
+    only; other writers go between two batches. `linker`: the linker of the store's scheme
+    as it is at each batch (a scheme loaded mid-crawl links the batches after it)."""
+
+    def __init__(self, pipeline: Pipeline, fetcher: Fetcher, limit: int = DEFAULT_LIMIT,
+                 write_turn: Optional[Callable[[], AbstractContextManager]] = None,
+                 linker: Optional[Callable[[], Linker]] = None):
         self.pipeline = pipeline
         self.store = pipeline.store
         self.fetcher = fetcher
         self.limit = limit
+        self.write_turn = write_turn
+        self.linker = linker
         self.seen_validators: dict[str, dict] = {}
 
     def ingest(self, urls: list[str], report: IngestReport,
@@ -178,11 +190,26 @@ class WebIngest:
                     self.fetcher.name(url)
                 except FetchError:
                     pass  # a bad port: reported when fetched
-        with self.store.ingest_lock(self.pipeline.ingest_wait):
+        self.pipeline.write_turn = self._turn
+        try:
             self.pipeline.ingest_drafts(self._drafts(urls, report), report, seen,
                                         replace=True)
-            self._keep_validators()
+        finally:
+            self.pipeline.write_turn = None
+        try:
+            with self._turn():
+                self._keep_validators()
+        except WriteBusy:
+            pass  # the validators only spare a download next time: the pages are stored
         return report
+
+    @contextmanager
+    def _turn(self):
+        with self.write_turn() if self.write_turn else nullcontext():
+            with self.store.ingest_lock(self.pipeline.ingest_wait):
+                if self.linker is not None:
+                    self.pipeline.linker = self.linker()
+                yield
 
     # --- what the URLs hold --------------------------------------------------------------
     def _drafts(self, urls: list[str], report: IngestReport) -> Iterator[ArticleDraft]:

@@ -70,6 +70,7 @@ class Route:
     headers: dict = field(default_factory=dict)
     etag: bool = True  # answer If-None-Match with 304 when it matches
     drip: float = 0.0  # seconds between bytes: a slow page
+    delay: float = 0.0  # seconds the server sleeps before it answers: a slow page
 
 
 class Site:
@@ -96,6 +97,8 @@ def _handler(site: Site):
         def do_GET(self):  # noqa: N802 (http.server's name)
             site.requests.append((self.path, dict(self.headers), time.monotonic()))
             route = site.routes.get(self.path)
+            if route is not None and route.delay:
+                time.sleep(route.delay)
             if route is None:
                 self._send(404, {"Content-Type": "text/plain"}, b"not found")
                 return

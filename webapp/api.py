@@ -52,6 +52,10 @@ def store() -> GraphStore:
     return runtime().store
 
 
+def busy_message(wait: float) -> str:
+    return f"busy: another write held the store for {wait:g} s; try again"
+
+
 @contextmanager
 def one_write():
     """The server's writes go one at a time; a write that cannot have its turn within the
@@ -61,12 +65,31 @@ def one_write():
     wait = min(runtime().settings.write_wait, threading.TIMEOUT_MAX)
     lock = current_app.extensions["citegraph.write_lock"]
     if not lock.acquire(timeout=wait):
-        abort(503, f"busy: another write held the store for {wait:g} s; try again",
-              headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        abort(503, busy_message(wait), headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     try:
         yield
     finally:
         lock.release()
+
+
+def crawl_turns():
+    """The write lock's turns for a crawl, which takes one a batch (ingest/web.py) instead
+    of holding the lock while it fetches: a turn not had within `write_wait` raises
+    WriteBusy, that batch's pages are reported failed and the crawl goes on."""
+    from citegraph.ingest.pipeline import WriteBusy
+
+    wait = min(runtime().settings.write_wait, threading.TIMEOUT_MAX)
+    lock = current_app.extensions["citegraph.write_lock"]
+
+    @contextmanager
+    def turn():
+        if not lock.acquire(timeout=wait):
+            raise WriteBusy(busy_message(wait))
+        try:
+            yield
+        finally:
+            lock.release()
+    return turn
 
 
 def concept_or_404(concept_id: str):
@@ -219,7 +242,9 @@ def ingest_urls(json_data):
     A URL the caller names is no licence to reach the server's own network: loopback and
     private addresses are refused unless the server's `fetch_allow_private` setting allows
     them. The request returns when every page was fetched (one host at a time, with the
-    `fetch_delay` between two requests)."""
+    `fetch_delay` between two requests). The crawl holds the write lock only while it
+    writes a batch, so other writes go on meanwhile; a batch that cannot have its turn
+    within `write_wait` is reported in `failures` (`not stored: busy …`)."""
     from citegraph.ingest.fetch import Fetcher, FetchLimits
     from citegraph.ingest.pipeline import IngestReport
     from citegraph.ingest.web import WebIngest
@@ -228,9 +253,10 @@ def ingest_urls(json_data):
     report = IngestReport()
     with one_write():
         rt.sync_scheme()  # a write links passages: the store must hold the server's scheme
-        web = WebIngest(rt.pipeline(), Fetcher(FetchLimits.from_settings(rt.settings)),
-                        json_data["limit"])
-        web.ingest([u.strip() for u in json_data["urls"]], report, trust_named=False)
+    # the write lock is taken a batch at a time, not for the crawl: other writes go between
+    web = WebIngest(rt.pipeline(), Fetcher(FetchLimits.from_settings(rt.settings)),
+                    json_data["limit"], write_turn=crawl_turns(), linker=lambda: rt.linker)
+    web.ingest([u.strip() for u in json_data["urls"]], report, trust_named=False)
     return {**{k: v for k, v in report.as_dict().items() if k != "skipped"},
             "failures": [{"where": w, "reason": r} for w, r in report.failed]}
 

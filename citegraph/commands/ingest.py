@@ -67,8 +67,10 @@ def ingest(paths, store, as_json, ontology, replace, id_prefix, follow_symlinks,
             if urls:
                 limits = FetchLimits.from_settings(runtime.settings.but(fetch_delay=delay),
                                                    allow_private)
-                WebIngest(pipeline, Fetcher(limits), limit or DEFAULT_LIMIT).ingest(urls,
-                                                                                     report)
+                # the store's ingest lock is taken a batch at a time (ingest/web.py): other
+                # processes' writes go on while the crawl fetches
+                WebIngest(pipeline, Fetcher(limits), limit or DEFAULT_LIMIT,
+                          linker=lambda: runtime.linker).ingest(urls, report)
         except StoreError as exc:  # a full disk, a Neo4j gone: say what got in before it
             name_failures(report)
             fail(f"{exc}; ingest stopped: {stored_before_stop(report)}")
