@@ -231,3 +231,40 @@ def test_the_command_line_crawl_leaves_the_store_to_other_writers(site, tmp_path
         crawl.join(timeout=120)
         assert (report.new, report.failed, mine.new) == (3, [], 1)
         assert set(crawl_store.article_titles(links + ["note/1"])) == set(links + ["note/1"])
+
+
+def test_a_scheme_loaded_mid_crawl_links_the_batches_after_it(site, tmp_path, embedder,
+                                                              monkeypatch):
+    """A crawl no longer keeps schemes out while it fetches (a scheme load waited for the
+    whole crawl): a scheme loaded between two of its batches links the batches after it."""
+    import citegraph.ingest.pipeline as pipeline
+    from citegraph.graph.models import Concept
+    from citegraph.ontology.scheme import Scheme, load_scheme
+    from citegraph.runtime import Runtime
+    from citegraph.settings import Settings
+    from citegraph.webapp import create_app
+    from citegraph.webapp.server import BackgroundServer
+
+    monkeypatch.setattr(pipeline, "EMBED_BATCH", 1)  # each page a batch of its own
+    links = slow_blog(site, posts=2, slow=[2])
+    runtime = Runtime(Settings(store=str(tmp_path / "s"), token=TOKEN, fetch_delay=0.0,
+                               fetch_allow_private=True, ingest_wait=5.0))
+    runtime.embedder = embedder
+    with BackgroundServer(create_app(runtime=runtime)) as server:
+        crawl = Call(server.url, "POST", "/api/ingest", {"urls": [site.base + "/feed.xml"]})
+        crawl.start()
+        wait_for_request(site, "/posts/2.html")  # page 1 written, page 2 on its way
+        shipped = load_scheme()
+        kyoto = Concept("https://example.org/citegraph-test/kyoto", "Kyoto")
+        runtime.load_scheme(Scheme(shipped.iri, shipped.concepts + [kyoto]))
+        assert crawl.is_alive(), "the crawl ended before the scheme load: not a test"
+        assert crawl.result().json()["new"] == 2
+        server_url = server.url
+
+        def linked(url):
+            from urllib.parse import quote
+            card = http(server_url, "GET", "/api/articles/" + quote(url, safe="")).json()
+            return {m["iri"] for p in card["passages"] for m in p["mentions"]}
+
+        assert kyoto.iri in linked(links[1])  # post 2 is about Kyoto
+        assert kyoto.iri not in linked(links[0])
