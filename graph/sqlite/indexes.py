@@ -3,10 +3,10 @@ and its FTS5 text in an in-memory BM25 postings index, both brought up to the fi
 committed state before a search (another process may have written since)."""
 from __future__ import annotations
 
-import threading
 from typing import Iterator, Optional
 
 import numpy as np
+from readerwriterlock.rwlock import RWLockWrite
 
 from citegraph.graph.analysis import match_expression, query_terms
 from citegraph.graph.base import KeywordSearch, VectorSearch
@@ -27,7 +27,10 @@ PASSAGE_ID_CACHE = 200_000  # rowid -> id pairs kept (some 30 MB at most)
 class SQLiteIndexes(SQLiteConnection, VectorSearch, KeywordSearch):
     def _open_indexes(self, ann_threshold: Optional[int], index_threads: int,
                       ann_precision: str = "i8") -> None:
-        self._index_lock = threading.Lock()
+        # searches share the vector index (usearch's and numpy's searches run at once from
+        # several threads, each outside the GIL); a sync (adds, removes, a first build) or a
+        # widened beam has it alone, and goes before searches that come after it
+        self._index_lock = RWLockWrite()
         # exact below a size threshold, HNSW above it once its recall is measured; an int8
         # graph's candidates are rescored with their float32 vectors read from the file
         self._index = AdaptiveIndex(DIM, threshold=ann_threshold,
@@ -49,7 +52,7 @@ class SQLiteIndexes(SQLiteConnection, VectorSearch, KeywordSearch):
         version = c.execute("SELECT value FROM meta WHERE key='version'").fetchone()[0]
         if version == self._index_version:
             return
-        with self._index_lock:
+        with self._index_lock.gen_wlock():
             if version == self._index_version:
                 return
             if self._index_version is None:  # first sync: a cached graph may cover most rows
@@ -127,7 +130,10 @@ class SQLiteIndexes(SQLiteConnection, VectorSearch, KeywordSearch):
 
     def vector_search(self, vector: np.ndarray, k: int) -> list[Hit]:
         self._sync_index()
-        with self._index_lock:  # a sync in another thread moves rows while they are read
+        if not self._index.ready_for(k):
+            with self._index_lock.gen_wlock():
+                self._index.widen_for(k)
+        with self._index_lock.gen_rlock():  # a sync in another thread moves rows
             keys, scores = self._index.search(vector, k)
         return self._hits(keys.tolist(), scores.tolist())
 
