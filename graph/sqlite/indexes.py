@@ -3,10 +3,10 @@ and its FTS5 text in an in-memory BM25 postings index, both brought up to the fi
 committed state before a search (another process may have written since)."""
 from __future__ import annotations
 
+import threading
 from typing import Iterator, Optional
 
 import numpy as np
-from readerwriterlock.rwlock import RWLockWrite
 
 from citegraph.graph.analysis import match_expression, query_terms
 from citegraph.graph.base import KeywordSearch, VectorSearch
@@ -27,10 +27,9 @@ PASSAGE_ID_CACHE = 200_000  # rowid -> id pairs kept (some 30 MB at most)
 class SQLiteIndexes(SQLiteConnection, VectorSearch, KeywordSearch):
     def _open_indexes(self, ann_threshold: Optional[int], index_threads: int,
                       ann_precision: str = "i8") -> None:
-        # searches share the vector index (usearch's and numpy's searches run at once from
-        # several threads, each outside the GIL); a sync (adds, removes, a first build) or a
-        # widened beam has it alone, and goes before searches that come after it
-        self._index_lock = RWLockWrite()
+        # one vector search at a time: a readers-writer lock letting searches overlap gained
+        # nothing on 2 cores (most of a search holds the GIL; benchmarks/README.md)
+        self._index_lock = threading.Lock()
         # exact below a size threshold, HNSW above it once its recall is measured; an int8
         # graph's candidates are rescored with their float32 vectors read from the file
         self._index = AdaptiveIndex(DIM, threshold=ann_threshold,
@@ -52,7 +51,7 @@ class SQLiteIndexes(SQLiteConnection, VectorSearch, KeywordSearch):
         version = c.execute("SELECT value FROM meta WHERE key='version'").fetchone()[0]
         if version == self._index_version:
             return
-        with self._index_lock.gen_wlock():
+        with self._index_lock:
             if version == self._index_version:
                 return
             if self._index_version is None:  # first sync: a cached graph may cover most rows
@@ -130,10 +129,7 @@ class SQLiteIndexes(SQLiteConnection, VectorSearch, KeywordSearch):
 
     def vector_search(self, vector: np.ndarray, k: int) -> list[Hit]:
         self._sync_index()
-        if not self._index.ready_for(k):
-            with self._index_lock.gen_wlock():
-                self._index.widen_for(k)
-        with self._index_lock.gen_rlock():  # a sync in another thread moves rows
+        with self._index_lock:  # a sync in another thread moves rows while they are read
             keys, scores = self._index.search(vector, k)
         return self._hits(keys.tolist(), scores.tolist())
 

@@ -221,12 +221,6 @@ class AdaptiveIndex(VectorIndex):
     def search(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         return self._active.search(vector, k)
 
-    def ready_for(self, k: int) -> bool:
-        return self._active.ready_for(k)
-
-    def widen_for(self, k: int) -> None:
-        self._active.widen_for(k)
-
     def keys(self) -> np.ndarray:
         return self._active.keys()
 

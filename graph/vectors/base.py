@@ -21,14 +21,6 @@ class VectorIndex(ABC):
     @abstractmethod
     def keys(self) -> np.ndarray: ...
 
-    def ready_for(self, k: int) -> bool:
-        """Whether a top-k search leaves the index as it is (searches that do can share it
-        between threads); else `widen_for(k)` first, with the index to oneself."""
-        return True
-
-    def widen_for(self, k: int) -> None:
-        """Make the index ready for top-k searches (see ready_for)."""
-
     def __len__(self) -> int:
         return len(self.keys())
 

@@ -92,9 +92,11 @@ class HNSWIndex(VectorIndex):
         if k <= 0 or len(self._index) == 0:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
         vector = np.asarray(vector, dtype=np.float32).reshape(self.dim)
-        wanted = self._candidates(k)
-        if not self.ready_for(k):  # a caller sharing the index widened it first
-            self.widen_for(k)
+        wanted = rescore_candidates(k) if self.rescoring else k
+        # the graph search keeps `expansion` candidates: at least twice k, since a beam
+        # barely wider than k misses several of a top-100 (hybrid search fuses 100 per list;
+        # StackFAQ dense recall@100 0.992 with a beam of 128, 1.0 with 200)
+        self._index.expansion_search = max(self._index.expansion_search, 2 * k, wanted)
         matches = self._index.search(vector, wanted)
         keys = np.asarray(matches.keys, dtype=np.int64)
         if not self.rescoring:
@@ -104,23 +106,6 @@ class HNSWIndex(VectorIndex):
         scores = matrix @ vector
         order = np.argsort(-scores, kind="stable")[:k]
         return keys[order], scores[order]
-
-    def _candidates(self, k: int) -> int:
-        return rescore_candidates(k) if self.rescoring else k
-
-    def _expansion_for(self, k: int) -> int:
-        # the graph search keeps `expansion` candidates: at least twice k, since a beam
-        # barely wider than k misses several of a top-100 (hybrid search fuses 100 per list;
-        # StackFAQ dense recall@100 0.992 with a beam of 128, 1.0 with 200)
-        return max(self._index.expansion_search, 2 * k, self._candidates(k))
-
-    def ready_for(self, k: int) -> bool:
-        """usearch's searches may run at once from several threads; widening the beam (a
-        setting of the whole index) may not run beside them."""
-        return self._expansion_for(k) == self._index.expansion_search
-
-    def widen_for(self, k: int) -> None:
-        self._index.expansion_search = self._expansion_for(k)
 
     def vectors(self, keys: np.ndarray) -> np.ndarray:
         got = self._index.get(np.asarray(keys, dtype=np.uint64), dtype=np.float32)
