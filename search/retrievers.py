@@ -3,9 +3,7 @@
 Dense and keyword retrievers ask the store; the hybrid one fuses the others."""
 from __future__ import annotations
 
-import threading
 from abc import ABC, abstractmethod
-from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -21,7 +19,6 @@ class Query:
     text: str
     embedder: Any = field(repr=False, default=None)  # citegraph.embedding.Embedder
     _vector: Optional[np.ndarray] = field(default=None, repr=False)
-    _vector_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     # explain: every signal retriever (dense, bm25, concept) records the raw scores of the
     # list it returned here, signal -> passage id -> score, for "why this result"
     explain: bool = False
@@ -29,12 +26,10 @@ class Query:
 
     @property
     def vector(self) -> np.ndarray:
-        """Embedded once, on first use, and shared by every retriever (which may run in
-        threads of their own)."""
-        with self._vector_lock:
-            if self._vector is None:
-                self._vector = self.embedder.encode_query(self.text)
-            return self._vector
+        """Embedded once, on first use, and shared by every retriever."""
+        if self._vector is None:
+            self._vector = self.embedder.encode_query(self.text)
+        return self._vector
 
 
 class Retriever(ABC):
@@ -81,18 +76,6 @@ class KeywordRetriever(Retriever):
 FUSION_WEIGHTS = {"dense": 0.4, "bm25": 0.6}
 OTHER_SIGNAL_WEIGHT = 0.2
 FUSION_DEPTH = 100  # hits per list that are normalised and fused
-# threads the hybrid retrievers of a process share for their other lists
-RETRIEVAL_THREADS = 16
-_pool: Optional[ThreadPoolExecutor] = None
-_pool_lock = threading.Lock()
-
-
-def _retrieval_pool() -> ThreadPoolExecutor:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(RETRIEVAL_THREADS, thread_name_prefix="citegraph-retrieve")
-        return _pool
 
 
 class HybridRetriever(Retriever):
@@ -116,22 +99,7 @@ class HybridRetriever(Retriever):
 
     def _search(self, query: Query, k: int) -> list[Hit]:
         depth = max(self.depth, k)
-        lists = self._lists(query, depth)
+        lists = [r.retrieve(query, depth) for r in self.retrievers]
         if self.fusion == "rrf":
             return reciprocal_rank_fusion(lists, self.weights, self.rrf_k)[:k]
         return normalised_score_sum(lists, self.weights, self.depth)[:k]
-
-    def _lists(self, query: Query, depth: int) -> list[list[Hit]]:
-        """Every retriever's list. The first runs in this thread, the others beside it
-        in the shared pool: the model's runtime, numpy, SQLite and the Bolt driver release
-        the GIL, so where a core is free a search takes its slowest list's time, not the
-        sum of them (the dense list's query encoding beside the BM25 scoring)."""
-        first, *others = self.retrievers
-        if not others:
-            return [first.retrieve(query, depth)]
-        later = [_retrieval_pool().submit(r.retrieve, query, depth) for r in others]
-        try:
-            lists = [first.retrieve(query, depth)]
-        finally:
-            wait(later)  # none outlives the search, whatever the first list did
-        return lists + [f.result() for f in later]

@@ -212,27 +212,3 @@ def test_empty_and_stopword_queries_return_nothing(service):
         text = (service.store.get_article(passage.article_id).title + " " + passage.text).lower()
         assert any(word in text for word in ("drop", "table", "passag", "near")), h.passage_id
     assert service.store.stats() == before
-
-
-def test_hybrid_lists_are_fetched_side_by_side(demo_store, embedder, monkeypatch):
-    """The dense list (query encoding and vector search) and the BM25 list run at the same
-    time: each store call waits until the other has started, which a search fetching them
-    one after the other never reaches. An error in either list still reaches the caller."""
-    import threading
-
-    both = threading.Barrier(2, timeout=10)
-    original = {name: getattr(demo_store, name) for name in ("vector_search", "keyword_search")}
-    for name, call in original.items():
-        def meeting(*args, _call=call, **kwargs):
-            both.wait()
-            return _call(*args, **kwargs)
-        monkeypatch.setattr(demo_store, name, meeting)
-    service = SearchService(demo_store, embedder, build_retriever(demo_store, "hybrid"))
-    assert service.search("Who should own customer analytics?", k=3).results
-
-    def failing(*args, **kwargs):
-        raise RuntimeError("keyword index unreadable")
-    monkeypatch.setattr(demo_store, "vector_search", original["vector_search"])
-    monkeypatch.setattr(demo_store, "keyword_search", failing)
-    with pytest.raises(RuntimeError, match="unreadable"):
-        service.search("Who should own customer analytics?", k=3)
