@@ -5,6 +5,7 @@ environment (library defaults, no thread or BLAS variables) and timed inside tha
 (no HTTP). Each query is timed on both sides back to back (A B A B), and the figure is the
 ratio of the medians. The server starts as a user starts it (`citegraph serve`, its own
 thread choice); `--env NAME=VALUE` sets something for the server only, and is printed.
+The server's peak resident memory (VmHWM) after the queries is printed too.
 
     python benchmarks/query_latency.py --store /tmp/cg-bench/ingest10k/store
     python benchmarks/query_latency.py --store STORE --bare-threads 1   # bare torch on 1 thread
@@ -98,11 +99,13 @@ def main() -> None:
             if bare:
                 theirs.append(bare(q))
         info = http_get(f"{server.url}/healthz")[1].decode()
+        peak_rss = server.peak_rss_mib()
     if bare:
         bare.close()
     figure("store", info)
     for name, q in (("p50", 50), ("p95", 95), ("p99", 99)):
         figure(f"search_{name}_ms", percentile(ours, q) * 1000, "ms")
+    figure("server_peak_rss", peak_rss, "MiB")
     if bare:
         figure("bare_threads", args.bare_threads or "default")
         figure("bare_p50_ms", percentile(theirs, 50) * 1000, "ms")

@@ -211,3 +211,57 @@ def test_tokens_follow_fts5():
     index = PostingsIndex((1.0,))
     index.add(np.array([1]), (["ab"],))
     assert index.search(["aᦰb"], 5) is None  # a phrase: the store asks FTS5 instead
+
+
+def reference_bm25(docs: dict[int, tuple[str, str]], terms: list[str], weight: float):
+    """FTS5's bm25() with its operations in its order (so equal to the last bit), every
+    document scored; best first, older (smaller) keys first among equal scores."""
+    tokens = {key: (text_tokens(t), text_tokens(b)) for key, (t, b) in docs.items()}
+    avgdl = sum(len(t) + len(b) for t, b in tokens.values()) / len(docs)
+    hits = {term: sum(term in t or term in b for t, b in tokens.values()) for term in terms}
+    scores = {}
+    for key, (title, body) in tokens.items():
+        score, matched, size = 0.0, False, len(title) + len(body)
+        for term in terms:
+            idf = math.log((len(docs) - hits[term] + 0.5) / (hits[term] + 0.5))
+            idf = idf if idf > 0.0 else 1e-6
+            freq = weight * title.count(term) + body.count(term)
+            matched = matched or freq > 0
+            score += idf * ((freq * 2.2) / (freq + 1.2 * (1 - 0.75 + 0.75 * size / avgdl)))
+        if matched:
+            scores[key] = score
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def test_ties_at_the_cut_go_to_the_oldest_documents_through_deletes():
+    """2,140 documents holding one term, 1,500 of them identical: the k best are chosen
+    without ranking every match, and among equal scores the oldest win, before and after
+    deletes (whose postings stay in their segments until merged)."""
+    docs, key = {}, 10
+    for i in range(2140):
+        if i % 50 == 7 and len([d for d in docs.values() if "zeta" in d[1]]) < 40:
+            docs[key] = ("", "zeta alpha alpha")
+        elif i % 3:
+            docs[key] = ("", "alpha beta")
+        else:
+            docs[key] = ("", "alpha gamma delta")
+        key += 1
+    keys = sorted(docs)
+    index = PostingsIndex((2.0, 1.0))
+    for start in range(0, len(keys), 700):  # three segments, the last one small
+        batch = keys[start:start + 700]
+        index.add(np.array(batch), ([docs[k][0] for k in batch], [docs[k][1] for k in batch]))
+    queries = (["alpha"], ["zeta", "beta"], ["beta", "gamma", "alpha"], ["alpha", "alpha"])
+    for round_ in range(2):
+        for terms in queries:
+            for k in (1, 60, 100, 1500):
+                want = reference_bm25(docs, terms, 2.0)[:k]
+                got_keys, got_scores = index.search(terms, k)
+                assert got_keys.tolist() == [k_ for k_, _ in want], (round_, terms, k)
+                assert got_scores.tolist() == [s for _, s in want], (round_, terms, k)
+        # delete the oldest tied documents and a zeta one: the next oldest move up
+        gone = [k_ for k_ in keys if docs.get(k_, ("", ""))[1] == "alpha beta"][:30]
+        gone += [k_ for k_ in keys if "zeta" in docs.get(k_, ("", ""))[1]][:1]
+        index.remove(np.array(sorted(gone)))
+        for g in gone:
+            del docs[g]

@@ -22,11 +22,8 @@ import numpy as np
 from scipy.sparse import coo_matrix, csr_matrix
 
 from citegraph.graph.keyword.base import KeywordIndex
+from citegraph.graph.keyword.scoring import B, K1, Corpus, TermPostings, top_k
 from citegraph.graph.keyword.tokens import text_tokens, word_tokens
-
-K1 = 1.2
-B = 0.75
-MIN_IDF = 1e-6
 
 
 @dataclass(frozen=True)
@@ -35,6 +32,9 @@ class _Segment:
     # column-weighted term frequencies
     matrix: csr_matrix
     documents: int  # positions added in it, for the merge policy
+    first: int  # the positions it holds are first .. end - 1
+    end: int
+    dropped: int  # of those, deleted ones whose postings were left out when it was made
 
     def postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
         m = self.matrix
@@ -43,9 +43,31 @@ class _Segment:
         lo, hi = m.indptr[term], m.indptr[term + 1]
         return m.indices[lo:hi], m.data[lo:hi]
 
+    def deleted_since(self, alive: np.ndarray) -> bool:
+        """Whether documents were deleted here since its postings were made (their
+        postings are still in it, to be skipped)."""
+        span = self.end - self.first
+        return span - int(np.count_nonzero(alive[self.first:self.end])) > self.dropped
+
     @property
     def postings_count(self) -> int:
         return self.matrix.nnz
+
+
+def _term_postings(segments: tuple[_Segment, ...], stale: list[bool], term: int, size: int,
+                   alive: np.ndarray) -> Optional[TermPostings]:
+    """A term's postings below `size` in every segment, with its live documents counted;
+    None when it has none."""
+    parts, hits = [], 0
+    for segment, deleted in zip(segments, stale):
+        docs, freqs = segment.postings(term)
+        if len(docs) and docs[-1] >= size:  # added after this search began
+            cut = np.searchsorted(docs, size)
+            docs, freqs = docs[:cut], freqs[:cut]
+        if len(docs):
+            hits += int(np.count_nonzero(alive[docs])) if deleted else len(docs)
+            parts.append((docs, freqs, deleted))
+    return TermPostings(parts, hits) if hits else None
 
 
 def _segment(terms: np.ndarray, docs: np.ndarray, freqs: np.ndarray, vocabulary: int,
@@ -53,7 +75,7 @@ def _segment(terms: np.ndarray, docs: np.ndarray, freqs: np.ndarray, vocabulary:
     """Postings from (term, position, weight) triples; repeated pairs are summed."""
     matrix = coo_matrix((freqs, (terms, docs)), shape=(vocabulary, size)).tocsr()
     matrix.sum_duplicates()
-    return _Segment(matrix, documents)
+    return _Segment(matrix, documents, size - documents, size, 0)
 
 
 class PostingsIndex(KeywordIndex):
@@ -70,6 +92,7 @@ class PostingsIndex(KeywordIndex):
         self._live = 0
         self._tokens = 0  # tokens of live documents, all columns
         self._write_lock = threading.Lock()
+        self._norms_cache: tuple[float, np.ndarray] = (math.nan, np.empty(0))
 
     # --- writing ---------------------------------------------------------------------
     def _reserve(self, extra: int) -> None:
@@ -105,13 +128,13 @@ class PostingsIndex(KeywordIndex):
                                   counts_arr.reshape(len(keys), -1).sum(axis=1))
             weights = np.repeat(np.tile(np.asarray(self.weights), len(keys)), counts_arr)
             end = start + len(keys)
-            segment = _segment(term_ids, positions.astype(np.int32), weights.astype(np.float32),
-                               len(self._vocabulary), end, len(keys))
             self._reserve(len(keys))
             lengths = counts_arr.reshape(len(keys), -1).sum(axis=1)
             self._keys[start:end] = keys
             self._lengths[start:end] = lengths
             self._alive[start:end] = True
+            segment = _segment(term_ids, positions.astype(np.int32), weights.astype(np.float32),
+                               len(self._vocabulary), end, len(keys))
             self._segments = self._merged(self._segments + (segment,))
             self._live += len(keys)
             self._tokens += int(lengths.sum())
@@ -144,7 +167,8 @@ class PostingsIndex(KeywordIndex):
         if dead.any():
             merged.data[dead] = 0
             merged.eliminate_zeros()
-        return _Segment(merged, older.documents + newer.documents)
+        return _Segment(merged, older.documents + newer.documents, older.first, newer.end,
+                        int(np.count_nonzero(~self._alive[older.first:newer.end])))
 
     def remove(self, keys: np.ndarray) -> None:
         keys = np.asarray(keys, dtype=np.int64)
@@ -170,39 +194,29 @@ class PostingsIndex(KeywordIndex):
         empty = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64))
         if k <= 0 or live <= 0:
             return empty
-        alive, lengths = self._alive[:size], self._lengths[:size]
-        avgdl = tokens / live
-        doc_parts, score_parts = [], []
+        alive = self._alive[:size]
+        stale = [s.deleted_since(alive) for s in segments]
+        query: list[TermPostings] = []
         for phrase in phrases:
             term = self._vocabulary.get(phrase[0]) if phrase else None
-            if term is None:
-                continue
-            found = [s.postings(term) for s in segments]
-            docs = np.concatenate([d for d, _ in found])
-            freqs = np.concatenate([f for _, f in found]).astype(np.float64)
-            cut = np.searchsorted(docs, size)  # positions ascend; later ones are newer
-            docs, freqs = docs[:cut], freqs[:cut]  # than this search
-            keep = alive[docs]
-            docs, freqs = docs[keep], freqs[keep]
-            if not len(docs):
-                continue
-            hits = len(docs)
-            idf = math.log((live - hits + 0.5) / (hits + 0.5))
-            idf = idf if idf > 0.0 else MIN_IDF
-            doc_parts.append(docs)
-            # the same operations in the same order as fts5Bm25Function
-            score_parts.append(idf * ((freqs * (K1 + 1.0))
-                                      / (freqs + K1 * (1 - B + B * lengths[docs] / avgdl))))
-        if not doc_parts:
+            if term is not None and (found := _term_postings(segments, stale, term, size,
+                                                              alive)):
+                query.append(found)
+        if not query:
             return empty
-        scores = np.bincount(np.concatenate(doc_parts), weights=np.concatenate(score_parts),
-                             minlength=size)
-        matched = np.flatnonzero(scores)
-        k = min(k, len(matched))
-        top = matched[np.argpartition(-scores[matched], k - 1)[:k]] \
-            if k < len(matched) else matched
-        top = top[np.lexsort((top, -scores[top]))]  # best first, older rows first on ties
-        return self._keys[top], scores[top]
+        corpus = Corpus(self._norms(size, tokens / live), alive, live)
+        top, scores = top_k(corpus, query, k)
+        return self._keys[top], scores
+
+    def _norms(self, size: int, avgdl: float) -> np.ndarray:
+        """Per position, k1 * (1 - b + b * |D| / avgdl): kept until a write changes avgdl
+        (one pass over the lengths then, instead of one over every posting a search)."""
+        cached_avgdl, norms = self._norms_cache
+        if cached_avgdl != avgdl or len(norms) < size:
+            lengths = self._lengths[:size]
+            norms = K1 * (1 - B + B * lengths / avgdl)
+            self._norms_cache = (avgdl, norms)
+        return norms[:size]
 
     def keys(self) -> np.ndarray:
         size = self._size
