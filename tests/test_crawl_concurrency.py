@@ -78,6 +78,17 @@ def site():
         yield running
 
 
+def crawl_then_post(server, site, fetched: str, article: dict) -> Call:
+    """A crawl of the site's feed started in the background; once the site has been asked
+    for `fetched`, `article` is posted, and must go in while the crawl runs."""
+    crawl = Call(server.url, "POST", "/api/ingest", {"urls": [site.base + "/feed.xml"]})
+    crawl.start()
+    wait_for_request(site, fetched)
+    posted = http(server.url, "POST", "/api/articles", article, AUTH)
+    assert posted.status == 201, posted.text
+    return crawl
+
+
 def test_writes_go_on_while_a_crawl_fetches(site, tmp_path, embedder):
     """An article posted and one deleted while a crawl of slow pages runs are let in at once
     (the crawl held the write lock throughout before: both were 503 after `write_wait`);
@@ -86,12 +97,8 @@ def test_writes_go_on_while_a_crawl_fetches(site, tmp_path, embedder):
     with api(tmp_path / "s", embedder) as server:
         note = {"id": "note/1", "title": "Note", "text": "The CCO read every queue report."}
         assert http(server.url, "POST", "/api/articles", note, AUTH).status == 201
-        crawl = Call(server.url, "POST", "/api/ingest", {"urls": [site.base + "/feed.xml"]})
-        crawl.start()
-        wait_for_request(site, "/posts/2.html")
         other = {"id": "note/2", "title": "Other", "text": "Callbacks cut abandoned calls."}
-        posted = http(server.url, "POST", "/api/articles", other, AUTH)
-        assert posted.status == 201, posted.text
+        crawl = crawl_then_post(server, site, "/posts/2.html", other)
         deleted = http(server.url, "DELETE", "/api/articles/note%2F1", None, AUTH)
         assert deleted.status == 200, deleted.text
         assert crawl.is_alive(), "the crawl ended before the other writes: not a test"
@@ -134,12 +141,8 @@ def test_a_page_failing_mid_crawl(site, tmp_path, embedder):
     links = slow_blog(site, posts=4)
     site.routes["/posts/2.html"].status = 500
     with api(tmp_path / "s", embedder) as server:
-        crawl = Call(server.url, "POST", "/api/ingest", {"urls": [site.base + "/feed.xml"]})
-        crawl.start()
-        wait_for_request(site, "/posts/3.html")
         note = {"id": "note/1", "title": "Note", "text": "The CCO read every queue report."}
-        posted = http(server.url, "POST", "/api/articles", note, AUTH)
-        assert posted.status == 201, posted.text
+        crawl = crawl_then_post(server, site, "/posts/3.html", note)
         out = crawl.result().json()
         assert (out["new"], out["failed"]) == (3, 1), out
         assert [f["where"] for f in out["failures"]] == [links[1]]

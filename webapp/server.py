@@ -63,14 +63,25 @@ class BackgroundServer:
                  threads: int = DEFAULT_THREADS):
         self._server = make_server(app, host, port, threads)
         self.url = f"http://{host}:{self._server.effective_port}"
-        self._thread = threading.Thread(target=self._server.run, name="citegraph-server",
+        self._stopping = False
+        self._thread = threading.Thread(target=self._serve, name="citegraph-server",
                                         daemon=True)
+
+    def _serve(self) -> None:
+        try:
+            self._server.run()
+        except OSError:
+            # stop() closes the sockets from another thread; the loop's select may still
+            # hold one of them and fail with EBADF: the end asked for, not an error
+            if not self._stopping:
+                raise
 
     def start(self) -> "BackgroundServer":
         self._thread.start()
         return self
 
     def stop(self) -> None:
+        self._stopping = True
         self._server.close()
         self._thread.join(timeout=5)
 
