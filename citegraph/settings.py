@@ -108,9 +108,11 @@ class Settings:
                                    "Worker threads of the web server.", int)
     write_wait: float = _setting(20.0, "CITEGRAPH_WRITE_WAIT",
                                  "Seconds a write over HTTP waits for the write before it "
-                                 "(the server writes one at a time); then it is answered "
-                                 "`503` with `Retry-After`, so that no request waits "
-                                 "unbounded behind a slow or failing store.", float)
+                                 "(the server writes one at a time; a crawl takes a turn a "
+                                 "batch); then it is answered `503` with `Retry-After` (a "
+                                 "crawl's batch: one failure line a page), so that no "
+                                 "request waits unbounded behind a slow or failing store.",
+                                 float)
     neo4j_user: str = _setting("neo4j", "NEO4J_USER", "Neo4j user name.")
     neo4j_password: Optional[str] = _setting(None, "NEO4J_PASSWORD",
                                              "Neo4j password; unset: no authentication.")
