@@ -162,7 +162,7 @@ class Neo4jRetrieval(Neo4jSession):
         applied, up to `removals` at least (the log position read before this sync's rows).
         The first sync (an empty index) only takes the position; an index the log has been
         pruned past compares every key once."""
-        if self._removals_seen is None or not len(self._keywords):
+        if self._removals_seen is None or not self._keyword_ids:
             self._removals_seen = removals
             return
         if removals == self._removals_seen:
@@ -186,11 +186,13 @@ class Neo4jRetrieval(Neo4jSession):
             self._drop_keywords(np.setdiff1d(self._keywords.keys(), present))
             self._removals_seen = int(row["removals"])
             return
-        keys = self._keywords.keys()
-        dropped = np.asarray(gone, dtype=np.int64)
+        # the keys as logged (a key this index never held is no key to remove): no pass
+        # over the whole index, which at 100k passages took 50 ms
+        dropped = np.unique(np.asarray(gone, dtype=np.int64))
         if upto:
-            dropped = np.concatenate([dropped, keys[keys <= upto]])
-        self._drop_keywords(np.intersect1d(keys, dropped))
+            keys = self._keywords.keys()
+            dropped = np.union1d(dropped, keys[keys <= upto])
+        self._drop_keywords(dropped)
         self._removals_seen = seen
 
     def _drop_keywords(self, keys: np.ndarray) -> None:
