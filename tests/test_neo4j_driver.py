@@ -645,9 +645,10 @@ def test_a_server_start_runs_the_search_statements_to_warm_the_server(monkeypatc
     rows.clear()
     state.update(next=0, passages=0)
     empty, driver = open_fake(responses={
-        "keyword_sync_state": lambda p: [dict(state)], "keyword_rows": []})
+        "keyword_sync_state": lambda p: [dict(state)], "keyword_rows": [],
+        "vector_search": vector_row([], **state)})
     empty.load_indexes()
-    assert driver.statements("read") == ["keyword_sync_state", "keyword_rows"]
+    assert driver.statements("read") == ["keyword_sync_state", "keyword_rows", "vector_search"]
 
 
 def test_fulltext_search_passes_an_escaped_lucene_query_as_a_parameter():

@@ -55,7 +55,8 @@ class Neo4jRetrieval(Neo4jSession):
         self._removals_seen: Optional[int] = None  # the removal log's position applied
         self._keyword_state: Optional[tuple[int, int, int]] = None
         self._keyword_lock = threading.Lock()
-        self._observed = threading.local()  # .state: (next, passages, when) of a vector search
+        # .state: (next, removals, passages, when) read by this thread's last vector search
+        self._observed = threading.local()
 
     def vector_search(self, vector: np.ndarray, k: int) -> list[Hit]:
         if k <= 0:
@@ -106,14 +107,14 @@ class Neo4jRetrieval(Neo4jSession):
         18 ms a search over its first 100, 4 ms after 800, and the compiler threads took a
         core for a minute, after a restart as after a bulk ingest (which compiles only the
         write path). Returns the searches run; none on an empty store."""
-        if not self._keyword_ids:
-            return 0
         rng = np.random.default_rng(0)
         deadline = time.monotonic() + (WARM_SECONDS if seconds is None else seconds)
         runs = 0
         while time.monotonic() < deadline:
             vector = rng.standard_normal(cypher.DIMENSIONS)
             hits = self.vector_search(vector / np.linalg.norm(vector), VECTOR_CANDIDATES)
+            if not hits:  # an empty store
+                break
             self.passage_details([h.passage_id for h in hits[:WARM_DETAILS]])
             runs += 1
         self._observed.state = None  # not a search's: no keyword list is to use it
