@@ -26,6 +26,7 @@ from _common import REPO, figure
 sys.path.insert(0, str(REPO))
 from citegraph.graph import cypher  # noqa: E402
 from citegraph.graph.neo4j import Neo4jStore  # noqa: E402
+from citegraph.graph.neo4j.concepts import SCHEME_REVISION  # noqa: E402
 from citegraph.graph.neo4j.records import floats  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -70,7 +71,8 @@ def main() -> None:
         for i in range(args.queries):
             start = time.perf_counter()
             result = session.run(cypher.vector_search().text, k=100,
-                                 vector=vectors[i % len(vectors)])
+                                 vector=vectors[i % len(vectors)],
+                                 revision_key=SCHEME_REVISION)
             hits = result.single()["hits"]
             summary = result.consume()
             vector_server = summary.result_available_after + summary.result_consumed_after

@@ -541,16 +541,18 @@ def co_occurring():
 
 
 # --- retrieval -----------------------------------------------------------------------------
-@_statement(k=10, vector=_VECTOR)
+@_statement(k=10, vector=_VECTOR, revision_key="scheme_revision")
 def vector_search():
     """The nearest passages as one row of lists, with the keyword index's sync state
-    (keyword_sync_state) read in the same round trip."""
+    (keyword_sync_state) and the scheme revision (meta_value of $revision_key) read in the
+    same round trip: the rest of a search needs both."""
     return f"""
         CALL db.index.vector.queryNodes('{VECTOR_INDEX}', $k, $vector) YIELD node, score
         WITH collect([node.id, score]) AS hits
         OPTIONAL MATCH (s:PassageSequence {{key: 0}})
+        OPTIONAL MATCH (m:StoreMeta {{key: $revision_key}})
         RETURN hits, coalesce(s.next, 0) AS next, coalesce(s.removals, 0) AS removals,
-            COUNT {{ (:Passage) }} AS passages
+            COUNT {{ (:Passage) }} AS passages, m.value AS revision
     """
 
 

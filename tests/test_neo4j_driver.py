@@ -520,10 +520,30 @@ def test_passage_details_is_one_read_in_the_order_asked():
     assert store.passage_details([]).passages == [] and len(driver.committed) == 1
 
 
-def vector_row(hits, next=0, passages=0, removals=0):
-    """A vector_search response: the hits as one list, with the keyword sync state."""
+def vector_row(hits, next=0, passages=0, removals=0, revision=None):
+    """A vector_search response: the hits as one list, with the keyword sync state and the
+    scheme revision."""
     return [{"hits": [list(h) for h in hits], "next": next, "removals": removals,
-             "passages": passages}]
+             "passages": passages, "revision": revision}]
+
+
+def test_a_search_takes_the_scheme_revision_its_vector_query_read(monkeypatch):
+    """The concept signal of a hybrid search asks for the scheme revision (its label index is
+    cached per revision): the vector query, run just before in the same thread, read it."""
+    store, driver = open_fake(responses={
+        "vector_search": vector_row([("doc-1#0", 0.9)], revision="r1"),
+        "meta_value": [{"value": "r2"}]})
+    query = np.full(384, 1 / np.sqrt(384), dtype=np.float32)
+    store.vector_search(query, 5)
+    assert driver.parameters("vector_search")[0]["revision_key"] == "scheme_revision"
+    assert store.scheme_revision() == "r1"
+    assert "meta_value" not in driver.statements()
+    assert store.scheme_revision() == "r2"  # taken once: then read
+    store.vector_search(query, 5)  # and not used long after
+    clock = retrieval.time.monotonic() + retrieval.OBSERVED_FRESH_S + 1
+    monkeypatch.setattr(retrieval.time, "monotonic", lambda: clock)
+    assert store.scheme_revision() == "r2"
+    assert driver.statements().count("meta_value") == 2
 
 
 def test_vector_search_sends_floats_and_reports_cosine():

@@ -14,6 +14,7 @@ from citegraph.graph.analysis import MAX_QUERY_TERMS, analysed_text, query_terms
 from citegraph.graph.base import StoreError
 from citegraph.graph.keyword import PostingsIndex
 from citegraph.graph.models import Hit
+from citegraph.graph.neo4j.concepts import SCHEME_REVISION
 from citegraph.graph.neo4j.records import floats
 from citegraph.graph.neo4j.session import RETRY_SECONDS, Neo4jSession
 
@@ -64,9 +65,11 @@ class Neo4jRetrieval(Neo4jSession):
         # the index is approximate (HNSW): asked for 11 it found 95.8% of the exact top 10
         # on SciFact (11k passages), asked for 100 it found 98.1%, in no more time
         row = self._read(cypher.vector_search(), k=max(int(k), VECTOR_CANDIDATES),
-                         vector=floats(vector))[0]
+                         vector=floats(vector), revision_key=SCHEME_REVISION)[0]
+        now = time.monotonic()
         self._observed.state = (int(row["next"]), int(row["removals"]), int(row["passages"]),
-                                time.monotonic())
+                                now)
+        self._observed.revision = (row["revision"], now)
         # Neo4j reports cosine similarity rescaled to [0, 1]; the contract speaks cosine
         return [Hit(pid, 2.0 * float(score) - 1.0) for pid, score in row["hits"][:int(k)]]
 
@@ -117,8 +120,18 @@ class Neo4jRetrieval(Neo4jSession):
                 break
             self.passage_details([h.passage_id for h in hits[:WARM_DETAILS]])
             runs += 1
-        self._observed.state = None  # not a search's: no keyword list is to use it
+        self._observed.state = self._observed.revision = None  # not a search's reads
         return runs
+
+    def _take_observed_revision(self) -> tuple[bool, Optional[str]]:
+        """(True, the scheme revision) this thread's vector search has just read, taken once
+        (the concept signal of the same search then reads no revision of its own); (False,
+        None) when there is none fresher than OBSERVED_FRESH_S."""
+        observed = getattr(self._observed, "revision", None)
+        self._observed.revision = None
+        if observed is None or time.monotonic() - observed[1] > OBSERVED_FRESH_S:
+            return False, None
+        return True, observed[0]
 
     def _take_observed_state(self) -> Optional[tuple[int, int, int]]:
         """The sync state this thread's vector search has just read with its hits, taken
