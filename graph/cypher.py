@@ -94,6 +94,12 @@ def store_meta_constraint():
 
 
 @_statement()
+def passage_removal_index():
+    """The removal log is read from a position on (passage_removals) and pruned below one."""
+    return "CREATE INDEX passage_removal_at IF NOT EXISTS FOR (r:PassageRemoval) ON (r.at)"
+
+
+@_statement()
 def passage_article_index():
     """Passages are looked up by article when an article is replaced or deleted."""
     return ("CREATE INDEX passage_article IF NOT EXISTS FOR (p:Passage) ON (p.article_id)")
@@ -129,10 +135,14 @@ def article_hash():
 
 @_statement(article_ids=["doc-1"])
 def delete_articles_passages():
-    """Passages go with their relationships (HAS_PASSAGE, NEXT, MENTIONS)."""
+    """Passages go with their relationships (HAS_PASSAGE, NEXT, MENTIONS); returns their
+    keyword-index keys, for the removal log (log_passage_removal)."""
     return """
         UNWIND $article_ids AS article_id
-        MATCH (p:Passage {article_id: article_id}) DETACH DELETE p
+        MATCH (p:Passage {article_id: article_id})
+        WITH p, p.seq AS seq
+        DETACH DELETE p
+        RETURN collect(seq) AS seqs
     """
 
 
@@ -531,15 +541,18 @@ def co_occurring():
 
 
 # --- retrieval -----------------------------------------------------------------------------
-@_statement(k=10, vector=_VECTOR)
+@_statement(k=10, vector=_VECTOR, revision_key="scheme_revision")
 def vector_search():
     """The nearest passages as one row of lists, with the keyword index's sync state
-    (keyword_sync_state) read in the same round trip."""
+    (keyword_sync_state) and the scheme revision (meta_value of $revision_key) read in the
+    same round trip: the rest of a search needs both."""
     return f"""
         CALL db.index.vector.queryNodes('{VECTOR_INDEX}', $k, $vector) YIELD node, score
         WITH collect([node.id, score]) AS hits
         OPTIONAL MATCH (s:PassageSequence {{key: 0}})
-        RETURN hits, coalesce(s.next, 0) AS next, COUNT {{ (:Passage) }} AS passages
+        OPTIONAL MATCH (m:StoreMeta {{key: $revision_key}})
+        RETURN hits, coalesce(s.next, 0) AS next, coalesce(s.removals, 0) AS removals,
+            COUNT {{ (:Passage) }} AS passages, m.value AS revision
     """
 
 
@@ -564,15 +577,54 @@ def reserve_passage_seqs():
 
 @_statement()
 def keyword_sync_state():
+    """Where the graph's passages stand: the next key, the removal log's last position and
+    the number of passages; a process whose keyword index has seen the same has nothing to
+    do."""
     return """
         OPTIONAL MATCH (s:PassageSequence {key: 0})
-        RETURN coalesce(s.next, 0) AS next, COUNT { (:Passage) } AS passages
+        RETURN coalesce(s.next, 0) AS next, coalesce(s.removals, 0) AS removals,
+            COUNT { (:Passage) } AS passages
+    """
+
+
+@_statement(seqs=[1, 2], clear=False, keep=10000)
+def log_passage_removal():
+    """Log the keys of passages a write removes (or, `clear`, every key up to the last one)
+    at the next position of the removal log, which the keyword indexes of every process read
+    from their last position on (passage_removals) instead of reading every key. The
+    sequence node's write lock, held to commit, makes writers commit positions in order, so
+    a reader never skips one. Entries `keep` positions old are pruned: a reader that far
+    behind reads every key once (passage_seqs)."""
+    return """
+        MERGE (s:PassageSequence {key: 0})
+        SET s.removals = coalesce(s.removals, 0) + 1
+        CREATE (:PassageRemoval {at: s.removals, seqs: $seqs,
+            upto: CASE WHEN $clear THEN coalesce(s.next, 0) END})
+        WITH s
+        MATCH (old:PassageRemoval) WHERE old.at <= s.removals - $keep
+        DELETE old
+    """
+
+
+@_statement(after=0, limit=1000)
+def passage_removals():
+    """The removal log after a position, oldest first."""
+    return """
+        MATCH (r:PassageRemoval) WHERE r.at > $after
+        WITH r ORDER BY r.at LIMIT $limit
+        RETURN r.at AS at, r.seqs AS seqs, r.upto AS upto
     """
 
 
 @_statement()
 def passage_seqs():
-    return "MATCH (p:Passage) WHERE p.seq IS NOT NULL RETURN collect(p.seq) AS seqs"
+    """Every passage's key, with the removal log position read before them."""
+    return """
+        OPTIONAL MATCH (s:PassageSequence {key: 0})
+        WITH coalesce(s.removals, 0) AS removals
+        RETURN removals,
+            COLLECT { MATCH (p:Passage) WHERE p.seq IS NOT NULL RETURN p.seq } AS seqs
+    """
 
 
 @_statement(after=0, limit=500)

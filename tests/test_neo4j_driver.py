@@ -116,7 +116,8 @@ class FakeNeo4jDriver:
     """A fake of neo4j.Driver: sessions, managed transactions, programmed responses."""
 
     def __init__(self, responses=None, failures=None, connect_error=None):
-        self.responses = {"reserve_passage_seqs": [{"first": 0}], **(responses or {})}
+        self.responses = {"reserve_passage_seqs": [{"first": 0}],
+                          "delete_articles_passages": [{"seqs": []}], **(responses or {})}
         self.failures = failures or {}
         self.connect_error = connect_error
         self.committed: list[tuple[str, str, list]] = []
@@ -173,12 +174,12 @@ def test_schema_is_created_on_open_one_write_each():
     assert driver.statements("write") == [
         "article_id_constraint", "passage_id_constraint", "concept_iri_constraint",
         "cooccurrence_total_constraint", "store_meta_constraint",
-        "passage_sequence_constraint", "passage_seq_index",
+        "passage_sequence_constraint", "passage_seq_index", "passage_removal_index",
         "passage_article_index", "passage_vector_index", "passage_fulltext_index",
         "await_indexes"]
     assert driver.statements("read") == ["cooccurrence_stale", "passages_without_seq",
                                          "passages_without_section"]
-    assert len(driver.committed) == 14  # schema changes may not share a transaction
+    assert len(driver.committed) == 15  # schema changes may not share a transaction
     assert all("IF NOT EXISTS" in cypher.STATEMENTS[n]().text
                for n in driver.statements("write")[:-1])
     assert "384" in cypher.passage_vector_index().text
@@ -519,9 +520,30 @@ def test_passage_details_is_one_read_in_the_order_asked():
     assert store.passage_details([]).passages == [] and len(driver.committed) == 1
 
 
-def vector_row(hits, next=0, passages=0):
-    """A vector_search response: the hits as one list, with the keyword sync state."""
-    return [{"hits": [list(h) for h in hits], "next": next, "passages": passages}]
+def vector_row(hits, next=0, passages=0, removals=0, revision=None):
+    """A vector_search response: the hits as one list, with the keyword sync state and the
+    scheme revision."""
+    return [{"hits": [list(h) for h in hits], "next": next, "removals": removals,
+             "passages": passages, "revision": revision}]
+
+
+def test_a_search_takes_the_scheme_revision_its_vector_query_read(monkeypatch):
+    """The concept signal of a hybrid search asks for the scheme revision (its label index is
+    cached per revision): the vector query, run just before in the same thread, read it."""
+    store, driver = open_fake(responses={
+        "vector_search": vector_row([("doc-1#0", 0.9)], revision="r1"),
+        "meta_value": [{"value": "r2"}]})
+    query = np.full(384, 1 / np.sqrt(384), dtype=np.float32)
+    store.vector_search(query, 5)
+    assert driver.parameters("vector_search")[0]["revision_key"] == "scheme_revision"
+    assert store.scheme_revision() == "r1"
+    assert "meta_value" not in driver.statements()
+    assert store.scheme_revision() == "r2"  # taken once: then read
+    store.vector_search(query, 5)  # and not used long after
+    clock = retrieval.time.monotonic() + retrieval.OBSERVED_FRESH_S + 1
+    monkeypatch.setattr(retrieval.time, "monotonic", lambda: clock)
+    assert store.scheme_revision() == "r2"
+    assert driver.statements().count("meta_value") == 2
 
 
 def test_vector_search_sends_floats_and_reports_cosine():
@@ -543,10 +565,11 @@ def test_keyword_search_scores_as_the_embedded_store_from_synced_rows():
 
     rows = [{"seq": 1, "id": "doc-1#0", "title": "Churn", "text": "customer churn fell"},
             {"seq": 2, "id": "doc-2#0", "title": "Brand", "text": "brand awareness grew"}]
-    state = {"next": 2, "passages": 2}
+    state = {"next": 2, "removals": 0, "passages": 2}
+    log = []  # the removal log: {"at", "seqs", "upto"}
     store, driver = open_fake(responses={
         "keyword_sync_state": lambda p: [dict(state)],
-        "passage_seqs": lambda p: [{"seqs": [r["seq"] for r in rows]}],
+        "passage_removals": lambda p: [e for e in log if e["at"] > p["after"]][:p["limit"]],
         "keyword_rows": lambda p: [r for r in rows if r["seq"] > p["after"]][:p["limit"]]})
     hits = store.keyword_search("customer churn", 5)
     reference = PostingsIndex((2.0, 1.0))
@@ -554,13 +577,40 @@ def test_keyword_search_scores_as_the_embedded_store_from_synced_rows():
     keys, scores = reference.search(["custom", "churn"], 5)
     assert [h.passage_id for h in hits] == ["doc-1#0"] and keys.tolist() == [1]
     assert hits[0].score == pytest.approx(float(scores[0]))
-    rows.pop(0)  # another process deleted a passage and wrote one
+    rows.pop(0)  # another process deleted a passage (logging its key) and wrote one
+    log.append({"at": 1, "seqs": [1], "upto": None})
     rows.append({"seq": 3, "id": "doc-3#0", "title": "Churn again", "text": "churn rose"})
-    state.update(next=3, passages=2)
+    state.update(next=3, removals=1, passages=2)
     assert [h.passage_id for h in store.keyword_search("churn", 5)] == ["doc-3#0"]
+    assert driver.parameters("passage_removals") == [{"after": 0, "limit": retrieval.SYNC_PAGE}]
+    assert "passage_seqs" not in driver.statements()  # not every key read: the log's entry
     calls = len(driver.parameters("keyword_rows"))
     store.keyword_search("churn", 5)  # nothing changed: no rows read again
     assert len(driver.parameters("keyword_rows")) == calls
+    # a clear (every key up to 3) and a new passage
+    rows[:] = [{"seq": 4, "id": "doc-4#0", "title": "Churn", "text": "churn once more"}]
+    log.append({"at": 2, "seqs": [], "upto": 3})
+    state.update(next=4, removals=2, passages=1)
+    assert [h.passage_id for h in store.keyword_search("churn", 5)] == ["doc-4#0"]
+
+
+def test_a_keyword_index_the_removal_log_was_pruned_past_compares_every_key():
+    rows = [{"seq": i, "id": f"doc-{i}#0", "title": "Churn", "text": "churn"} for i in (1, 2, 3)]
+    state = {"next": 3, "removals": 0, "passages": 3}
+    log = []
+    store, driver = open_fake(responses={
+        "keyword_sync_state": lambda p: [dict(state)],
+        "passage_removals": lambda p: [e for e in log if e["at"] > p["after"]][:p["limit"]],
+        "passage_seqs": lambda p: [{"removals": state["removals"],
+                                    "seqs": [r["seq"] for r in rows]}],
+        "keyword_rows": lambda p: [r for r in rows if r["seq"] > p["after"]][:p["limit"]]})
+    assert len(store.keyword_search("churn", 5)) == 3
+    del rows[0:2]  # two removals logged, the first pruned since
+    log.append({"at": 2, "seqs": [2], "upto": None})
+    state.update(removals=2, passages=1)
+    assert [h.passage_id for h in store.keyword_search("churn", 5)] == ["doc-3#0"]
+    assert driver.statements("read")[-3:] == ["passage_removals", "passage_seqs",
+                                              "keyword_rows"]
 
 
 def test_a_hybrid_search_reads_the_keyword_sync_state_with_its_vector_search(monkeypatch):
@@ -568,13 +618,13 @@ def test_a_hybrid_search_reads_the_keyword_sync_state_with_its_vector_search(mon
     store, driver = open_fake(responses={
         "vector_search": lambda p: vector_row([("doc-1#0", 0.9)], next=len(rows),
                                               passages=len(rows)),
-        "keyword_sync_state": lambda p: [{"next": len(rows), "passages": len(rows)}],
-        "passage_seqs": lambda p: [{"seqs": [r["seq"] for r in rows]}],
+        "keyword_sync_state": lambda p: [{"next": len(rows), "removals": 0,
+                                          "passages": len(rows)}],
         "keyword_rows": lambda p: [r for r in rows if r["seq"] > p["after"]][:p["limit"]]})
     query = np.full(384, 1 / np.sqrt(384), dtype=np.float32)
     store.vector_search(query, 5)
     assert [h.passage_id for h in store.keyword_search("churn", 5)] == ["doc-1#0"]
-    assert driver.statements("read")[-4:] == ["vector_search", "passage_seqs", "keyword_rows",
+    assert driver.statements("read")[-3:] == ["vector_search", "keyword_rows",
                                               "keyword_rows"]  # no keyword_sync_state
     # another process writes a passage; the next vector search sees it, so do the keywords
     rows.append({"seq": 2, "id": "doc-2#0", "title": "Churn", "text": "churn rose"})
@@ -590,6 +640,35 @@ def test_a_hybrid_search_reads_the_keyword_sync_state_with_its_vector_search(mon
     monkeypatch.setattr(retrieval.time, "monotonic", lambda: clock)
     store.keyword_search("churn", 5)
     assert driver.statements("read")[-1] == "keyword_sync_state"
+
+
+def test_a_server_start_runs_the_search_statements_to_warm_the_server(monkeypatch):
+    """load_indexes (the server's start) runs a search's two statements for WARM_SECONDS:
+    a JVM that has not run them since it started compiles their path during the first
+    searches (benchmarks/README.md)."""
+    monkeypatch.setattr(retrieval, "WARM_SECONDS", 0.05)
+    rows = [{"seq": 1, "id": "doc-1#0", "title": "Churn", "text": "customer churn fell"}]
+    state = {"next": 1, "removals": 0, "passages": 1}
+    store, driver = open_fake(responses={
+        "vector_search": vector_row([("doc-1#0", 0.9)], **state),
+        "keyword_sync_state": lambda p: [dict(state)],
+        "keyword_rows": lambda p: [r for r in rows if r["seq"] > p["after"]][:p["limit"]]})
+    store.load_indexes()
+    reads = driver.statements("read")
+    assert reads.count("vector_search") >= 1
+    assert reads.count("passage_details") == reads.count("vector_search")
+    assert driver.parameters("passage_details")[0] == {"ids": ["doc-1#0"]}
+    vectors = [np.asarray(p["vector"]) for p in driver.parameters("vector_search")]
+    assert all(p["k"] == retrieval.VECTOR_CANDIDATES for p in driver.parameters("vector_search"))
+    assert np.allclose([np.linalg.norm(v) for v in vectors], 1.0)
+    # an empty store: nothing to warm
+    rows.clear()
+    state.update(next=0, passages=0)
+    empty, driver = open_fake(responses={
+        "keyword_sync_state": lambda p: [dict(state)], "keyword_rows": [],
+        "vector_search": vector_row([], **state)})
+    empty.load_indexes()
+    assert driver.statements("read") == ["keyword_sync_state", "keyword_rows", "vector_search"]
 
 
 def test_fulltext_search_passes_an_escaped_lucene_query_as_a_parameter():
@@ -680,9 +759,12 @@ def test_every_statement_is_exercised_by_this_file():
         "passages_mentioning_concepts_except": [{"id": "doc-1#0"}],
         "passages_without_seq": (lambda pages: lambda p: pages.pop(0) if pages else [])(
             [[{"id": "doc-0#0"}]]),
-        "keyword_sync_state": [{"next": 1, "passages": 1}],
+        "delete_articles_passages": [{"seqs": [1]}],
+        # the second keyword search finds the log pruned past it: every key compared
+        "keyword_sync_state": (lambda calls: lambda p: [
+            {"next": 1, "removals": 2 * len(calls.append(1) or calls) - 2, "passages": 1}])([]),
         "vector_search": vector_row([("doc-1#0", 1.0)], next=1, passages=1),
-        "passage_seqs": [{"seqs": [1]}],
+        "passage_seqs": [{"removals": 2, "seqs": [1]}],
         "keyword_rows": lambda p: [{"seq": 1, "id": "doc-1#0", "title": "T",
                                     "text": "customer"}] if p["after"] < 1 else [],
         "stats": [{"articles": 0, "passages": 0, "concepts": 0, "mentions": 0}],
@@ -716,6 +798,7 @@ def test_every_statement_is_exercised_by_this_file():
     store.rebuild_cooccurrence()
     store.cooccurrence_counts()
     store.co_occurring("http://ex.org/a")
+    store.keyword_search("customer", 3)
     store.keyword_search("customer", 3)
     store.vector_search(passages[0].embedding, 3)
     store.fulltext_search("customer", 3)

@@ -14,6 +14,9 @@ from citegraph.graph.neo4j.cooccurrence import Neo4jCoOccurrence
 from citegraph.graph.passage_details import PassageDetails
 
 ArticleWrite = tuple[Article, list[Passage], list[Mention]]
+# Removal log entries kept (cypher.log_passage_removal): a keyword index further behind
+# (a process idle through that many removing writes) compares every key once instead
+REMOVAL_LOG_KEEP = 10_000
 
 
 def _batches(items: list[ArticleWrite]) -> list[list[ArticleWrite]]:
@@ -67,7 +70,7 @@ class Neo4jArticles(Neo4jCoOccurrence):
             # apart while the co-occurrence before and after are read
             self._run(tx, cypher.merge_articles(), articles=articles)
             before = self._concept_sets(tx, article_ids, touched)
-            self._run(tx, cypher.delete_articles_passages(), article_ids=article_ids)
+            self._remove_passages(tx, article_ids)
             if rows:
                 first = self._run(tx, cypher.reserve_passage_seqs(), count=len(rows))[0]["first"]
                 keyed = [dict(row, seq=first + i + 1) for i, row in enumerate(rows)]
@@ -80,10 +83,18 @@ class Neo4jArticles(Neo4jCoOccurrence):
 
         self._execute("write", work)
 
+    def _remove_passages(self, tx, article_ids: list[str]) -> None:
+        """The articles' passages go, their keys into the removal log that every process's
+        keyword index reads (graph/neo4j/retrieval.py)."""
+        seqs = self._run(tx, cypher.delete_articles_passages(), article_ids=article_ids)[0]["seqs"]
+        if seqs:
+            self._run(tx, cypher.log_passage_removal(), seqs=seqs, clear=False,
+                      keep=REMOVAL_LOG_KEEP)
+
     def delete_article(self, article_id: str) -> bool:
         def work(tx):
             before = self._concept_sets(tx, [article_id], [])
-            self._run(tx, cypher.delete_articles_passages(), article_ids=[article_id])
+            self._remove_passages(tx, [article_id])
             self._add_cooccurrence(tx, delta(before, {}))
             return self._run(tx, cypher.delete_article(), id=article_id)[0]["deleted"] > 0
 

@@ -15,6 +15,7 @@ SCHEME_REVISION = "scheme_revision"  # StoreMeta key: a new token per scheme rep
 
 class Neo4jConcepts(Neo4jCoOccurrence):
     meta_value: Callable[[str], Optional[str]]  # Neo4jViews's, beside it in Neo4jStore
+    _take_observed_revision: Callable[[], tuple[bool, Optional[str]]]  # Neo4jRetrieval's
 
     def replace_concepts(self, concepts: list[Concept]) -> None:
         iris = [c.iri for c in concepts]
@@ -49,7 +50,11 @@ class Neo4jConcepts(Neo4jCoOccurrence):
         self._execute("write", work)
 
     def scheme_revision(self) -> str:
-        return self.meta_value(SCHEME_REVISION) or "0"  # "0": no scheme written since
+        # a search's concept signal: the revision its vector query has just read with its hits
+        observed, revision = self._take_observed_revision()
+        if not observed:
+            revision = self.meta_value(SCHEME_REVISION)
+        return revision or "0"  # "0": no scheme written since
 
     def list_concepts(self) -> list[tuple[Concept, int]]:
         return [(records.concept(r), r["mentions"]) for r in self._read(cypher.list_concepts())]

@@ -7,7 +7,7 @@ from typing import Optional
 
 from citegraph.graph import cypher
 from citegraph.graph.base import GraphStore, StoreError
-from citegraph.graph.neo4j.articles import Neo4jArticles
+from citegraph.graph.neo4j.articles import REMOVAL_LOG_KEEP, Neo4jArticles
 from citegraph.graph.neo4j.concepts import SCHEME_REVISION, Neo4jConcepts
 from citegraph.graph.neo4j.retrieval import Neo4jRetrieval
 from citegraph.graph.neo4j.session import open_driver
@@ -17,6 +17,7 @@ SCHEMA = (cypher.article_id_constraint, cypher.passage_id_constraint,
           cypher.concept_iri_constraint, cypher.cooccurrence_total_constraint,
           cypher.store_meta_constraint,
           cypher.passage_sequence_constraint, cypher.passage_seq_index,
+          cypher.passage_removal_index,
           cypher.passage_article_index,
           cypher.passage_vector_index, cypher.passage_fulltext_index)
 INDEX_WAIT_S = 300
@@ -66,6 +67,10 @@ class Neo4jStore(Neo4jArticles, Neo4jConcepts, Neo4jRetrieval, Neo4jViews, Graph
     def clear(self) -> None:
         """Remove every article, passage and concept (the schema stays)."""
         def work(tx):
+            # logged first: the sequence node's lock then keeps writers from committing
+            # keys up to the logged bound that this clear would not delete
+            self._run(tx, cypher.log_passage_removal(), seqs=[], clear=True,
+                      keep=REMOVAL_LOG_KEEP)
             self._run(tx, cypher.clear_graph())
             # no concepts now: nothing derived from the old scheme may be used again
             self._run(tx, cypher.new_scheme_revision(), key=SCHEME_REVISION)
