@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 
@@ -17,6 +17,7 @@ from citegraph.graph.models import Hit
 from citegraph.graph.neo4j.concepts import SCHEME_REVISION
 from citegraph.graph.neo4j.records import floats
 from citegraph.graph.neo4j.session import RETRY_SECONDS, Neo4jSession
+from citegraph.graph.passage_details import PassageDetails
 
 VECTOR_CANDIDATES = 100  # the vector index is always asked for at least this many
 # load_indexes (a server's start) runs searches this long to warm the server's read path;
@@ -48,6 +49,8 @@ def lucene_query(text: str) -> str:
 
 
 class Neo4jRetrieval(Neo4jSession):
+    passage_details: Callable[[list[str]], PassageDetails]  # Neo4jArticles's, in Neo4jStore
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._keywords = PostingsIndex((cypher.TITLE_BOOST, 1.0))  # columns: title, text
