@@ -3,8 +3,9 @@ the result JSON of DESIGN.md."""
 from __future__ import annotations
 
 import threading
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from functools import wraps
+from typing import Callable, NoReturn
 
 from apiflask import APIBlueprint, abort
 from flask import Response, current_app, request, stream_with_context, url_for
@@ -52,44 +53,41 @@ def store() -> GraphStore:
     return runtime().store
 
 
-def busy_message(wait: float) -> str:
-    return f"busy: another write held the store for {wait:g} s; try again"
-
-
 @contextmanager
-def one_write():
-    """The server's writes go one at a time; a write that cannot have its turn within the
-    `write_wait` setting is answered 503 with Retry-After instead of queueing on: behind a
-    store that fails slowly (a stopped Neo4j: each write waits out the driver's retries)
-    a queue of writes would outlast any client's patience."""
+def _write_lock_held(busy: Callable[[str], NoReturn]):
+    """The server's write lock for the body. Writes go one at a time; one that cannot have
+    its turn within the `write_wait` setting gets `busy(message)` instead of queueing on:
+    behind a store that fails slowly (a stopped Neo4j: each write waits out the driver's
+    retries) a queue of writes would outlast any client's patience."""
     wait = min(runtime().settings.write_wait, threading.TIMEOUT_MAX)
     lock = current_app.extensions["citegraph.write_lock"]
     if not lock.acquire(timeout=wait):
-        abort(503, busy_message(wait), headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        busy(f"busy: another write held the store for {wait:g} s; try again")
     try:
         yield
     finally:
         lock.release()
 
 
-def crawl_turns():
+def _answer_busy(message: str) -> NoReturn:
+    abort(503, message, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def one_write():
+    """A write request's turn: not had within `write_wait`, the request is answered 503
+    with Retry-After."""
+    return _write_lock_held(_answer_busy)
+
+
+def crawl_turns() -> Callable[[], AbstractContextManager]:
     """The write lock's turns for a crawl, which takes one a batch (ingest/web.py) instead
     of holding the lock while it fetches: a turn not had within `write_wait` raises
     WriteBusy, that batch's pages are reported failed and the crawl goes on."""
     from citegraph.ingest.pipeline import WriteBusy
 
-    wait = min(runtime().settings.write_wait, threading.TIMEOUT_MAX)
-    lock = current_app.extensions["citegraph.write_lock"]
-
-    @contextmanager
-    def turn():
-        if not lock.acquire(timeout=wait):
-            raise WriteBusy(busy_message(wait))
-        try:
-            yield
-        finally:
-            lock.release()
-    return turn
+    def busy(message: str) -> NoReturn:
+        raise WriteBusy(message)
+    return lambda: _write_lock_held(busy)
 
 
 def concept_or_404(concept_id: str):

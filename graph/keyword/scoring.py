@@ -47,17 +47,22 @@ class Corpus:
         idf = math.log((self.live - hits + 0.5) / (hits + 0.5))
         return idf if idf > 0.0 else MIN_IDF
 
+    def share(self, weights: np.ndarray, docs: np.ndarray) -> np.ndarray:
+        """f * (k1 + 1) / (f + norm) for postings of frequencies `weights` in `docs`, in
+        doubles and in fts5Bm25Function's order; its idf multiplies it."""
+        f = weights.astype(np.float64)
+        share = f * (K1 + 1.0)
+        f += self.norms[docs]
+        share /= f
+        return share
+
     def dense(self, terms: list[TermPostings]) -> np.ndarray:
         """Every position's score, each summed in query order: ufunc.at adds in the
-        order given, and a term holds a document once. The operations are those of
-        fts5Bm25Function, idf * (f * (k1 + 1) / (f + norm)), in its order."""
+        order given, and a term holds a document once."""
         total = np.zeros(len(self.norms))
         for term in terms:
             for held, weights, _ in term.parts:
-                f = weights.astype(np.float64)
-                added = f * (K1 + 1.0)
-                f += self.norms[held]
-                added /= f
+                added = self.share(weights, held)
                 added *= term.idf
                 np.add.at(total, held, added)
         return total
@@ -71,8 +76,7 @@ class Corpus:
             for held, weights, _ in term.parts:
                 at = np.searchsorted(held, docs).clip(max=len(held) - 1)
                 found = held[at] == docs
-                f = weights[at[found]].astype(np.float64)
-                added[found] = term.idf * ((f * (K1 + 1.0)) / (f + self.norms[docs[found]]))
+                added[found] = term.idf * self.share(weights[at[found]], docs[found])
             total += added
         return total
 
@@ -86,8 +90,7 @@ class Corpus:
             docs, weights = docs[live], weights[live]
         if len(docs) <= n:
             return docs
-        f = weights.astype(np.float64)
-        share = (f * (K1 + 1.0)) / (f + self.norms[docs])  # the idf is the same for all
+        share = self.share(weights, docs)  # the idf is the same for all
         return np.sort(docs[np.argpartition(-share, n - 1)[:n]])
 
 
